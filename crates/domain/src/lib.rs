@@ -1,0 +1,17 @@
+//! Pure rules of the grant service.
+//!
+//! Nothing in this crate performs I/O, reads a clock or a random source, or is async:
+//! the current instant, identifiers and the acting user are passed in by the caller.
+
+pub mod account;
+pub mod bin;
+pub mod email;
+pub mod language;
+pub mod organization;
+pub mod password;
+pub mod region;
+pub mod role;
+pub mod text;
+pub mod validation;
+
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,373 @@
+//! Organisations (NGOs) and the roles of their members.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use crate::bin::Bin;
+use crate::email::Email;
+use crate::region::Region;
+use crate::text;
+use crate::validation::{FieldProblem, ValidationErrors};
+
+/// Most characters in an organisation's name.
+pub const NAME_MAX: usize = 300;
+/// Most characters in a settlement's name.
+pub const SETTLEMENT_MAX: usize = 200;
+
+/// A validated organisation profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationProfile {
+    /// Registered name.
+    pub name: String,
+    /// Business Identification Number.
+    pub bin: Bin,
+    /// Region of registration.
+    pub region: Region,
+    /// Village, town or city.
+    pub settlement: String,
+    /// Whether the settlement is rural.
+    pub rural: bool,
+    /// Date of state registration.
+    pub registered_on: NaiveDate,
+    /// Address for official correspondence.
+    pub contact_email: Email,
+}
+
+/// Raw organisation fields as received; `None` means "not given".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrganizationInput<'a> {
+    /// Raw name.
+    pub name: Option<&'a str>,
+    /// Raw BIN.
+    pub bin: Option<&'a str>,
+    /// Raw region code.
+    pub region: Option<&'a str>,
+    /// Raw settlement.
+    pub settlement: Option<&'a str>,
+    /// Whether the settlement is rural.
+    pub rural: Option<bool>,
+    /// Registration date.
+    pub registered_on: Option<NaiveDate>,
+    /// Raw contact address.
+    pub contact_email: Option<&'a str>,
+}
+
+impl OrganizationProfile {
+    /// Validates a new organisation. `today` is the current date in the service's time
+    /// zone: a registration date after it is refused.
+    ///
+    /// # Errors
+    /// Every failing or missing field.
+    pub fn create(
+        input: OrganizationInput<'_>,
+        today: NaiveDate,
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let mut required = |field: &str, present: bool| {
+            if !present {
+                errors.push(field, "required", "is required");
+            }
+        };
+        required("name", input.name.is_some());
+        required("bin", input.bin.is_some());
+        required("region", input.region.is_some());
+        required("settlement", input.settlement.is_some());
+        required("rural", input.rural.is_some());
+        required("registered_on", input.registered_on.is_some());
+        required("contact_email", input.contact_email.is_some());
+        let fields = Fields::parse(input, today, &mut errors);
+        match fields {
+            Fields {
+                name: Some(name),
+                bin: Some(bin),
+                region: Some(region),
+                settlement: Some(settlement),
+                rural: Some(rural),
+                registered_on: Some(registered_on),
+                contact_email: Some(contact_email),
+            } if errors.is_empty() => Ok(Self {
+                name,
+                bin,
+                region,
+                settlement,
+                rural,
+                registered_on,
+                contact_email,
+            }),
+            Fields { .. } => Err(errors),
+        }
+    }
+
+    /// Applies a partial update to this profile; absent fields keep their value.
+    ///
+    /// # Errors
+    /// Every failing field that was given.
+    pub fn update(
+        &self,
+        input: OrganizationInput<'_>,
+        today: NaiveDate,
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let fields = Fields::parse(input, today, &mut errors);
+        errors.into_result()?;
+        Ok(Self {
+            name: fields.name.unwrap_or_else(|| self.name.clone()),
+            bin: fields.bin.unwrap_or_else(|| self.bin.clone()),
+            region: fields.region.unwrap_or(self.region),
+            settlement: fields.settlement.unwrap_or_else(|| self.settlement.clone()),
+            rural: fields.rural.unwrap_or(self.rural),
+            registered_on: fields.registered_on.unwrap_or(self.registered_on),
+            contact_email: fields
+                .contact_email
+                .unwrap_or_else(|| self.contact_email.clone()),
+        })
+    }
+
+    /// Whole years since registration on `today`.
+    #[must_use]
+    pub fn years_registered(&self, today: NaiveDate) -> u32 {
+        today.years_since(self.registered_on).unwrap_or(0)
+    }
+}
+
+/// The given fields, each parsed when present.
+struct Fields {
+    name: Option<String>,
+    bin: Option<Bin>,
+    region: Option<Region>,
+    settlement: Option<String>,
+    rural: Option<bool>,
+    registered_on: Option<NaiveDate>,
+    contact_email: Option<Email>,
+}
+
+impl Fields {
+    fn parse(
+        input: OrganizationInput<'_>,
+        today: NaiveDate,
+        errors: &mut ValidationErrors,
+    ) -> Self {
+        let registered_on = input.registered_on.and_then(|date| {
+            if date > today {
+                errors.push("registered_on", "in_future", "must not be in the future");
+                None
+            } else {
+                Some(date)
+            }
+        });
+        Self {
+            name: input
+                .name
+                .and_then(|v| errors.check("name", text::bounded(v, NAME_MAX, false))),
+            bin: input.bin.and_then(|v| errors.check("bin", Bin::parse(v))),
+            region: input
+                .region
+                .and_then(|v| errors.check("region", v.parse::<Region>())),
+            settlement: input
+                .settlement
+                .and_then(|v| errors.check("settlement", text::bounded(v, SETTLEMENT_MAX, false))),
+            rural: input.rural,
+            registered_on,
+            contact_email: input
+                .contact_email
+                .and_then(|v| errors.check("contact_email", Email::parse(v))),
+        }
+    }
+}
+
+/// A member's role within one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberRole {
+    /// Edits the organisation and manages its members.
+    Owner,
+    /// Reads the organisation and works on its applications.
+    Member,
+}
+
+impl MemberRole {
+    /// Every member role.
+    pub const ALL: [MemberRole; 2] = [MemberRole::Owner, MemberRole::Member];
+
+    /// The stable code.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Member => "member",
+        }
+    }
+
+    /// Whether this member may edit the organisation and manage its members.
+    #[must_use]
+    pub const fn manages(self) -> bool {
+        match self {
+            Self::Owner => true,
+            Self::Member => false,
+        }
+    }
+}
+
+/// The code names no member role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be one of owner, member")]
+pub struct UnknownMemberRole;
+
+impl FieldProblem for UnknownMemberRole {
+    fn code(&self) -> &'static str {
+        "unknown_member_role"
+    }
+}
+
+impl FromStr for MemberRole {
+    type Err = UnknownMemberRole;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .ok_or(UnknownMemberRole)
+    }
+}
+
+impl fmt::Display for MemberRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why a membership change is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MembershipError {
+    /// The acting member is not an owner.
+    #[error("only an owner may manage members")]
+    NotOwner,
+    /// The change would leave the organisation without an owner.
+    #[error("an organisation must keep at least one owner")]
+    LastOwner,
+}
+
+/// Decides whether `actor` may remove the member `target` (possibly themself) from an
+/// organisation that has `owners` owners.
+///
+/// # Errors
+/// [`MembershipError::NotOwner`] when a non-owner removes someone else;
+/// [`MembershipError::LastOwner`] when the only owner would be removed.
+pub fn check_removal(
+    actor: MemberRole,
+    actor_is_target: bool,
+    target: MemberRole,
+    owners: u64,
+) -> Result<(), MembershipError> {
+    if !actor_is_target && !actor.manages() {
+        return Err(MembershipError::NotOwner);
+    }
+    match target {
+        MemberRole::Owner if owners <= 1 => Err(MembershipError::LastOwner),
+        MemberRole::Owner | MemberRole::Member => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default()
+    }
+
+    fn valid() -> OrganizationInput<'static> {
+        OrganizationInput {
+            name: Some("«Ақ ниет» қоғамдық бірлестігі"),
+            bin: Some("040540001230"),
+            region: Some("aktobe"),
+            settlement: Some("Қарауылкелді"),
+            rural: Some(true),
+            registered_on: NaiveDate::from_ymd_opt(2019, 3, 1),
+            contact_email: Some("aqniet@mail.kz"),
+        }
+    }
+
+    fn failing_fields(result: Result<OrganizationProfile, ValidationErrors>) -> Vec<String> {
+        result
+            .err()
+            .map(|e| e.errors().iter().map(|f| f.field.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_complete_profile_is_accepted() {
+        let org = OrganizationProfile::create(valid(), today());
+        assert_eq!(
+            org.map(|o| (o.region, o.years_registered(today()))),
+            Ok((Region::Aktobe, 7))
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_all_named() {
+        let fields = failing_fields(OrganizationProfile::create(
+            OrganizationInput::default(),
+            today(),
+        ));
+        assert_eq!(fields.len(), 7);
+    }
+
+    #[test]
+    fn invalid_fields_are_named() {
+        let input = OrganizationInput {
+            bin: Some("040540001231"),
+            region: Some("moscow"),
+            contact_email: Some("not-an-email"),
+            registered_on: NaiveDate::from_ymd_opt(2027, 1, 1),
+            ..valid()
+        };
+        assert_eq!(
+            failing_fields(OrganizationProfile::create(input, today())),
+            vec!["registered_on", "bin", "region", "contact_email"]
+        );
+    }
+
+    #[test]
+    fn update_keeps_absent_fields() {
+        let org = OrganizationProfile::create(valid(), today());
+        let updated = org.and_then(|o| {
+            o.update(
+                OrganizationInput {
+                    settlement: Some("Шалқар"),
+                    ..OrganizationInput::default()
+                },
+                today(),
+            )
+        });
+        assert_eq!(
+            updated.map(|o| (o.settlement, o.region)),
+            Ok(("Шалқар".to_owned(), Region::Aktobe))
+        );
+    }
+
+    #[test]
+    fn the_last_owner_cannot_be_removed() {
+        assert_eq!(
+            check_removal(MemberRole::Owner, true, MemberRole::Owner, 1),
+            Err(MembershipError::LastOwner)
+        );
+        assert_eq!(
+            check_removal(MemberRole::Owner, false, MemberRole::Owner, 2),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn members_may_leave_but_not_remove_others() {
+        assert_eq!(
+            check_removal(MemberRole::Member, true, MemberRole::Member, 1),
+            Ok(())
+        );
+        assert_eq!(
+            check_removal(MemberRole::Member, false, MemberRole::Member, 1),
+            Err(MembershipError::NotOwner)
+        );
+    }
+}

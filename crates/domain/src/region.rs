@@ -1,0 +1,130 @@
+//! The regions of Kazakhstan: the oblasts and the cities of republican significance.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::validation::FieldProblem;
+
+macro_rules! regions {
+    ($($variant:ident => $code:literal, $name:literal;)+) => {
+        /// A region, identified by a stable lowercase code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Region {
+            $(
+                #[doc = $name]
+                $variant,
+            )+
+        }
+
+        impl Region {
+            /// Every region, in the order of their codes.
+            pub const ALL: &'static [Region] = &[$(Region::$variant),+];
+
+            /// The stable code used in the API and the database.
+            #[must_use]
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $(Region::$variant => $code,)+
+                }
+            }
+
+            /// The English name.
+            #[must_use]
+            pub const fn english_name(self) -> &'static str {
+                match self {
+                    $(Region::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+regions! {
+    Abai => "abai", "Abai Region";
+    Akmola => "akmola", "Akmola Region";
+    Aktobe => "aktobe", "Aktobe Region";
+    Almaty => "almaty", "Almaty Region";
+    AlmatyCity => "almaty_city", "City of Almaty";
+    Astana => "astana", "City of Astana";
+    Atyrau => "atyrau", "Atyrau Region";
+    EastKazakhstan => "east_kazakhstan", "East Kazakhstan Region";
+    Jambyl => "jambyl", "Jambyl Region";
+    Jetisu => "jetisu", "Jetisu Region";
+    Karaganda => "karaganda", "Karaganda Region";
+    Kostanay => "kostanay", "Kostanay Region";
+    Kyzylorda => "kyzylorda", "Kyzylorda Region";
+    Mangystau => "mangystau", "Mangystau Region";
+    NorthKazakhstan => "north_kazakhstan", "North Kazakhstan Region";
+    Pavlodar => "pavlodar", "Pavlodar Region";
+    Shymkent => "shymkent", "City of Shymkent";
+    Turkistan => "turkistan", "Turkistan Region";
+    Ulytau => "ulytau", "Ulytau Region";
+    WestKazakhstan => "west_kazakhstan", "West Kazakhstan Region";
+}
+
+/// The code names no region.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("is not a known region code")]
+pub struct UnknownRegion;
+
+impl FieldProblem for UnknownRegion {
+    fn code(&self) -> &'static str {
+        "unknown_region"
+    }
+}
+
+impl FromStr for Region {
+    type Err = UnknownRegion;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|r| r.code() == code)
+            .ok_or(UnknownRegion)
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seventeen_oblasts_and_three_cities() {
+        assert_eq!(Region::ALL.len(), 20);
+        let cities = Region::ALL
+            .iter()
+            .filter(|r| r.english_name().starts_with("City of"))
+            .count();
+        assert_eq!(cities, 3);
+    }
+
+    #[test]
+    fn every_code_round_trips() {
+        for region in Region::ALL {
+            assert_eq!(region.code().parse::<Region>(), Ok(*region));
+        }
+    }
+
+    #[test]
+    fn codes_are_sorted_and_unique() {
+        let codes: Vec<&str> = Region::ALL.iter().map(|r| r.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+    }
+
+    #[test]
+    fn unknown_and_differently_cased_codes_are_refused() {
+        assert_eq!("Aktobe".parse::<Region>(), Err(UnknownRegion));
+        assert_eq!("almaty city".parse::<Region>(), Err(UnknownRegion));
+        assert_eq!("".parse::<Region>(), Err(UnknownRegion));
+    }
+}

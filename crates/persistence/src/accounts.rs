@@ -1,0 +1,139 @@
+//! Accounts: creating, finding and changing users.
+
+use chrono::{DateTime, Utc};
+use domain::account::ProfileChange;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entity::user;
+use crate::error::RepoError;
+use crate::records::{NewUser, Page, User};
+
+fn decode(model: user::Model) -> Result<User, RepoError> {
+    let corrupt = |detail: String| RepoError::Corrupt {
+        table: "users",
+        id: model.id.to_string(),
+        detail,
+    };
+    let language = model
+        .language
+        .parse()
+        .map_err(|e| corrupt(format!("language: {e}")))?;
+    let role = model
+        .role
+        .parse()
+        .map_err(|e| corrupt(format!("role: {e}")))?;
+    Ok(User {
+        id: model.id,
+        email: model.email,
+        name: model.name,
+        language,
+        role,
+        created_at: model.created_at,
+    })
+}
+
+impl Store {
+    /// Stores a new account.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"email"`) when the address is taken.
+    pub async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> Result<User, RepoError> {
+        let model = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(new.email),
+            name: Set(new.name),
+            language: Set(new.language.code().to_owned()),
+            role: Set(new.role.code().to_owned()),
+            password_hash: Set(new.password_hash),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(|e| RepoError::unique(e, "email"))?;
+        decode(model)
+    }
+
+    /// The account with `email` and its password hash, for logging in.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when no account has that address.
+    pub async fn find_credentials(&self, email: &str) -> Result<(User, String), RepoError> {
+        let model = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        let hash = model.password_hash.clone();
+        Ok((decode(model)?, hash))
+    }
+
+    /// The account with `id`.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when it does not exist.
+    pub async fn get_user(&self, id: Uuid) -> Result<User, RepoError> {
+        let model = user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        decode(model)
+    }
+
+    /// Applies a profile change to the account `id`.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when it does not exist.
+    pub async fn update_profile(
+        &self,
+        id: Uuid,
+        change: ProfileChange,
+        now: DateTime<Utc>,
+    ) -> Result<User, RepoError> {
+        let mut model: user::ActiveModel = user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(RepoError::NotFound)?
+            .into();
+        if let Some(name) = change.name {
+            model.name = Set(name);
+        }
+        if let Some(language) = change.language {
+            model.language = Set(language.code().to_owned());
+        }
+        model.updated_at = Set(now);
+        decode(model.update(&self.db).await?)
+    }
+
+    /// Accounts ordered by creation, `limit` at a time, after the cursor `after`.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn list_users(
+        &self,
+        role: Option<domain::role::Role>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Page<User>, RepoError> {
+        let mut query = user::Entity::find().order_by_asc(user::Column::Id);
+        if let Some(role) = role {
+            query = query.filter(user::Column::Role.eq(role.code()));
+        }
+        if let Some(after) = after {
+            query = query.filter(user::Column::Id.gt(after));
+        }
+        let mut rows = query.limit(limit + 1).all(&self.db).await?;
+        let next = if rows.len() as u64 > limit {
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            rows.last().map(|m| m.id)
+        } else {
+            None
+        };
+        let items = rows.into_iter().map(decode).collect::<Result<_, _>>()?;
+        Ok(Page { items, next })
+    }
+}

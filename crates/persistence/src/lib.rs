@@ -1,0 +1,19 @@
+//! Persistence of the grant service: one sea-orm implementation for SQLite and PostgreSQL.
+//!
+//! Each public method of [`Store`] is one use case and runs in one transaction. Entities stay
+//! private; callers receive the records in [`records`].
+
+mod accounts;
+mod db;
+mod entity;
+mod error;
+mod organizations;
+pub mod records;
+#[cfg(feature = "test-support")]
+pub mod testdb;
+mod tokens;
+
+pub use db::Store;
+pub use error::RepoError;
+pub use organizations::RemoveMemberError;
+pub use tokens::RotateOutcome;

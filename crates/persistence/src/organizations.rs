@@ -1,0 +1,313 @@
+//! Organisations and their members.
+
+use chrono::{DateTime, Utc};
+use domain::organization::{MemberRole, MembershipError, OrganizationProfile, check_removal};
+use domain::{bin::Bin, email::Email};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entity::{organization, organization_member, user};
+use crate::error::RepoError;
+use crate::records::{Member, Organization};
+
+/// Why removing a member failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveMemberError {
+    /// A membership rule refused it.
+    #[error(transparent)]
+    Rule(#[from] MembershipError),
+    /// The repository failed.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+fn decode(model: organization::Model) -> Result<Organization, RepoError> {
+    let corrupt = |detail: String| RepoError::Corrupt {
+        table: "organizations",
+        id: model.id.to_string(),
+        detail,
+    };
+    let bin = Bin::parse(&model.bin).map_err(|e| corrupt(format!("bin: {e}")))?;
+    let region = model
+        .region
+        .parse()
+        .map_err(|e| corrupt(format!("region: {e}")))?;
+    let contact_email =
+        Email::parse(&model.contact_email).map_err(|e| corrupt(format!("contact_email: {e}")))?;
+    Ok(Organization {
+        id: model.id,
+        profile: OrganizationProfile {
+            name: model.name,
+            bin,
+            region,
+            settlement: model.settlement,
+            rural: model.rural,
+            registered_on: model.registered_on,
+            contact_email,
+        },
+        version: model.version,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+fn decode_role(model: &organization_member::Model) -> Result<MemberRole, RepoError> {
+    model.role.parse().map_err(|e| RepoError::Corrupt {
+        table: "organization_members",
+        id: format!("{}/{}", model.organization_id, model.user_id),
+        detail: format!("role: {e}"),
+    })
+}
+
+fn decode_member(
+    member: &organization_member::Model,
+    account: user::Model,
+) -> Result<Member, RepoError> {
+    Ok(Member {
+        user_id: account.id,
+        email: account.email,
+        name: account.name,
+        role: decode_role(member)?,
+        joined_at: member.created_at,
+    })
+}
+
+impl Store {
+    /// Creates an organisation with `owner` as its first owner, in one transaction.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"bin"`) when an organisation with that BIN exists.
+    pub async fn create_organization(
+        &self,
+        owner: Uuid,
+        profile: OrganizationProfile,
+        now: DateTime<Utc>,
+    ) -> Result<Organization, RepoError> {
+        let tx = self.db.begin().await?;
+        let id = Uuid::now_v7();
+        let model = organization::ActiveModel {
+            id: Set(id),
+            name: Set(profile.name),
+            bin: Set(profile.bin.as_str().to_owned()),
+            region: Set(profile.region.code().to_owned()),
+            settlement: Set(profile.settlement),
+            rural: Set(profile.rural),
+            registered_on: Set(profile.registered_on),
+            contact_email: Set(profile.contact_email.as_str().to_owned()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&tx)
+        .await
+        .map_err(|e| RepoError::unique(e, "bin"))?;
+        organization_member::ActiveModel {
+            organization_id: Set(id),
+            user_id: Set(owner),
+            role: Set(MemberRole::Owner.code().to_owned()),
+            created_at: Set(now),
+        }
+        .insert(&tx)
+        .await?;
+        tx.commit().await?;
+        decode(model)
+    }
+
+    /// The organisation `id` and `user`'s role in it.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when it does not exist or `user` is not a member.
+    pub async fn organization_for_member(
+        &self,
+        id: Uuid,
+        user: Uuid,
+    ) -> Result<(Organization, MemberRole), RepoError> {
+        let (member, org) = organization_member::Entity::find()
+            .filter(organization_member::Column::OrganizationId.eq(id))
+            .filter(organization_member::Column::UserId.eq(user))
+            .find_also_related(organization::Entity)
+            .one(&self.db)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        let org = org.ok_or(RepoError::NotFound)?;
+        Ok((decode(org)?, decode_role(&member)?))
+    }
+
+    /// Every organisation `user` belongs to, with their role, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn organizations_of(
+        &self,
+        user: Uuid,
+    ) -> Result<Vec<(Organization, MemberRole)>, RepoError> {
+        let rows = organization_member::Entity::find()
+            .filter(organization_member::Column::UserId.eq(user))
+            .find_also_related(organization::Entity)
+            .order_by_asc(organization_member::Column::OrganizationId)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .filter_map(|(member, org)| org.map(|org| (member, org)))
+            .map(|(member, org)| Ok((decode(org)?, decode_role(&member)?)))
+            .collect()
+    }
+
+    /// Replaces the profile of organisation `id`, provided its version is still
+    /// `expected_version` when given.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when it does not exist; [`RepoError::Conflict`] (`"version"`)
+    /// when it changed since `expected_version`, or (`"bin"`) when the new BIN is taken.
+    pub async fn update_organization(
+        &self,
+        id: Uuid,
+        profile: OrganizationProfile,
+        expected_version: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> Result<Organization, RepoError> {
+        let mut update = organization::Entity::update_many()
+            .col_expr(organization::Column::Name, Expr::value(profile.name))
+            .col_expr(organization::Column::Bin, Expr::value(profile.bin.as_str()))
+            .col_expr(
+                organization::Column::Region,
+                Expr::value(profile.region.code()),
+            )
+            .col_expr(
+                organization::Column::Settlement,
+                Expr::value(profile.settlement),
+            )
+            .col_expr(organization::Column::Rural, Expr::value(profile.rural))
+            .col_expr(
+                organization::Column::RegisteredOn,
+                Expr::value(profile.registered_on),
+            )
+            .col_expr(
+                organization::Column::ContactEmail,
+                Expr::value(profile.contact_email.as_str()),
+            )
+            .col_expr(organization::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                organization::Column::Version,
+                Expr::col(organization::Column::Version).add(1),
+            )
+            .filter(organization::Column::Id.eq(id));
+        if let Some(version) = expected_version {
+            update = update.filter(organization::Column::Version.eq(version));
+        }
+        let tx = self.db.begin().await?;
+        let result = update
+            .exec(&tx)
+            .await
+            .map_err(|e| RepoError::unique(e, "bin"))?;
+        let model = organization::Entity::find_by_id(id)
+            .one(&tx)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        if result.rows_affected == 0 {
+            return Err(RepoError::Conflict("version"));
+        }
+        tx.commit().await?;
+        decode(model)
+    }
+
+    /// The members of organisation `id`, owners first, then by name.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn members(&self, id: Uuid) -> Result<Vec<Member>, RepoError> {
+        let rows = organization_member::Entity::find()
+            .filter(organization_member::Column::OrganizationId.eq(id))
+            .find_also_related(user::Entity)
+            .order_by_desc(organization_member::Column::Role)
+            .order_by_asc(organization_member::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .filter_map(|(member, account)| account.map(|account| (member, account)))
+            .map(|(member, account)| decode_member(&member, account))
+            .collect()
+    }
+
+    /// Adds the account with `email` to organisation `id` with `role`.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when no account has that address; [`RepoError::Conflict`]
+    /// (`"member"`) when it is already a member.
+    pub async fn add_member(
+        &self,
+        id: Uuid,
+        email: &str,
+        role: MemberRole,
+        now: DateTime<Utc>,
+    ) -> Result<Member, RepoError> {
+        let account = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        let member = organization_member::ActiveModel {
+            organization_id: Set(id),
+            user_id: Set(account.id),
+            role: Set(role.code().to_owned()),
+            created_at: Set(now),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(|e| RepoError::unique(e, "member"))?;
+        decode_member(&member, account)
+    }
+
+    /// Removes `target` from organisation `id` on behalf of `actor`, under the membership
+    /// rules, in one transaction.
+    ///
+    /// # Errors
+    /// [`RemoveMemberError::Rule`] when a rule refuses it; [`RepoError::NotFound`] when
+    /// `actor` or `target` is not a member.
+    pub async fn remove_member(
+        &self,
+        id: Uuid,
+        actor: Uuid,
+        target: Uuid,
+    ) -> Result<(), RemoveMemberError> {
+        let tx = self.db.begin().await.map_err(RepoError::from)?;
+        let members = organization_member::Entity::find()
+            .filter(organization_member::Column::OrganizationId.eq(id))
+            .all(&tx)
+            .await
+            .map_err(RepoError::from)?;
+        let role_of = |user: Uuid| -> Result<MemberRole, RepoError> {
+            members
+                .iter()
+                .find(|m| m.user_id == user)
+                .ok_or(RepoError::NotFound)
+                .and_then(decode_role)
+        };
+        let actor_role = role_of(actor)?;
+        let target_role = role_of(target)?;
+        let owners = members
+            .iter()
+            .filter(|m| m.role == MemberRole::Owner.code())
+            .count();
+        check_removal(actor_role, actor == target, target_role, owners as u64)?;
+        organization_member::Entity::delete_by_id((id, target))
+            .exec(&tx)
+            .await
+            .map_err(RepoError::from)?;
+        tx.commit().await.map_err(RepoError::from)?;
+        Ok(())
+    }
+
+    /// How many organisations exist; used by readiness and metrics.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn count_organizations(&self) -> Result<u64, RepoError> {
+        Ok(organization::Entity::find().count(&self.db).await?)
+    }
+}

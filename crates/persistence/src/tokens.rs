@@ -1,0 +1,165 @@
+//! Refresh tokens: stored as hashes, rotated on use, revoked by family on reuse.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entity::refresh_token;
+use crate::error::RepoError;
+use crate::records::User;
+
+/// What presenting a refresh token led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The token was current: it is now spent and its successor stored.
+    Rotated(User),
+    /// The token had already been used or revoked: its whole family is now revoked.
+    Reused,
+    /// The token is past its expiry.
+    Expired,
+    /// No such token.
+    Unknown,
+}
+
+impl Store {
+    /// Stores the first refresh token of a new login (a new family).
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn start_token_family(
+        &self,
+        user_id: Uuid,
+        token_hash: String,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        insert(
+            &self.db,
+            Uuid::now_v7(),
+            user_id,
+            token_hash,
+            expires_at,
+            now,
+        )
+        .await
+    }
+
+    /// Spends the token whose hash is `old_hash` and stores `new_hash` in its family. A token
+    /// presented a second time revokes its family, so a stolen token stops working for the
+    /// thief and the owner alike.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: String,
+        new_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<RotateOutcome, RepoError> {
+        let tx = self.db.begin().await?;
+        let Some(token) = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(old_hash))
+            .one(&tx)
+            .await?
+        else {
+            return Ok(RotateOutcome::Unknown);
+        };
+        if token.used_at.is_some() || token.revoked_at.is_some() {
+            revoke_family(&tx, token.family_id, now).await?;
+            tx.commit().await?;
+            return Ok(RotateOutcome::Reused);
+        }
+        if token.expires_at <= now {
+            return Ok(RotateOutcome::Expired);
+        }
+        // Spend it only if nobody else did in the meantime: the losing side of a race is
+        // treated as reuse.
+        let spent = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+            .filter(refresh_token::Column::Id.eq(token.id))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(&tx)
+            .await?;
+        if spent.rows_affected != 1 {
+            revoke_family(&tx, token.family_id, now).await?;
+            tx.commit().await?;
+            return Ok(RotateOutcome::Reused);
+        }
+        insert(
+            &tx,
+            token.family_id,
+            token.user_id,
+            new_hash,
+            new_expires_at,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        let user = self.get_user(token.user_id).await?;
+        Ok(RotateOutcome::Rotated(user))
+    }
+
+    /// Revokes the family of the token whose hash is `token_hash`, if it belongs to `user_id`.
+    /// Logging out twice, or with an unknown token, is not an error.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn revoke_token_family(
+        &self,
+        user_id: Uuid,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let token = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(token_hash))
+            .filter(refresh_token::Column::UserId.eq(user_id))
+            .one(&self.db)
+            .await?;
+        if let Some(token) = token {
+            revoke_family(&self.db, token.family_id, now).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn insert<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    family_id: Uuid,
+    user_id: Uuid,
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id),
+        user_id: Set(user_id),
+        token_hash: Set(token_hash),
+        expires_at: Set(expires_at),
+        created_at: Set(now),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| RepoError::unique(e, "refresh_token"))?;
+    Ok(())
+}
+
+async fn revoke_family<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}

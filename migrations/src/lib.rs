@@ -1,0 +1,23 @@
+//! Schema migrations of the grant service, portable across SQLite and PostgreSQL.
+//!
+//! A migration never changes once released: later changes come as new migrations, and a
+//! NOT NULL column added to an existing table always carries a default.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_accounts;
+mod m20261126_000002_organizations;
+
+/// Runs every migration in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_accounts::Migration),
+            Box::new(m20261126_000002_organizations::Migration),
+        ]
+    }
+}
