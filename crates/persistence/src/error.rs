@@ -21,6 +21,9 @@ pub enum RepoError {
         /// What failed to decode.
         detail: String,
     },
+    /// The database cannot be reached right now; retrying later may succeed.
+    #[error("database unavailable")]
+    Unavailable(#[source] DbErr),
     /// The database failed in a way the caller cannot act on.
     #[error("database error")]
     Unexpected(#[source] DbErr),
@@ -32,13 +35,16 @@ impl RepoError {
     pub(crate) fn unique(err: DbErr, what: &'static str) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(what),
-            Some(_) | None => Self::Unexpected(err),
+            Some(_) | None => Self::from(err),
         }
     }
 }
 
 impl From<DbErr> for RepoError {
     fn from(err: DbErr) -> Self {
-        Self::Unexpected(err)
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
+            other => Self::Unexpected(other),
+        }
     }
 }

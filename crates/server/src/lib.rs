@@ -1,1 +1,12 @@
+//! The grant service's HTTP API, authentication, configuration and command line.
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod observe;
+pub mod state;

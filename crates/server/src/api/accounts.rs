@@ -1,0 +1,257 @@
+//! Registration, login, token refresh and logout.
+
+use chrono::Duration;
+use domain::account::{AccountInput, NewAccount};
+use persistence::RotateOutcome;
+use persistence::records::{NewUser, User};
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Deserialize;
+
+use super::ApiTags;
+use super::body::JsonBody;
+use super::codes::{LanguageCode, RoleCode};
+use crate::auth::{BearerAuth, password, refresh};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A new applicant account.
+#[derive(Debug, Object, Deserialize)]
+pub struct RegisterRequest {
+    /// Login and mail address.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// At least 10 characters, not a well-known or trivial password.
+    #[oai(validator(max_length = 256))]
+    pub password: String,
+    /// Display name.
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// Language of mail and messages; Russian when absent.
+    pub language: Option<LanguageCode>,
+}
+
+/// An account.
+#[derive(Debug, Object)]
+pub struct UserResponse {
+    /// Identifier.
+    pub id: uuid::Uuid,
+    /// Login and mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Preferred language.
+    pub language: LanguageCode,
+    /// The account's roles (currently exactly one).
+    pub roles: Vec<RoleCode>,
+    /// When the account was created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            language: user.language.into(),
+            roles: vec![user.role.into()],
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// Credentials.
+#[derive(Debug, Object, Deserialize)]
+pub struct LoginRequest {
+    /// Login address.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// Password.
+    #[oai(validator(max_length = 256))]
+    pub password: String,
+}
+
+/// A refresh token to exchange or revoke.
+#[derive(Debug, Object, Deserialize)]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    #[oai(validator(max_length = 128))]
+    pub refresh_token: String,
+}
+
+/// A token pair.
+#[derive(Debug, Object)]
+pub struct TokenResponse {
+    /// Short-lived JWT for the `Authorization: Bearer` header.
+    pub access_token: String,
+    /// Single-use token for `POST /auth/refresh`.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}
+
+#[derive(Debug, ApiResponse)]
+enum RegisterResponse {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<UserResponse>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum TokensResponse {
+    /// New tokens.
+    #[oai(status = 200)]
+    Ok(Json<TokenResponse>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum LogoutResponse {
+    /// The refresh token and its successors no longer work.
+    #[oai(status = 204)]
+    Done,
+}
+
+/// Registration, login and tokens.
+#[derive(Debug)]
+pub struct AuthApi;
+
+#[OpenApi(prefix_path = "/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Register as an applicant.
+    ///
+    /// Anyone may register; the account can then create or join an organisation.
+    #[oai(path = "/register", method = "post", operation_id = "register")]
+    async fn register(&self, state: Data<&AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<RegisterResponse> {
+        let body = body.0;
+        let input = AccountInput {
+            email: &body.email,
+            password: &body.password,
+            name: &body.name,
+            language: body.language.map(|l| domain::language::Language::from(l).code()),
+        };
+        let account = NewAccount::register(input).map_err(ApiError::from)?;
+        let user = create_account(&state, account).await?;
+        Ok(RegisterResponse::Created(Json(user.into())))
+    }
+
+    /// Log in with e-mail and password.
+    #[oai(path = "/login", method = "post", operation_id = "login")]
+    async fn login(&self, state: Data<&AppState>, body: JsonBody<LoginRequest>) -> ApiResult<TokensResponse> {
+        let body = body.0;
+        let email = body.email.trim().to_lowercase();
+        let found = match state.store.find_credentials(&email).await {
+            Ok(found) => Some(found),
+            Err(persistence::RepoError::NotFound) => None,
+            Err(err) => return Err(ApiError::from(err).into()),
+        };
+        // An unknown address costs the same hashing work as a wrong password, so response
+        // time does not tell which addresses have accounts.
+        let (user, hash) = match found {
+            Some((user, hash)) => (Some(user), hash),
+            None => (None, password::dummy_hash().await.to_owned()),
+        };
+        let matches = password::verify(body.password, hash).await?;
+        let user = match (user, matches) {
+            (Some(user), true) => user,
+            (Some(_) | None, _) => {
+                return Err(ApiError::Unauthorized("the e-mail or password is wrong").into());
+            }
+        };
+        let tokens = issue_tokens(&state, &user).await?;
+        Ok(TokensResponse::Ok(Json(tokens)))
+    }
+
+    /// Exchange a refresh token for a new token pair.
+    ///
+    /// Each refresh token works once. Presenting a spent token again revokes every token
+    /// descended from the same login.
+    #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
+    async fn refresh(&self, state: Data<&AppState>, body: JsonBody<RefreshRequest>) -> ApiResult<TokensResponse> {
+        let now = state.clock.now();
+        let new_token = refresh::generate()?;
+        let outcome = state
+            .store
+            .rotate_refresh_token(
+                &refresh::digest(&body.0.refresh_token),
+                refresh::digest(&new_token),
+                now + Duration::days(state.settings.refresh_token_ttl_days),
+                now,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        let user = match outcome {
+            RotateOutcome::Rotated(user) => user,
+            RotateOutcome::Reused => {
+                return Err(ApiError::Unauthorized("the refresh token was already used; sign in again").into());
+            }
+            RotateOutcome::Expired => return Err(ApiError::Unauthorized("the refresh token has expired").into()),
+            RotateOutcome::Unknown => return Err(ApiError::Unauthorized("the refresh token is invalid").into()),
+        };
+        let access_token = state.jwt.issue(user.id, user.role, now)?;
+        Ok(TokensResponse::Ok(Json(TokenResponse {
+            access_token,
+            refresh_token: new_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: state.jwt.ttl_secs(),
+        })))
+    }
+
+    /// Log out: revoke a refresh token and every token descended from its login.
+    ///
+    /// Access tokens already issued stay valid until they expire (minutes).
+    #[oai(path = "/logout", method = "post", operation_id = "logout")]
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: JsonBody<RefreshRequest>,
+    ) -> ApiResult<LogoutResponse> {
+        state
+            .store
+            .revoke_token_family(auth.0.id, &refresh::digest(&body.0.refresh_token), state.clock.now())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(LogoutResponse::Done)
+    }
+}
+
+/// Hashes the password and stores the account.
+///
+/// # Errors
+/// [`ApiError::Conflict`] when the address is taken.
+pub async fn create_account(state: &AppState, account: NewAccount) -> Result<User, ApiError> {
+    let password_hash = password::hash(account.password).await?;
+    let new = NewUser {
+        email: account.email.as_str().to_owned(),
+        name: account.name,
+        language: account.language,
+        role: account.role,
+        password_hash,
+    };
+    Ok(state.store.create_user(new, state.clock.now()).await?)
+}
+
+async fn issue_tokens(state: &AppState, user: &User) -> Result<TokenResponse, ApiError> {
+    let now = state.clock.now();
+    let access_token = state.jwt.issue(user.id, user.role, now)?;
+    let refresh_token = refresh::generate()?;
+    state
+        .store
+        .start_token_family(
+            user.id,
+            refresh::digest(&refresh_token),
+            now + Duration::days(state.settings.refresh_token_ttl_days),
+            now,
+        )
+        .await?;
+    Ok(TokenResponse {
+        access_token,
+        refresh_token,
+        token_type: "Bearer".to_owned(),
+        expires_in: state.jwt.ttl_secs(),
+    })
+}

@@ -1,0 +1,229 @@
+//! A JSON request body parsed with serde, so a failure names the exact field path.
+//!
+//! The schema published in the API document is the type's `poem-openapi` schema; parsing
+//! goes through `serde` so that `{"budget_lines":[{"quantity":"x"}]}` fails with the path
+//! `budget_lines[0].quantity` rather than a message about the whole object.
+
+use poem::{Request, RequestBody};
+use tokio::io::AsyncReadExt;
+
+use crate::app::MAX_BODY_BYTES;
+use poem_openapi::payload::{ParsePayload, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ProblemField};
+
+/// A JSON body of type `T`.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<T: Type> Payload for JsonBody<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn check_content_type(content_type: &str) -> bool {
+        is_json(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: Type + DeserializeOwned> ParsePayload for JsonBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let data = read_limited(request, body).await?;
+        parse(&data).map(JsonBody).map_err(poem::Error::from)
+    }
+}
+
+/// Reads the body, refusing one longer than [`MAX_BODY_BYTES`] whether or not it declares
+/// its length.
+async fn read_limited(request: &Request, body: &mut RequestBody) -> Result<Vec<u8>, ApiError> {
+    let declared = request
+        .header(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let reader = body
+        .take()
+        .map_err(|_| ApiError::Malformed {
+            detail: "the request body is missing".to_owned(),
+            fields: Vec::new(),
+        })?
+        .into_async_read();
+    let mut data = Vec::new();
+    reader
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut data)
+        .await
+        .map_err(|err| ApiError::Malformed {
+            detail: format!("the request body could not be read: {err}"),
+            fields: Vec::new(),
+        })?;
+    if data.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(data)
+}
+
+/// Parses `data` as `T`, naming the failing field.
+///
+/// # Errors
+/// [`ApiError::Malformed`] with the path of the first failing field.
+pub fn parse<T: DeserializeOwned>(data: &[u8]) -> Result<T, ApiError> {
+    if data.is_empty() {
+        return Err(ApiError::Malformed {
+            detail: "the request body is empty".to_owned(),
+            fields: Vec::new(),
+        });
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(data);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = parsed.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let message = inner.to_string();
+        let syntax = matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io
+        );
+        if syntax {
+            ApiError::Malformed {
+                detail: format!("the body is not valid JSON: {message}"),
+                fields: Vec::new(),
+            }
+        } else {
+            let field = if path == "." { String::new() } else { path };
+            let (field, code) = missing_field(&message)
+                .map(|name| {
+                    let full = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+                    (full, "required")
+                })
+                .unwrap_or((field, "invalid_type"));
+            ApiError::Malformed {
+                detail: message.clone(),
+                fields: vec![ProblemField {
+                    field,
+                    code: code.to_owned(),
+                    message,
+                }],
+            }
+        }
+    })?;
+    deserializer.end().map_err(|err| ApiError::Malformed {
+        detail: format!("the body is not valid JSON: {err}"),
+        fields: Vec::new(),
+    })?;
+    Ok(value)
+}
+
+/// serde reports a missing field at the path of the object that lacks it; name the field.
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+impl<'a, T: Type + DeserializeOwned> ApiExtractor<'a> for JsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <Self as Payload>::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: <Self as Payload>::CONTENT_TYPE,
+                schema: <Self as Payload>::schema_ref(),
+            }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        match request.content_type() {
+            Some(content_type) if is_json(content_type) => {
+                <Self as ParsePayload>::from_request(request, body).await
+            }
+            Some(content_type) => Err(ApiError::UnsupportedMediaType(format!(
+                "expected application/json, got {content_type}"
+            ))
+            .into()),
+            None => Err(ApiError::UnsupportedMediaType(
+                "the Content-Type header is missing; send application/json".to_owned(),
+            )
+            .into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Line {
+        quantity: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        lines: Vec<Line>,
+    }
+
+    fn fields(result: Result<Body, ApiError>) -> Vec<(String, String)> {
+        match result {
+            Err(ApiError::Malformed { fields, .. }) => fields.into_iter().map(|f| (f.field, f.code)).collect(),
+            other => panic!("expected malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_type_names_the_nested_path() {
+        let result = parse::<Body>(br#"{"name":"a","lines":[{"quantity":1},{"quantity":"x"}]}"#);
+        assert_eq!(fields(result), vec![("lines[1].quantity".to_owned(), "invalid_type".to_owned())]);
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        assert_eq!(fields(parse::<Body>(br#"{"lines":[]}"#)), vec![("name".to_owned(), "required".to_owned())]);
+        assert_eq!(
+            fields(parse::<Body>(br#"{"name":"a","lines":[{}]}"#)),
+            vec![("lines[0].quantity".to_owned(), "required".to_owned())]
+        );
+    }
+
+    #[test]
+    fn broken_json_has_no_field() {
+        assert_eq!(fields(parse::<Body>(br#"{"name":"#)), Vec::<(String, String)>::new());
+        assert_eq!(fields(parse::<Body>(br#"{"name":"a","lines":[]} trailing"#)), Vec::<(String, String)>::new());
+    }
+}

@@ -1,0 +1,62 @@
+//! The REST API under `/api/v1`: one `#[OpenApi]` impl per resource, combined into one
+//! document.
+
+pub mod accounts;
+pub mod body;
+pub mod codes;
+pub mod me;
+pub mod organizations;
+pub mod pagination;
+pub mod users;
+
+use poem_openapi::{OpenApiService, Tags};
+
+/// Groups of operations in the document.
+#[derive(Debug, Tags)]
+pub enum ApiTags {
+    /// Registration, login and tokens.
+    Auth,
+    /// The signed-in account.
+    Me,
+    /// Account administration.
+    Users,
+    /// NGOs and their members.
+    Organizations,
+}
+
+/// Every resource of the API.
+pub type Api = (
+    accounts::AuthApi,
+    me::MeApi,
+    users::UsersApi,
+    organizations::OrganizationsApi,
+);
+
+/// The path prefix of the API.
+pub const PREFIX: &str = "/api/v1";
+
+/// The API service with its document.
+#[must_use]
+pub fn service() -> OpenApiService<Api, ()> {
+    OpenApiService::new(
+        (
+            accounts::AuthApi,
+            me::MeApi,
+            users::UsersApi,
+            organizations::OrganizationsApi,
+        ),
+        "Grants for rural NGOs",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Grant calls, applications, expert review and decisions for rural NGOs in Kazakhstan. \
+         Errors are RFC 9457 problem documents (application/problem+json).",
+    )
+    .url_prefix(PREFIX)
+}
+
+/// The API document as YAML, exactly as committed in `openapi/openapi.yaml`.
+#[must_use]
+pub fn document_yaml() -> String {
+    service().spec_yaml()
+}

@@ -1,0 +1,369 @@
+//! NGOs and their members. Someone who is not a member is told an organisation does not
+//! exist.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::organization::{MemberRole, OrganizationInput, OrganizationProfile};
+use domain::role::Role;
+use persistence::RemoveMemberError;
+use persistence::records::{Member, Organization};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::body::JsonBody;
+use super::codes::{MemberRoleCode, RegionCode};
+use crate::auth::{BearerAuth, Caller};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A new organisation.
+#[derive(Debug, Object, Deserialize)]
+pub struct CreateOrganizationRequest {
+    /// Registered name.
+    #[oai(validator(max_length = 300))]
+    pub name: String,
+    /// Business Identification Number: 12 digits with a valid check digit.
+    #[oai(validator(max_length = 12))]
+    pub bin: String,
+    /// Region of registration.
+    pub region: RegionCode,
+    /// Village, town or city.
+    #[oai(validator(max_length = 200))]
+    pub settlement: String,
+    /// Whether the settlement is rural.
+    pub rural: bool,
+    /// Date of state registration.
+    pub registered_on: NaiveDate,
+    /// Address for official correspondence.
+    #[oai(validator(max_length = 254))]
+    pub contact_email: String,
+}
+
+/// Changes to an organisation; absent fields stay as they are.
+#[derive(Debug, Object, Deserialize)]
+pub struct UpdateOrganizationRequest {
+    /// Registered name.
+    #[oai(validator(max_length = 300))]
+    pub name: Option<String>,
+    /// Business Identification Number.
+    #[oai(validator(max_length = 12))]
+    pub bin: Option<String>,
+    /// Region of registration.
+    pub region: Option<RegionCode>,
+    /// Village, town or city.
+    #[oai(validator(max_length = 200))]
+    pub settlement: Option<String>,
+    /// Whether the settlement is rural.
+    pub rural: Option<bool>,
+    /// Date of state registration.
+    pub registered_on: Option<NaiveDate>,
+    /// Address for official correspondence.
+    #[oai(validator(max_length = 254))]
+    pub contact_email: Option<String>,
+}
+
+/// An organisation as its members see it.
+#[derive(Debug, Object)]
+pub struct OrganizationResponse {
+    /// Identifier.
+    pub id: Uuid,
+    /// Registered name.
+    pub name: String,
+    /// Business Identification Number.
+    pub bin: String,
+    /// Region of registration.
+    pub region: RegionCode,
+    /// Village, town or city.
+    pub settlement: String,
+    /// Whether the settlement is rural.
+    pub rural: bool,
+    /// Date of state registration.
+    pub registered_on: NaiveDate,
+    /// Address for official correspondence.
+    pub contact_email: String,
+    /// The caller's role in the organisation.
+    pub my_role: MemberRoleCode,
+    /// Incremented by every change; also the `ETag`.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn organization_response(org: Organization, role: MemberRole) -> OrganizationResponse {
+    OrganizationResponse {
+        id: org.id,
+        name: org.profile.name,
+        bin: org.profile.bin.as_str().to_owned(),
+        region: org.profile.region.into(),
+        settlement: org.profile.settlement,
+        rural: org.profile.rural,
+        registered_on: org.profile.registered_on,
+        contact_email: org.profile.contact_email.as_str().to_owned(),
+        my_role: role.into(),
+        version: org.version,
+        created_at: org.created_at,
+        updated_at: org.updated_at,
+    }
+}
+
+/// A person to add to an organisation.
+#[derive(Debug, Object, Deserialize)]
+pub struct AddMemberRequest {
+    /// The e-mail address of their account.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// Their role; `member` when absent.
+    pub role: Option<MemberRoleCode>,
+}
+
+/// A member of an organisation.
+#[derive(Debug, Object)]
+pub struct MemberResponse {
+    /// The member's account.
+    pub user_id: Uuid,
+    /// The member's address.
+    pub email: String,
+    /// The member's name.
+    pub name: String,
+    /// Their role.
+    pub role: MemberRoleCode,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<Member> for MemberResponse {
+    fn from(member: Member) -> Self {
+        Self {
+            user_id: member.user_id,
+            email: member.email,
+            name: member.name,
+            role: member.role.into(),
+            joined_at: member.joined_at,
+        }
+    }
+}
+
+fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// Reads the version a client holds from `If-Match`: `"3"`, `W/"3"` or `3`.
+fn expected_version(if_match: Option<&str>) -> Result<Option<i32>, ApiError> {
+    let Some(raw) = if_match.map(str::trim) else {
+        return Ok(None);
+    };
+    if raw == "*" {
+        return Ok(None);
+    }
+    let bare = raw.trim_start_matches("W/").trim_matches('"');
+    bare.parse::<i32>()
+        .map(Some)
+        .map_err(|_| ApiError::malformed_field("If-Match", "must be the ETag of the organisation, e.g. \"3\""))
+}
+
+#[derive(Debug, ApiResponse)]
+enum OrgCreated {
+    /// The organisation was created; the caller is its owner.
+    #[oai(status = 201)]
+    Created(Json<OrganizationResponse>, #[oai(header = "ETag")] String),
+}
+
+#[derive(Debug, ApiResponse)]
+enum OrgFound {
+    /// The organisation.
+    #[oai(status = 200)]
+    Ok(Json<OrganizationResponse>, #[oai(header = "ETag")] String),
+}
+
+#[derive(Debug, ApiResponse)]
+enum OrgList {
+    /// The caller's organisations.
+    #[oai(status = 200)]
+    Ok(Json<Vec<OrganizationResponse>>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum MemberList {
+    /// The members, owners first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<MemberResponse>>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum MemberAdded {
+    /// The member was added.
+    #[oai(status = 201)]
+    Created(Json<MemberResponse>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum MemberRemoved {
+    /// The member was removed.
+    #[oai(status = 204)]
+    Done,
+}
+
+/// NGOs and their members.
+#[derive(Debug)]
+pub struct OrganizationsApi;
+
+fn require_applicant(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(Role::Applicant, "organisations are managed by applicant accounts")
+}
+
+#[OpenApi(prefix_path = "/organizations", tag = "ApiTags::Organizations")]
+impl OrganizationsApi {
+    /// Register an organisation; the caller becomes its owner.
+    #[oai(path = "/", method = "post", operation_id = "create_organization")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: JsonBody<CreateOrganizationRequest>,
+    ) -> ApiResult<OrgCreated> {
+        require_applicant(&auth.0)?;
+        let body = body.0;
+        let now = state.clock.now();
+        let input = OrganizationInput {
+            name: Some(&body.name),
+            bin: Some(&body.bin),
+            region: Some(domain::region::Region::from(body.region).code()),
+            settlement: Some(&body.settlement),
+            rural: Some(body.rural),
+            registered_on: Some(body.registered_on),
+            contact_email: Some(&body.contact_email),
+        };
+        let profile = OrganizationProfile::create(input, now.date_naive()).map_err(ApiError::from)?;
+        let org = state.store.create_organization(auth.0.id, profile, now).await?;
+        let tag = etag(org.version);
+        Ok(OrgCreated::Created(Json(organization_response(org, MemberRole::Owner)), tag))
+    }
+
+    /// The caller's organisations.
+    #[oai(path = "/", method = "get", operation_id = "list_my_organizations")]
+    async fn list(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<OrgList> {
+        let orgs = state.store.organizations_of(auth.0.id).await?;
+        Ok(OrgList::Ok(Json(
+            orgs.into_iter().map(|(org, role)| organization_response(org, role)).collect(),
+        )))
+    }
+
+    /// One organisation the caller belongs to.
+    #[oai(path = "/:id", method = "get", operation_id = "get_organization")]
+    async fn get(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<Uuid>) -> ApiResult<OrgFound> {
+        let (org, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
+        let tag = etag(org.version);
+        Ok(OrgFound::Ok(Json(organization_response(org, role)), tag))
+    }
+
+    /// Change an organisation (owners only).
+    ///
+    /// Send `If-Match` with the `ETag` you read to be sure nobody changed it meanwhile;
+    /// a stale one is answered with 412.
+    #[oai(path = "/:id", method = "patch", operation_id = "update_organization")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        body: JsonBody<UpdateOrganizationRequest>,
+    ) -> ApiResult<OrgFound> {
+        let expected = expected_version(if_match.0.as_deref())?;
+        let (org, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
+        if !role.manages() {
+            return Err(ApiError::Forbidden("only owners change the organisation").into());
+        }
+        let body = body.0;
+        let now = state.clock.now();
+        let input = OrganizationInput {
+            name: body.name.as_deref(),
+            bin: body.bin.as_deref(),
+            region: body.region.map(|r| domain::region::Region::from(r).code()),
+            settlement: body.settlement.as_deref(),
+            rural: body.rural,
+            registered_on: body.registered_on,
+            contact_email: body.contact_email.as_deref(),
+        };
+        let profile = org.profile.update(input, now.date_naive()).map_err(ApiError::from)?;
+        let expected = expected.or(Some(org.version));
+        let updated = state.store.update_organization(org.id, profile, expected, now).await?;
+        let tag = etag(updated.version);
+        Ok(OrgFound::Ok(Json(organization_response(updated, role)), tag))
+    }
+
+    /// The members of an organisation the caller belongs to.
+    #[oai(path = "/:id/members", method = "get", operation_id = "list_members")]
+    async fn members(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<Uuid>) -> ApiResult<MemberList> {
+        state.store.organization_for_member(id.0, auth.0.id).await?;
+        let members = state.store.members(id.0).await?;
+        Ok(MemberList::Ok(Json(members.into_iter().map(MemberResponse::from).collect())))
+    }
+
+    /// Add an existing account to the organisation (owners only).
+    #[oai(path = "/:id/members", method = "post", operation_id = "add_member")]
+    async fn add_member(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: JsonBody<AddMemberRequest>,
+    ) -> ApiResult<MemberAdded> {
+        let (_, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
+        if !role.manages() {
+            return Err(ApiError::Forbidden("only owners add members").into());
+        }
+        let body = body.0;
+        let email = domain::email::Email::parse(&body.email)
+            .map_err(|e| ApiError::from(domain::ValidationErrors::single("email", "invalid_email", e.to_string())))?;
+        let member_role = body.role.map_or(MemberRole::Member, MemberRole::from);
+        let added = state
+            .store
+            .add_member(id.0, email.as_str(), member_role, state.clock.now())
+            .await;
+        // The organisation was found above, so a missing row here is the account.
+        let member = match added {
+            Ok(member) => member,
+            Err(persistence::RepoError::NotFound) => {
+                return Err(ApiError::from(domain::ValidationErrors::single(
+                    "email",
+                    "unknown_account",
+                    "no account has this address; ask the person to register first",
+                ))
+                .into());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        Ok(MemberAdded::Created(Json(member.into())))
+    }
+
+    /// Remove a member (owners), or leave the organisation (any member). The last owner
+    /// cannot leave.
+    #[oai(path = "/:id/members/:user_id", method = "delete", operation_id = "remove_member")]
+    async fn remove_member(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        user_id: Path<Uuid>,
+    ) -> ApiResult<MemberRemoved> {
+        match state.store.remove_member(id.0, auth.0.id, user_id.0).await {
+            Ok(()) => Ok(MemberRemoved::Done),
+            Err(RemoveMemberError::Repo(err)) => Err(err.into()),
+            Err(RemoveMemberError::Rule(rule)) => Err(match rule {
+                domain::organization::MembershipError::NotOwner => ApiError::Forbidden("only owners remove other members"),
+                domain::organization::MembershipError::LastOwner => ApiError::Conflict {
+                    slug: "last-owner",
+                    detail: rule.to_string(),
+                },
+            }
+            .into()),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Account administration: admins create staff accounts and list accounts.
+
+use domain::account::{AccountInput, NewAccount};
+use domain::role::Role;
+use poem::web::Data;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Deserialize;
+
+use super::ApiTags;
+use super::accounts::{UserResponse, create_account};
+use super::body::JsonBody;
+use super::codes::{LanguageCode, RoleCode, StaffRoleCode};
+use super::pagination;
+use crate::auth::BearerAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A reviewer, officer or admin account.
+#[derive(Debug, Object, Deserialize)]
+pub struct CreateUserRequest {
+    /// Login and mail address.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// Display name.
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// Initial password, at least 10 characters.
+    #[oai(validator(max_length = 256))]
+    pub password: String,
+    /// Preferred language; Russian when absent.
+    pub language: Option<LanguageCode>,
+    /// The account's role.
+    pub role: StaffRoleCode,
+}
+
+/// A page of accounts.
+#[derive(Debug, Object)]
+pub struct UserPage {
+    /// The accounts, oldest first.
+    pub items: Vec<UserResponse>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<uuid::Uuid>,
+}
+
+#[derive(Debug, ApiResponse)]
+enum CreatedUser {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<UserResponse>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum ListedUsers {
+    /// One page of accounts.
+    #[oai(status = 200)]
+    Ok(Json<UserPage>),
+}
+
+/// Account administration.
+#[derive(Debug)]
+pub struct UsersApi;
+
+#[OpenApi(prefix_path = "/users", tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Create a reviewer, officer or admin account (admins only).
+    #[oai(path = "/", method = "post", operation_id = "create_user")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: JsonBody<CreateUserRequest>,
+    ) -> ApiResult<CreatedUser> {
+        auth.0.require(Role::Admin, "only admins create accounts")?;
+        let body = body.0;
+        let input = AccountInput {
+            email: &body.email,
+            password: &body.password,
+            name: &body.name,
+            language: body.language.map(|l| domain::language::Language::from(l).code()),
+        };
+        let account = NewAccount::by_admin(input, Role::from(body.role).code()).map_err(ApiError::from)?;
+        let user = create_account(&state, account).await?;
+        Ok(CreatedUser::Created(Json(user.into())))
+    }
+
+    /// List accounts (admins only), optionally of one role.
+    #[oai(path = "/", method = "get", operation_id = "list_users")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Only accounts with this role.
+        role: Query<Option<RoleCode>>,
+        /// The `next_cursor` of the previous page.
+        after: Query<Option<uuid::Uuid>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<ListedUsers> {
+        auth.0.require(Role::Admin, "only admins list accounts")?;
+        let page = state
+            .store
+            .list_users(role.0.map(Role::from), after.0, pagination::limit(limit.0))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ListedUsers::Ok(Json(UserPage {
+            items: page.items.into_iter().map(UserResponse::from).collect(),
+            next_cursor: page.next,
+        })))
+    }
+}

@@ -1,0 +1,188 @@
+//! Assembling and running the server: routes, middleware, state and shutdown.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use persistence::Store;
+use poem::listener::{Acceptor, TcpAcceptor, TcpListener, Listener};
+use poem::web::Data;
+use poem::{EndpointExt, IntoEndpoint, Response, Route, Server, get, handler};
+
+use crate::api;
+use crate::auth::{JwtKeys, secret_file};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::observe::Observe;
+use crate::state::AppState;
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Connects to the database, migrates it and builds the shared state.
+///
+/// # Errors
+/// When the database cannot be reached or migrated, or the JWT secret cannot be loaded.
+pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let store = Store::connect(&settings.database_url(), settings.database_max_connections)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("migrating the database")?;
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => secret_file::load_or_create(&settings.data_dir)?,
+    };
+    Ok(AppState {
+        store,
+        jwt: JwtKeys::new(&secret, settings.access_token_ttl_secs),
+        clock,
+        metrics: Arc::new(Metrics::default()),
+        settings: Arc::new(settings),
+    })
+}
+
+/// Builds the whole HTTP application for `state`.
+#[must_use]
+pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
+    let service = api::service();
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    let metrics = state.metrics.clone();
+    Route::new()
+        .nest(api::PREFIX, service)
+        .at(format!("{}/openapi.json", api::PREFIX), spec)
+        .nest("/docs", docs)
+        .at("/health", get(health))
+        .at("/ready", get(ready))
+        .at("/metrics", get(render_metrics))
+        .data(state)
+        .with(Observe::new(metrics))
+        .into_endpoint()
+        .map_to_response()
+}
+
+#[handler]
+fn health() -> Response {
+    json_status(200, "ok")
+}
+
+#[handler]
+async fn ready(state: Data<&AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => json_status(200, "ready"),
+        Err(err) => {
+            tracing::warn!(error = %err, "database not reachable");
+            crate::error::problem_response(
+                &crate::error::ApiError::Unavailable(anyhow::anyhow!("database not reachable")).to_problem(),
+            )
+        }
+    }
+}
+
+#[handler]
+fn render_metrics(state: Data<&AppState>) -> Response {
+    Response::builder()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+fn json_status(code: u16, status: &str) -> Response {
+    Response::builder()
+        .status(poem::http::StatusCode::from_u16(code).unwrap_or_default())
+        .content_type("application/json")
+        .body(format!("{{\"status\":\"{status}\"}}"))
+}
+
+/// A server bound to its address, ready to run.
+pub struct Bound {
+    acceptor: TcpAcceptor,
+    state: AppState,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound").field("state", &self.state).finish_non_exhaustive()
+    }
+}
+
+impl Bound {
+    /// The address actually bound (useful with port 0).
+    ///
+    /// # Errors
+    /// When the socket has no local address.
+    pub fn local_addr(&self) -> anyhow::Result<std::net::SocketAddr> {
+        self.acceptor
+            .local_addr()
+            .into_iter()
+            .find_map(|addr| addr.as_socket_addr().copied())
+            .context("listener has no socket address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes requests in flight.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = routes(self.state.clone());
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(std::time::Duration::from_secs(10)))
+            .await
+            .context("serving HTTP")?;
+        self.state.store.close().await.context("closing the database")?;
+        Ok(())
+    }
+}
+
+/// Binds `settings.bind` for `state`.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind(state: AppState) -> anyhow::Result<Bound> {
+    let addr = state.settings.bind.clone();
+    let acceptor = TcpListener::bind(addr.clone())
+        .into_acceptor()
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    Ok(Bound { acceptor, state })
+}
+
+/// Starts the server with the system clock and runs it until SIGTERM or Ctrl-C.
+///
+/// # Errors
+/// When start-up or serving fails.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = build_state(settings, Arc::new(SystemClock)).await?;
+    let bound = bind(state).await?;
+    tracing::info!(address = %bound.local_addr()?, "listening");
+    bound.run(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

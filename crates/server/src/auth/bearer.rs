@@ -1,0 +1,46 @@
+//! The bearer security scheme: who is calling, from a verified access token.
+
+use domain::role::Role;
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The authenticated caller of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// The account.
+    pub id: Uuid,
+    /// The account's role.
+    pub role: Role,
+}
+
+impl Caller {
+    /// Succeeds when the caller has `role`.
+    ///
+    /// # Errors
+    /// [`ApiError::Forbidden`] otherwise.
+    pub fn require(&self, role: Role, why: &'static str) -> Result<(), ApiError> {
+        if self.role == role { Ok(()) } else { Err(ApiError::Forbidden(why)) }
+    }
+}
+
+/// A JWT access token from `POST /auth/login` or `POST /auth/refresh`.
+#[derive(Debug, SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT", checker = "check")]
+pub struct BearerAuth(pub Caller);
+
+async fn check(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+    let claims = state.jwt.verify(&bearer.token, state.clock.now())?;
+    let role = claims
+        .role
+        .parse::<Role>()
+        .map_err(|_| ApiError::Unauthorized("the access token is invalid"))?;
+    Ok(Caller { id: claims.sub, role })
+}

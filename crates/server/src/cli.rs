@@ -1,0 +1,156 @@
+//! The `grants` command line.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use domain::account::{AccountInput, NewAccount};
+
+use crate::app;
+use crate::clock::SystemClock;
+use crate::config::Settings;
+
+/// Grant applications and expert review for rural NGOs.
+#[derive(Debug, Parser)]
+#[command(name = "grants", version, about)]
+pub struct Cli {
+    /// A TOML file of settings; `GRANTS_*` environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do; `serve` when absent.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    Admin {
+        /// The admin action.
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+    /// Print the OpenAPI document as YAML.
+    Openapi,
+}
+
+/// Account administration from the command line.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin account; the password is read from the first line of standard input.
+    Create(CreateAdmin),
+}
+
+/// Arguments of `grants admin create`.
+#[derive(Debug, Args)]
+pub struct CreateAdmin {
+    /// The admin's e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// The admin's name.
+    #[arg(long)]
+    pub name: String,
+    /// Read the password from standard input (required, so it never appears in the
+    /// process list or shell history).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// Preferred language: kk, ru or en.
+    #[arg(long, default_value = "ru")]
+    pub language: String,
+}
+
+/// Runs the parsed command line.
+///
+/// # Errors
+/// Whatever the command fails with, with its cause chain.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            print!("{}", crate::api::document_yaml());
+            Ok(())
+        }
+        Command::Serve => {
+            let settings = load(cli.config.as_ref())?;
+            app::serve(settings).await
+        }
+        Command::Migrate => {
+            let settings = load(cli.config.as_ref())?;
+            let store = persistence::Store::connect(&settings.database_url(), 1)
+                .await
+                .context("connecting to the database")?;
+            store.migrate().await.context("migrating the database")?;
+            store.close().await.context("closing the database")?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Admin {
+            action: AdminCommand::Create(args),
+        } => {
+            let settings = load(cli.config.as_ref())?;
+            create_admin(settings, &args).await
+        }
+    }
+}
+
+fn load(config: Option<&PathBuf>) -> anyhow::Result<Settings> {
+    let settings = Settings::load(config.map(PathBuf::as_path)).context("loading settings")?;
+    init_logging(&settings.log);
+    if settings.jwt_secret.is_none() || settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+    }
+    Ok(settings)
+}
+
+/// Structured JSON logs to standard error, filtered by `filter`.
+pub fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_current_span(true)
+        .with_span_list(false)
+        .try_init();
+}
+
+async fn create_admin(settings: Settings, args: &CreateAdmin) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let input = AccountInput {
+        email: &args.email,
+        password,
+        name: &args.name,
+        language: Some(&args.language),
+    };
+    let account = NewAccount::by_admin(input, "admin").map_err(|errors| {
+        let reasons: Vec<String> = errors
+            .errors()
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        anyhow::anyhow!("invalid account: {}", reasons.join("; "))
+    })?;
+    let state = app::build_state(settings, Arc::new(SystemClock)).await?;
+    let user = crate::api::accounts::create_account(&state, account)
+        .await
+        .map_err(|err| match err {
+            crate::error::ApiError::Conflict { .. } => anyhow::anyhow!("an account with this e-mail already exists"),
+            other => anyhow::Error::new(other),
+        })?;
+    println!("{}", user.id);
+    state.store.close().await.context("closing the database")?;
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! Settings: defaults, then an optional TOML file, then `GRANTS_*` environment variables.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never be printed: `Debug` and `Display` show `***`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is used.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How outgoing mail leaves the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// One `.eml` file per mail in the data directory.
+    File,
+    /// An SMTP server given by `smtp_url`.
+    Smtp,
+    /// Written to the log only.
+    Log,
+}
+
+/// Every setting of the server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// Directory for the SQLite file, the generated JWT secret and mail files.
+    pub data_dir: PathBuf,
+    /// Database URL; `None` means a SQLite file in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Most connections in the database pool.
+    pub database_max_connections: u32,
+    /// HMAC secret for access tokens; `None` means generated once into `data_dir`.
+    pub jwt_secret: Option<Secret>,
+    /// Lifetime of an access token in seconds.
+    pub access_token_ttl_secs: i64,
+    /// Lifetime of a refresh token in days.
+    pub refresh_token_ttl_days: i64,
+    /// How mail is sent.
+    pub mail_transport: MailTransport,
+    /// SMTP server, e.g. `smtp://user:pass@host:587?tls=starttls`.
+    pub smtp_url: Option<Secret>,
+    /// Sender of outgoing mail.
+    pub mail_from: String,
+    /// Public base URL of the service, for links in mail.
+    pub public_url: String,
+    /// Log filter, e.g. `info` or `server=debug,info`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_max_connections: 16,
+            jwt_secret: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 30,
+            mail_transport: MailTransport::File,
+            smtp_url: None,
+            mail_from: "Grants <grants@localhost>".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            log: "info".to_owned(),
+        }
+    }
+}
+
+/// Settings as they may appear in the TOML file: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layer {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<Secret>,
+    database_max_connections: Option<u32>,
+    jwt_secret: Option<Secret>,
+    access_token_ttl_secs: Option<i64>,
+    refresh_token_ttl_days: Option<i64>,
+    mail_transport: Option<MailTransport>,
+    smtp_url: Option<Secret>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    log: Option<String>,
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("cannot read configuration file {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML for these settings.
+    #[error("invalid configuration file {path}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// An environment variable has a value that cannot be used.
+    #[error("invalid value for {name}: {reason}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A combination of settings cannot work.
+    #[error("invalid setting {name}: {reason}")]
+    Invalid {
+        /// The setting.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Loads defaults, then `file` when given, then the process environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the file is unreadable or invalid, or a value is unusable.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    /// Like [`Settings::load`], reading variables through `env`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the file is unreadable or invalid, or a value is unusable.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut settings = Self::default();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let layer: Layer = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
+            settings.apply(layer);
+        }
+        settings.apply(env_layer(&env)?);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn apply(&mut self, layer: Layer) {
+        let Layer {
+            bind,
+            data_dir,
+            database_url,
+            database_max_connections,
+            jwt_secret,
+            access_token_ttl_secs,
+            refresh_token_ttl_days,
+            mail_transport,
+            smtp_url,
+            mail_from,
+            public_url,
+            log,
+        } = layer;
+        self.bind = bind.unwrap_or_else(|| self.bind.clone());
+        self.data_dir = data_dir.unwrap_or_else(|| self.data_dir.clone());
+        self.database_url = database_url.or_else(|| self.database_url.clone());
+        self.database_max_connections = database_max_connections.unwrap_or(self.database_max_connections);
+        self.jwt_secret = jwt_secret.or_else(|| self.jwt_secret.clone());
+        self.access_token_ttl_secs = access_token_ttl_secs.unwrap_or(self.access_token_ttl_secs);
+        self.refresh_token_ttl_days = refresh_token_ttl_days.unwrap_or(self.refresh_token_ttl_days);
+        self.mail_transport = mail_transport.unwrap_or(self.mail_transport);
+        self.smtp_url = smtp_url.or_else(|| self.smtp_url.clone());
+        self.mail_from = mail_from.unwrap_or_else(|| self.mail_from.clone());
+        self.public_url = public_url.unwrap_or_else(|| self.public_url.clone());
+        self.log = log.unwrap_or_else(|| self.log.clone());
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(secret) = &self.jwt_secret
+            && secret.expose().len() < 32
+        {
+            return Err(ConfigError::Invalid {
+                name: "jwt_secret",
+                reason: "must be at least 32 characters".to_owned(),
+            });
+        }
+        if self.mail_transport == MailTransport::Smtp && self.smtp_url.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "smtp_url",
+                reason: "is required when mail_transport is smtp".to_owned(),
+            });
+        }
+        if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_days <= 0 {
+            return Err(ConfigError::Invalid {
+                name: "token lifetimes",
+                reason: "must be positive".to_owned(),
+            });
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                name: "database_max_connections",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or a SQLite file in the data directory.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("grants.sqlite").display()),
+        }
+    }
+}
+
+fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
+    let get = |name: &str| env(name).filter(|v| !v.is_empty());
+    let number = |name: &'static str| -> Result<Option<i64>, ConfigError> {
+        get(name)
+            .map(|v| {
+                v.parse::<i64>().map_err(|e| ConfigError::Env {
+                    name,
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    };
+    let mail_transport = get("GRANTS_MAIL_TRANSPORT")
+        .map(|v| match v.as_str() {
+            "file" => Ok(MailTransport::File),
+            "smtp" => Ok(MailTransport::Smtp),
+            "log" => Ok(MailTransport::Log),
+            other => Err(ConfigError::Env {
+                name: "GRANTS_MAIL_TRANSPORT",
+                reason: format!("{other:?} is not one of file, smtp, log"),
+            }),
+        })
+        .transpose()?;
+    let max_connections = number("GRANTS_DATABASE_MAX_CONNECTIONS")?
+        .map(|n| {
+            u32::try_from(n).map_err(|e| ConfigError::Env {
+                name: "GRANTS_DATABASE_MAX_CONNECTIONS",
+                reason: e.to_string(),
+            })
+        })
+        .transpose()?;
+    Ok(Layer {
+        bind: get("GRANTS_BIND"),
+        data_dir: get("GRANTS_DATA_DIR").map(PathBuf::from),
+        database_url: get("GRANTS_DATABASE_URL").map(Secret),
+        database_max_connections: max_connections,
+        jwt_secret: get("GRANTS_JWT_SECRET").map(Secret),
+        access_token_ttl_secs: number("GRANTS_ACCESS_TOKEN_TTL_SECS")?,
+        refresh_token_ttl_days: number("GRANTS_REFRESH_TOKEN_TTL_DAYS")?,
+        mail_transport,
+        smtp_url: get("GRANTS_SMTP_URL").map(Secret),
+        mail_from: get("GRANTS_MAIL_FROM"),
+        public_url: get("GRANTS_PUBLIC_URL"),
+        log: get("GRANTS_LOG"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let settings = Settings::load_from(None, env(&[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(settings.bind, "127.0.0.1:8080");
+        assert_eq!(settings.mail_transport, MailTransport::File);
+        assert!(settings.database_url().starts_with("sqlite://./data/grants.sqlite"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("grants-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.join("grants.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nlog = \"debug\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let settings = Settings::load_from(Some(&file), env(&[("GRANTS_BIND", "127.0.0.1:9100")]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((settings.bind.as_str(), settings.log.as_str()), ("127.0.0.1:9100", "debug"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn unusable_values_are_refused() {
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_TRANSPORT", "pigeon")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_JWT_SECRET", "short")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_TRANSPORT", "smtp")])).is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let settings = Settings::load_from(
+            None,
+            env(&[("GRANTS_JWT_SECRET", "a-very-long-secret-value-of-forty-chars!!")]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!format!("{settings:?}").contains("a-very-long"));
+    }
+}

@@ -1,0 +1,25 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use persistence::Store;
+
+use crate::auth::JwtKeys;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::metrics::Metrics;
+
+/// Shared, cheaply cloned state of a running server.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Access-token keys.
+    pub jwt: JwtKeys,
+    /// The current instant.
+    pub clock: Arc<dyn Clock>,
+    /// Request metrics.
+    pub metrics: Arc<Metrics>,
+    /// The settings the server started with.
+    pub settings: Arc<Settings>,
+}
