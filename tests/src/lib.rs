@@ -1,1 +1,378 @@
+//! Helpers for end-to-end tests: a real server on a random port with its own fresh
+//! database, and a small HTTP client around it.
+//!
+//! The database is a SQLite file in a temporary directory, or a new PostgreSQL database
+//! when `GRANTS_TEST_BACKEND=postgres` (the server is named by `TEST_DATABASE_URL`).
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use domain::account::{AccountInput, NewAccount};
+use reqwest::Method;
+use serde_json::{Value, json};
+use server::clock::ManualClock;
+use server::config::{Secret, Settings};
+use server::state::AppState;
+use tokio::sync::oneshot;
+
+/// The JWT secret every test server signs with.
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+/// A password every test account uses.
+pub const PASSWORD: &str = "көктем-ауыл-2026";
+
+/// A running server and a client for it.
+#[derive(Debug)]
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    /// The server's clock; move it to test expiry and deadlines.
+    pub clock: Arc<ManualClock>,
+    /// The server's state, for setting up what has no route (the first admin).
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    data_dir: PathBuf,
+}
+
+/// An HTTP response, read whole.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub body: Value,
+    /// The body as text.
+    pub text: String,
+}
+
+impl Resp {
+    /// A header's value as text.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A string field of the body.
+    #[must_use]
+    pub fn str(&self, field: &str) -> &str {
+        self.body[field].as_str().unwrap_or_default()
+    }
+
+    /// Panics unless this is a problem document with `status` and type `/problems/{slug}`.
+    pub fn assert_problem(&self, status: u16, slug: &str) {
+        assert_eq!(self.status, status, "status of {}", self.text);
+        assert!(
+            self.header("content-type")
+                .is_some_and(|ct| ct.starts_with("application/problem+json")),
+            "content type {:?} of {}",
+            self.header("content-type"),
+            self.text
+        );
+        assert_eq!(
+            self.body["status"],
+            json!(status),
+            "problem status in {}",
+            self.text
+        );
+        assert_eq!(
+            self.body["type"],
+            json!(format!("/problems/{slug}")),
+            "problem type in {}",
+            self.text
+        );
+        assert!(
+            self.body["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "title in {}",
+            self.text
+        );
+    }
+
+    /// The `field` paths of a problem's `errors`.
+    #[must_use]
+    pub fn problem_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// An instant the test clock starts at.
+#[must_use]
+pub fn start_instant() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 6, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// Whether the tests run against PostgreSQL.
+#[must_use]
+pub fn on_postgres() -> bool {
+    std::env::var("GRANTS_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+async fn database_url(data_dir: &std::path::Path) -> String {
+    if on_postgres() {
+        let admin = persistence::testdb::postgres_url().unwrap_or_else(|| {
+            panic!(
+                "GRANTS_TEST_BACKEND=postgres needs {}",
+                persistence::testdb::ENV
+            )
+        });
+        persistence::testdb::create_postgres_database(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("creating a PostgreSQL test database: {e}"))
+    } else {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("grants.sqlite").display()
+        )
+    }
+}
+
+/// Starts a server with a fresh database on a random port.
+pub async fn spawn_app() -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("grants-e2e-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir)
+        .unwrap_or_else(|e| panic!("creating {}: {e}", data_dir.display()));
+    let settings = Settings {
+        bind: "127.0.0.1:0".to_owned(),
+        data_dir: data_dir.clone(),
+        database_url: Some(Secret::new(database_url(&data_dir).await)),
+        database_max_connections: 5,
+        jwt_secret: Some(Secret::new(JWT_SECRET)),
+        ..Settings::default()
+    };
+    let clock = Arc::new(ManualClock::new(start_instant()));
+    let state = server::app::build_state(settings, clock.clone())
+        .await
+        .unwrap_or_else(|e| panic!("starting the server: {e:#}"));
+    let bound = server::app::bind(state.clone())
+        .await
+        .unwrap_or_else(|e| panic!("binding: {e:#}"));
+    let addr = bound.local_addr().unwrap_or_else(|e| panic!("{e:#}"));
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let shutdown = async {
+            let _ = rx.await;
+        };
+        if let Err(err) = bound.run(shutdown).await {
+            eprintln!("test server failed: {err:#}");
+        }
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        clock,
+        state,
+        shutdown: Some(tx),
+        data_dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// A request being built.
+#[derive(Debug)]
+pub struct Req<'a> {
+    app: &'a TestApp,
+    builder: reqwest::RequestBuilder,
+}
+
+impl Req<'_> {
+    /// Adds `Authorization: Bearer token`.
+    #[must_use]
+    pub fn token(mut self, token: &str) -> Self {
+        self.builder = self.builder.bearer_auth(token);
+        self
+    }
+
+    /// Sends `body` as JSON.
+    #[must_use]
+    pub fn json(mut self, body: &Value) -> Self {
+        self.builder = self.builder.json(body);
+        self
+    }
+
+    /// Sends raw bytes with a content type.
+    #[must_use]
+    pub fn raw(mut self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
+        self.builder = self.builder.header("content-type", content_type).body(body);
+        self
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    /// Sends the request and reads the whole response.
+    pub async fn send(self) -> Resp {
+        let _ = self.app;
+        let response = self
+            .builder
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts a request to `path` (relative to the server root).
+    #[must_use]
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req {
+            app: self,
+            builder: self.client.request(method, format!("{}{path}", self.base)),
+        }
+    }
+
+    /// `GET /api/v1{path}`.
+    #[must_use]
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req(Method::GET, &format!("/api/v1{path}"))
+    }
+
+    /// `POST /api/v1{path}`.
+    #[must_use]
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.req(Method::POST, &format!("/api/v1{path}"))
+    }
+
+    /// `PATCH /api/v1{path}`.
+    #[must_use]
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.req(Method::PATCH, &format!("/api/v1{path}"))
+    }
+
+    /// `DELETE /api/v1{path}`.
+    #[must_use]
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        self.req(Method::DELETE, &format!("/api/v1{path}"))
+    }
+
+    /// Registers an applicant and returns the response.
+    pub async fn register(&self, email: &str) -> Resp {
+        self.post("/auth/register")
+            .json(&json!({"email": email, "password": PASSWORD, "name": "Айгерім Нұрланқызы", "language": "kk"}))
+            .send()
+            .await
+    }
+
+    /// Logs in and returns the response.
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.post("/auth/login")
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+    }
+
+    /// Registers an applicant, logs in, and returns the access token.
+    pub async fn applicant(&self, email: &str) -> String {
+        let registered = self.register(email).await;
+        assert_eq!(registered.status, 201, "{}", registered.text);
+        self.token_for(email).await
+    }
+
+    /// Logs in with [`PASSWORD`] and returns the access token.
+    pub async fn token_for(&self, email: &str) -> String {
+        let login = self.login(email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text);
+        login.str("access_token").to_owned()
+    }
+
+    /// Creates the first admin the way `grants admin create` does, and returns its token.
+    pub async fn admin(&self, email: &str) -> String {
+        let input = AccountInput {
+            email,
+            password: PASSWORD,
+            name: "Admin",
+            language: Some("en"),
+        };
+        let account = NewAccount::by_admin(input, "admin").unwrap_or_else(|e| panic!("{e}"));
+        server::api::accounts::create_account(&self.state, account)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.token_for(email).await
+    }
+
+    /// Has an admin create a staff account with `role`, and returns its token.
+    pub async fn staff(&self, admin_token: &str, email: &str, role: &str) -> String {
+        let created = self
+            .post("/users")
+            .token(admin_token)
+            .json(&json!({"email": email, "name": "Эксперт", "password": PASSWORD, "role": role, "language": "ru"}))
+            .send()
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        self.token_for(email).await
+    }
+
+    /// Creates an organisation as the holder of `token` and returns its id.
+    pub async fn organization(&self, token: &str, bin: &str) -> String {
+        let created = self
+            .post("/organizations")
+            .token(token)
+            .json(&organization_body(bin))
+            .send()
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        created.str("id").to_owned()
+    }
+}
+
+/// A valid organisation body with `bin`.
+#[must_use]
+pub fn organization_body(bin: &str) -> Value {
+    json!({
+        "name": "«Ақ ниет» қоғамдық бірлестігі",
+        "bin": bin,
+        "region": "aktobe",
+        "settlement": "Шалқар",
+        "rural": true,
+        "registered_on": "2019-03-01",
+        "contact_email": "aqniet@mail.kz"
+    })
+}
+
+/// Valid BINs with distinct numbers, built with the check-digit algorithm.
+#[must_use]
+pub fn valid_bin(serial: u32) -> String {
+    (0..100)
+        .find_map(|extra| {
+            let first = format!("1905400{:04}", (serial * 100 + extra) % 10_000);
+            let digits: Vec<u32> = first.bytes().map(|b| u32::from(b - b'0')).collect();
+            let mut array = [0u32; 11];
+            array.copy_from_slice(&digits);
+            domain::bin::check_digit(&array).map(|check| format!("{first}{check}"))
+        })
+        .unwrap_or_default()
+}

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use persistence::Store;
-use poem::listener::{Acceptor, TcpAcceptor, TcpListener, Listener};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::web::Data;
 use poem::{EndpointExt, IntoEndpoint, Response, Route, Server, get, handler};
 
@@ -73,7 +73,8 @@ async fn ready(state: Data<&AppState>) -> Response {
         Err(err) => {
             tracing::warn!(error = %err, "database not reachable");
             crate::error::problem_response(
-                &crate::error::ApiError::Unavailable(anyhow::anyhow!("database not reachable")).to_problem(),
+                &crate::error::ApiError::Unavailable(anyhow::anyhow!("database not reachable"))
+                    .to_problem(),
             )
         }
     }
@@ -101,7 +102,9 @@ pub struct Bound {
 
 impl std::fmt::Debug for Bound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bound").field("state", &self.state).finish_non_exhaustive()
+        f.debug_struct("Bound")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
     }
 }
 
@@ -122,13 +125,20 @@ impl Bound {
     ///
     /// # Errors
     /// When the server fails.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let app = routes(self.state.clone());
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(std::time::Duration::from_secs(10)))
             .await
             .context("serving HTTP")?;
-        self.state.store.close().await.context("closing the database")?;
+        self.state
+            .store
+            .close()
+            .await
+            .context("closing the database")?;
         Ok(())
     }
 }

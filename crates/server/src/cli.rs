@@ -147,7 +147,9 @@ async fn create_admin(settings: Settings, args: &CreateAdmin) -> anyhow::Result<
     let user = crate::api::accounts::create_account(&state, account)
         .await
         .map_err(|err| match err {
-            crate::error::ApiError::Conflict { .. } => anyhow::anyhow!("an account with this e-mail already exists"),
+            crate::error::ApiError::Conflict { .. } => {
+                anyhow::anyhow!("an account with this e-mail already exists")
+            }
             other => anyhow::Error::new(other),
         })?;
     println!("{}", user.id);

@@ -205,7 +205,8 @@ impl Settings {
         self.bind = bind.unwrap_or_else(|| self.bind.clone());
         self.data_dir = data_dir.unwrap_or_else(|| self.data_dir.clone());
         self.database_url = database_url.or_else(|| self.database_url.clone());
-        self.database_max_connections = database_max_connections.unwrap_or(self.database_max_connections);
+        self.database_max_connections =
+            database_max_connections.unwrap_or(self.database_max_connections);
         self.jwt_secret = jwt_secret.or_else(|| self.jwt_secret.clone());
         self.access_token_ttl_secs = access_token_ttl_secs.unwrap_or(self.access_token_ttl_secs);
         self.refresh_token_ttl_days = refresh_token_ttl_days.unwrap_or(self.refresh_token_ttl_days);
@@ -251,7 +252,10 @@ impl Settings {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose().to_owned(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("grants.sqlite").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("grants.sqlite").display()
+            ),
         }
     }
 }
@@ -310,8 +314,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -320,7 +326,11 @@ mod tests {
         let settings = Settings::load_from(None, env(&[])).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(settings.bind, "127.0.0.1:8080");
         assert_eq!(settings.mail_transport, MailTransport::File);
-        assert!(settings.database_url().starts_with("sqlite://./data/grants.sqlite"));
+        assert!(
+            settings
+                .database_url()
+                .starts_with("sqlite://./data/grants.sqlite")
+        );
     }
 
     #[test]
@@ -328,10 +338,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("grants-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         let file = dir.join("grants.toml");
-        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nlog = \"debug\"\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nlog = \"debug\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
         let settings = Settings::load_from(Some(&file), env(&[("GRANTS_BIND", "127.0.0.1:9100")]))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((settings.bind.as_str(), settings.log.as_str()), ("127.0.0.1:9100", "debug"));
+        assert_eq!(
+            (settings.bind.as_str(), settings.log.as_str()),
+            ("127.0.0.1:9100", "debug")
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -346,7 +360,10 @@ mod tests {
     fn secrets_do_not_print() {
         let settings = Settings::load_from(
             None,
-            env(&[("GRANTS_JWT_SECRET", "a-very-long-secret-value-of-forty-chars!!")]),
+            env(&[(
+                "GRANTS_JWT_SECRET",
+                "a-very-long-secret-value-of-forty-chars!!",
+            )]),
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert!(!format!("{settings:?}").contains("a-very-long"));

@@ -161,9 +161,13 @@ impl ApiError {
                 None,
                 None,
             ),
-            Self::Conflict { slug, detail } => {
-                (StatusCode::CONFLICT, *slug, "The request conflicts with the current state", Some(detail.clone()), None)
-            }
+            Self::Conflict { slug, detail } => (
+                StatusCode::CONFLICT,
+                *slug,
+                "The request conflicts with the current state",
+                Some(detail.clone()),
+                None,
+            ),
             Self::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 "precondition-failed",
@@ -197,7 +201,13 @@ impl ApiError {
             }
             Self::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error", None, None)
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal server error",
+                    None,
+                    None,
+                )
             }
         };
         Problem {
@@ -277,9 +287,10 @@ pub fn problem_response(problem: &Problem) -> poem::Response {
         .content_type(PROBLEM_JSON)
         .body(body);
     if problem.status == 401 {
-        response
-            .headers_mut()
-            .insert("www-authenticate", poem::http::HeaderValue::from_static("Bearer"));
+        response.headers_mut().insert(
+            "www-authenticate",
+            poem::http::HeaderValue::from_static("Bearer"),
+        );
     }
     response
 }
@@ -364,10 +375,16 @@ pub fn api_error_from_poem(err: poem::Error) -> ApiError {
                 let field = err
                     .downcast_ref::<poem_openapi::error::ParseParamError>()
                     .map(|p| p.name.to_owned())
-                    .or_else(|| err.downcast_ref::<poem_openapi::error::ParsePathError>().map(|p| p.name.to_owned()));
+                    .or_else(|| {
+                        err.downcast_ref::<poem_openapi::error::ParsePathError>()
+                            .map(|p| p.name.to_owned())
+                    });
                 match field {
                     Some(field) => ApiError::malformed_field(field, message),
-                    None => ApiError::Malformed { detail: message, fields: Vec::new() },
+                    None => ApiError::Malformed {
+                        detail: message,
+                        fields: Vec::new(),
+                    },
                 }
             }
             _ => ApiError::internal(anyhow::anyhow!(message)),

@@ -6,7 +6,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
 
 #[derive(Debug, Default, Clone)]
 struct Series {
@@ -26,8 +28,13 @@ impl Metrics {
     /// path, so the number of series stays bounded.
     pub fn record(&self, method: &str, route: &'static str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
-        let mut series = self.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = series.entry((method.to_owned(), route, status)).or_default();
+        let mut series = self
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = series
+            .entry((method.to_owned(), route, status))
+            .or_default();
         entry.count += 1;
         entry.sum_secs += secs;
         for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {
@@ -46,7 +53,9 @@ impl Metrics {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
         let mut out = String::new();
-        out.push_str("# HELP grants_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP grants_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE grants_http_requests_total counter\n");
         for ((method, route, status), s) in &series {
             let _ = writeln!(
@@ -69,11 +78,26 @@ impl Metrics {
         for ((method, route), s) in &by_route {
             let labels = format!("method=\"{method}\",route=\"{route}\"");
             for (bound, count) in BUCKETS.iter().zip(s.buckets) {
-                let _ = writeln!(out, "grants_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "grants_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
             }
-            let _ = writeln!(out, "grants_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "grants_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_secs);
-            let _ = writeln!(out, "grants_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "grants_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "grants_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum_secs
+            );
+            let _ = writeln!(
+                out,
+                "grants_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
         }
         out
     }
@@ -90,9 +114,15 @@ mod tests {
         metrics.record("GET", "get_me", 200, Duration::from_millis(30));
         metrics.record("GET", "get_me", 401, Duration::from_millis(1));
         let text = metrics.render();
-        assert!(text.contains("grants_http_requests_total{method=\"GET\",route=\"get_me\",status=\"200\"} 2"));
-        assert!(text.contains("grants_http_requests_total{method=\"GET\",route=\"get_me\",status=\"401\"} 1"));
+        assert!(text.contains(
+            "grants_http_requests_total{method=\"GET\",route=\"get_me\",status=\"200\"} 2"
+        ));
+        assert!(text.contains(
+            "grants_http_requests_total{method=\"GET\",route=\"get_me\",status=\"401\"} 1"
+        ));
         assert!(text.contains("grants_http_request_duration_seconds_bucket{method=\"GET\",route=\"get_me\",le=\"0.005\"} 2"));
-        assert!(text.contains("grants_http_request_duration_seconds_count{method=\"GET\",route=\"get_me\"} 3"));
+        assert!(text.contains(
+            "grants_http_request_duration_seconds_count{method=\"GET\",route=\"get_me\"} 3"
+        ));
     }
 }

@@ -49,7 +49,11 @@ pub struct ObserveEndpoint<E> {
 
 fn request_id(req: &Request) -> String {
     req.header(REQUEST_ID)
-        .filter(|id| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }
 
@@ -76,10 +80,17 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         };
         let elapsed = started.elapsed();
         let status = response.status().as_u16();
-        let route = response.data::<OperationId>().map_or_else(|| fallback_route(&path, status), |op| op.0);
+        let route = response
+            .data::<OperationId>()
+            .map_or_else(|| fallback_route(&path, status), |op| op.0);
         self.metrics.record(method.as_str(), route, status, elapsed);
         span.in_scope(|| {
-            tracing::info!(status, route, latency_ms = elapsed.as_secs_f64() * 1000.0, "answered");
+            tracing::info!(
+                status,
+                route,
+                latency_ms = elapsed.as_secs_f64() * 1000.0,
+                "answered"
+            );
         });
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(REQUEST_ID, value);
@@ -99,7 +110,9 @@ fn into_problem(err: poem::Error) -> Response {
         if is_problem {
             return response;
         }
-        return problem_response(&api_error_from_poem(poem::Error::from_status(status)).to_problem());
+        return problem_response(
+            &api_error_from_poem(poem::Error::from_status(status)).to_problem(),
+        );
     }
     let api = match status {
         poem::http::StatusCode::METHOD_NOT_ALLOWED => {

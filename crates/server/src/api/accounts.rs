@@ -125,13 +125,19 @@ impl AuthApi {
     ///
     /// Anyone may register; the account can then create or join an organisation.
     #[oai(path = "/register", method = "post", operation_id = "register")]
-    async fn register(&self, state: Data<&AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<RegisterResponse> {
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        body: JsonBody<RegisterRequest>,
+    ) -> ApiResult<RegisterResponse> {
         let body = body.0;
         let input = AccountInput {
             email: &body.email,
             password: &body.password,
             name: &body.name,
-            language: body.language.map(|l| domain::language::Language::from(l).code()),
+            language: body
+                .language
+                .map(|l| domain::language::Language::from(l).code()),
         };
         let account = NewAccount::register(input).map_err(ApiError::from)?;
         let user = create_account(&state, account).await?;
@@ -140,7 +146,11 @@ impl AuthApi {
 
     /// Log in with e-mail and password.
     #[oai(path = "/login", method = "post", operation_id = "login")]
-    async fn login(&self, state: Data<&AppState>, body: JsonBody<LoginRequest>) -> ApiResult<TokensResponse> {
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        body: JsonBody<LoginRequest>,
+    ) -> ApiResult<TokensResponse> {
         let body = body.0;
         let email = body.email.trim().to_lowercase();
         let found = match state.store.find_credentials(&email).await {
@@ -170,7 +180,11 @@ impl AuthApi {
     /// Each refresh token works once. Presenting a spent token again revokes every token
     /// descended from the same login.
     #[oai(path = "/refresh", method = "post", operation_id = "refresh")]
-    async fn refresh(&self, state: Data<&AppState>, body: JsonBody<RefreshRequest>) -> ApiResult<TokensResponse> {
+    async fn refresh(
+        &self,
+        state: Data<&AppState>,
+        body: JsonBody<RefreshRequest>,
+    ) -> ApiResult<TokensResponse> {
         let now = state.clock.now();
         let new_token = refresh::generate()?;
         let outcome = state
@@ -186,10 +200,17 @@ impl AuthApi {
         let user = match outcome {
             RotateOutcome::Rotated(user) => user,
             RotateOutcome::Reused => {
-                return Err(ApiError::Unauthorized("the refresh token was already used; sign in again").into());
+                return Err(ApiError::Unauthorized(
+                    "the refresh token was already used; sign in again",
+                )
+                .into());
             }
-            RotateOutcome::Expired => return Err(ApiError::Unauthorized("the refresh token has expired").into()),
-            RotateOutcome::Unknown => return Err(ApiError::Unauthorized("the refresh token is invalid").into()),
+            RotateOutcome::Expired => {
+                return Err(ApiError::Unauthorized("the refresh token has expired").into());
+            }
+            RotateOutcome::Unknown => {
+                return Err(ApiError::Unauthorized("the refresh token is invalid").into());
+            }
         };
         let access_token = state.jwt.issue(user.id, user.role, now)?;
         Ok(TokensResponse::Ok(Json(TokenResponse {
@@ -212,7 +233,11 @@ impl AuthApi {
     ) -> ApiResult<LogoutResponse> {
         state
             .store
-            .revoke_token_family(auth.0.id, &refresh::digest(&body.0.refresh_token), state.clock.now())
+            .revoke_token_family(
+                auth.0.id,
+                &refresh::digest(&body.0.refresh_token),
+                state.clock.now(),
+            )
             .await
             .map_err(ApiError::from)?;
         Ok(LogoutResponse::Done)

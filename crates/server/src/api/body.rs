@@ -21,8 +21,14 @@ use crate::error::{ApiError, ProblemField};
 pub struct JsonBody<T>(pub T);
 
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<T: Type> Payload for JsonBody<T> {
@@ -100,7 +106,9 @@ pub fn parse<T: DeserializeOwned>(data: &[u8]) -> Result<T, ApiError> {
         let message = inner.to_string();
         let syntax = matches!(
             inner.classify(),
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io
+            serde_json::error::Category::Syntax
+                | serde_json::error::Category::Eof
+                | serde_json::error::Category::Io
         );
         if syntax {
             ApiError::Malformed {
@@ -111,7 +119,11 @@ pub fn parse<T: DeserializeOwned>(data: &[u8]) -> Result<T, ApiError> {
             let field = if path == "." { String::new() } else { path };
             let (field, code) = missing_field(&message)
                 .map(|name| {
-                    let full = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+                    let full = if field.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{field}.{name}")
+                    };
                     (full, "required")
                 })
                 .unwrap_or((field, "invalid_type"));
@@ -201,7 +213,9 @@ mod tests {
 
     fn fields(result: Result<Body, ApiError>) -> Vec<(String, String)> {
         match result {
-            Err(ApiError::Malformed { fields, .. }) => fields.into_iter().map(|f| (f.field, f.code)).collect(),
+            Err(ApiError::Malformed { fields, .. }) => {
+                fields.into_iter().map(|f| (f.field, f.code)).collect()
+            }
             other => panic!("expected malformed, got {other:?}"),
         }
     }
@@ -209,12 +223,18 @@ mod tests {
     #[test]
     fn wrong_type_names_the_nested_path() {
         let result = parse::<Body>(br#"{"name":"a","lines":[{"quantity":1},{"quantity":"x"}]}"#);
-        assert_eq!(fields(result), vec![("lines[1].quantity".to_owned(), "invalid_type".to_owned())]);
+        assert_eq!(
+            fields(result),
+            vec![("lines[1].quantity".to_owned(), "invalid_type".to_owned())]
+        );
     }
 
     #[test]
     fn missing_field_is_named() {
-        assert_eq!(fields(parse::<Body>(br#"{"lines":[]}"#)), vec![("name".to_owned(), "required".to_owned())]);
+        assert_eq!(
+            fields(parse::<Body>(br#"{"lines":[]}"#)),
+            vec![("name".to_owned(), "required".to_owned())]
+        );
         assert_eq!(
             fields(parse::<Body>(br#"{"name":"a","lines":[{}]}"#)),
             vec![("lines[0].quantity".to_owned(), "required".to_owned())]
@@ -223,7 +243,13 @@ mod tests {
 
     #[test]
     fn broken_json_has_no_field() {
-        assert_eq!(fields(parse::<Body>(br#"{"name":"#)), Vec::<(String, String)>::new());
-        assert_eq!(fields(parse::<Body>(br#"{"name":"a","lines":[]} trailing"#)), Vec::<(String, String)>::new());
+        assert_eq!(
+            fields(parse::<Body>(br#"{"name":"#)),
+            Vec::<(String, String)>::new()
+        );
+        assert_eq!(
+            fields(parse::<Body>(br#"{"name":"a","lines":[]} trailing"#)),
+            Vec::<(String, String)>::new()
+        );
     }
 }

@@ -223,7 +223,8 @@ mod tests {
             let code = RegionCode::from(*region);
             assert_eq!(code.to_json(), Some(serde_json::Value::from(region.code())));
             assert_eq!(Region::from(code), *region);
-            let parsed: Result<RegionCode, _> = serde_json::from_value(serde_json::Value::from(region.code()));
+            let parsed: Result<RegionCode, _> =
+                serde_json::from_value(serde_json::Value::from(region.code()));
             assert_eq!(parsed.ok(), Some(code));
         }
     }
@@ -231,10 +232,16 @@ mod tests {
     #[test]
     fn api_language_and_role_codes_are_the_domain_codes() {
         for language in Language::ALL {
-            assert_eq!(LanguageCode::from(language).to_json(), Some(serde_json::Value::from(language.code())));
+            assert_eq!(
+                LanguageCode::from(language).to_json(),
+                Some(serde_json::Value::from(language.code()))
+            );
         }
         for role in Role::ALL {
-            assert_eq!(RoleCode::from(role).to_json(), Some(serde_json::Value::from(role.code())));
+            assert_eq!(
+                RoleCode::from(role).to_json(),
+                Some(serde_json::Value::from(role.code()))
+            );
         }
     }
 }

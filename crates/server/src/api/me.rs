@@ -40,7 +40,11 @@ impl MeApi {
     /// The signed-in account.
     #[oai(path = "/", method = "get", operation_id = "get_me")]
     async fn get(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<MeResponse> {
-        let user = state.store.get_user(auth.0.id).await.map_err(ApiError::from)?;
+        let user = state
+            .store
+            .get_user(auth.0.id)
+            .await
+            .map_err(ApiError::from)?;
         Ok(MeResponse::Ok(Json(user.into())))
     }
 
@@ -53,8 +57,11 @@ impl MeApi {
         body: JsonBody<ProfilePatch>,
     ) -> ApiResult<MeResponse> {
         let body = body.0;
-        let language = body.language.map(|l| domain::language::Language::from(l).code());
-        let change = ProfileChange::parse(body.name.as_deref(), language).map_err(ApiError::from)?;
+        let language = body
+            .language
+            .map(|l| domain::language::Language::from(l).code());
+        let change =
+            ProfileChange::parse(body.name.as_deref(), language).map_err(ApiError::from)?;
         let user = state
             .store
             .update_profile(auth.0.id, change, state.clock.now())

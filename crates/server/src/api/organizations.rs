@@ -162,9 +162,12 @@ fn expected_version(if_match: Option<&str>) -> Result<Option<i32>, ApiError> {
         return Ok(None);
     }
     let bare = raw.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<i32>()
-        .map(Some)
-        .map_err(|_| ApiError::malformed_field("If-Match", "must be the ETag of the organisation, e.g. \"3\""))
+    bare.parse::<i32>().map(Some).map_err(|_| {
+        ApiError::malformed_field(
+            "If-Match",
+            "must be the ETag of the organisation, e.g. \"3\"",
+        )
+    })
 }
 
 #[derive(Debug, ApiResponse)]
@@ -214,7 +217,10 @@ enum MemberRemoved {
 pub struct OrganizationsApi;
 
 fn require_applicant(caller: &Caller) -> Result<(), ApiError> {
-    caller.require(Role::Applicant, "organisations are managed by applicant accounts")
+    caller.require(
+        Role::Applicant,
+        "organisations are managed by applicant accounts",
+    )
 }
 
 #[OpenApi(prefix_path = "/organizations", tag = "ApiTags::Organizations")]
@@ -239,10 +245,17 @@ impl OrganizationsApi {
             registered_on: Some(body.registered_on),
             contact_email: Some(&body.contact_email),
         };
-        let profile = OrganizationProfile::create(input, now.date_naive()).map_err(ApiError::from)?;
-        let org = state.store.create_organization(auth.0.id, profile, now).await?;
+        let profile =
+            OrganizationProfile::create(input, now.date_naive()).map_err(ApiError::from)?;
+        let org = state
+            .store
+            .create_organization(auth.0.id, profile, now)
+            .await?;
         let tag = etag(org.version);
-        Ok(OrgCreated::Created(Json(organization_response(org, MemberRole::Owner)), tag))
+        Ok(OrgCreated::Created(
+            Json(organization_response(org, MemberRole::Owner)),
+            tag,
+        ))
     }
 
     /// The caller's organisations.
@@ -250,13 +263,20 @@ impl OrganizationsApi {
     async fn list(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<OrgList> {
         let orgs = state.store.organizations_of(auth.0.id).await?;
         Ok(OrgList::Ok(Json(
-            orgs.into_iter().map(|(org, role)| organization_response(org, role)).collect(),
+            orgs.into_iter()
+                .map(|(org, role)| organization_response(org, role))
+                .collect(),
         )))
     }
 
     /// One organisation the caller belongs to.
     #[oai(path = "/:id", method = "get", operation_id = "get_organization")]
-    async fn get(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<Uuid>) -> ApiResult<OrgFound> {
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<OrgFound> {
         let (org, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
         let tag = etag(org.version);
         Ok(OrgFound::Ok(Json(organization_response(org, role)), tag))
@@ -291,19 +311,35 @@ impl OrganizationsApi {
             registered_on: body.registered_on,
             contact_email: body.contact_email.as_deref(),
         };
-        let profile = org.profile.update(input, now.date_naive()).map_err(ApiError::from)?;
+        let profile = org
+            .profile
+            .update(input, now.date_naive())
+            .map_err(ApiError::from)?;
         let expected = expected.or(Some(org.version));
-        let updated = state.store.update_organization(org.id, profile, expected, now).await?;
+        let updated = state
+            .store
+            .update_organization(org.id, profile, expected, now)
+            .await?;
         let tag = etag(updated.version);
-        Ok(OrgFound::Ok(Json(organization_response(updated, role)), tag))
+        Ok(OrgFound::Ok(
+            Json(organization_response(updated, role)),
+            tag,
+        ))
     }
 
     /// The members of an organisation the caller belongs to.
     #[oai(path = "/:id/members", method = "get", operation_id = "list_members")]
-    async fn members(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<Uuid>) -> ApiResult<MemberList> {
+    async fn members(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<MemberList> {
         state.store.organization_for_member(id.0, auth.0.id).await?;
         let members = state.store.members(id.0).await?;
-        Ok(MemberList::Ok(Json(members.into_iter().map(MemberResponse::from).collect())))
+        Ok(MemberList::Ok(Json(
+            members.into_iter().map(MemberResponse::from).collect(),
+        )))
     }
 
     /// Add an existing account to the organisation (owners only).
@@ -320,8 +356,13 @@ impl OrganizationsApi {
             return Err(ApiError::Forbidden("only owners add members").into());
         }
         let body = body.0;
-        let email = domain::email::Email::parse(&body.email)
-            .map_err(|e| ApiError::from(domain::ValidationErrors::single("email", "invalid_email", e.to_string())))?;
+        let email = domain::email::Email::parse(&body.email).map_err(|e| {
+            ApiError::from(domain::ValidationErrors::single(
+                "email",
+                "invalid_email",
+                e.to_string(),
+            ))
+        })?;
         let member_role = body.role.map_or(MemberRole::Member, MemberRole::from);
         let added = state
             .store
@@ -345,7 +386,11 @@ impl OrganizationsApi {
 
     /// Remove a member (owners), or leave the organisation (any member). The last owner
     /// cannot leave.
-    #[oai(path = "/:id/members/:user_id", method = "delete", operation_id = "remove_member")]
+    #[oai(
+        path = "/:id/members/:user_id",
+        method = "delete",
+        operation_id = "remove_member"
+    )]
     async fn remove_member(
         &self,
         state: Data<&AppState>,
@@ -357,7 +402,9 @@ impl OrganizationsApi {
             Ok(()) => Ok(MemberRemoved::Done),
             Err(RemoveMemberError::Repo(err)) => Err(err.into()),
             Err(RemoveMemberError::Rule(rule)) => Err(match rule {
-                domain::organization::MembershipError::NotOwner => ApiError::Forbidden("only owners remove other members"),
+                domain::organization::MembershipError::NotOwner => {
+                    ApiError::Forbidden("only owners remove other members")
+                }
                 domain::organization::MembershipError::LastOwner => ApiError::Conflict {
                     slug: "last-owner",
                     detail: rule.to_string(),

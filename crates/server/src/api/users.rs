@@ -78,9 +78,12 @@ impl UsersApi {
             email: &body.email,
             password: &body.password,
             name: &body.name,
-            language: body.language.map(|l| domain::language::Language::from(l).code()),
+            language: body
+                .language
+                .map(|l| domain::language::Language::from(l).code()),
         };
-        let account = NewAccount::by_admin(input, Role::from(body.role).code()).map_err(ApiError::from)?;
+        let account =
+            NewAccount::by_admin(input, Role::from(body.role).code()).map_err(ApiError::from)?;
         let user = create_account(&state, account).await?;
         Ok(CreatedUser::Created(Json(user.into())))
     }

@@ -24,7 +24,11 @@ impl Caller {
     /// # Errors
     /// [`ApiError::Forbidden`] otherwise.
     pub fn require(&self, role: Role, why: &'static str) -> Result<(), ApiError> {
-        if self.role == role { Ok(()) } else { Err(ApiError::Forbidden(why)) }
+        if self.role == role {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(why))
+        }
     }
 }
 
@@ -42,5 +46,8 @@ async fn check(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         .role
         .parse::<Role>()
         .map_err(|_| ApiError::Unauthorized("the access token is invalid"))?;
-    Ok(Caller { id: claims.sub, role })
+    Ok(Caller {
+        id: claims.sub,
+        role,
+    })
 }

@@ -46,7 +46,9 @@ pub struct JwtKeys {
 
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtKeys").field("ttl_secs", &self.ttl_secs).finish_non_exhaustive()
+        f.debug_struct("JwtKeys")
+            .field("ttl_secs", &self.ttl_secs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +92,8 @@ impl JwtKeys {
             nbf: iat,
             exp: iat + self.ttl_secs,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)
     }
 
     /// Verifies `token` at `now`.
@@ -133,18 +136,35 @@ mod tests {
         let user = Uuid::new_v4();
         let token = keys().issue(user, Role::Officer, now()).unwrap_or_default();
         let claims = keys().verify(&token, now() + Duration::seconds(899));
-        assert_eq!(claims.map(|c| (c.sub, c.role)).ok(), Some((user, "officer".to_owned())));
-        assert!(keys().verify(&token, now() + Duration::seconds(900)).is_err());
-        assert!(keys().verify(&token, now() - Duration::seconds(60)).is_err());
+        assert_eq!(
+            claims.map(|c| (c.sub, c.role)).ok(),
+            Some((user, "officer".to_owned()))
+        );
+        assert!(
+            keys()
+                .verify(&token, now() + Duration::seconds(900))
+                .is_err()
+        );
+        assert!(
+            keys()
+                .verify(&token, now() - Duration::seconds(60))
+                .is_err()
+        );
     }
 
     #[test]
     fn another_secret_or_alg_none_is_refused() {
-        let token = keys().issue(Uuid::new_v4(), Role::Admin, now()).unwrap_or_default();
+        let token = keys()
+            .issue(Uuid::new_v4(), Role::Admin, now())
+            .unwrap_or_default();
         let other = JwtKeys::new(&Secret::new("another-secret-of-at-least-32-chars"), 900);
         assert!(other.verify(&token, now()).is_err());
         let payload = token.split('.').nth(1).unwrap_or_default();
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        assert!(keys().verify(&format!("{header}.{payload}."), now()).is_err());
+        assert!(
+            keys()
+                .verify(&format!("{header}.{payload}."), now())
+                .is_err()
+        );
     }
 }

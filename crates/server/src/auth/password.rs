@@ -28,7 +28,11 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
 pub async fn verify(password: String, hash: String) -> Result<bool, ApiError> {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -53,10 +57,23 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_only_its_password() {
-        let hashed = hash("көктем-ауыл-2026".to_owned()).await.unwrap_or_default();
+        let hashed = hash("көктем-ауыл-2026".to_owned())
+            .await
+            .unwrap_or_default();
         assert!(hashed.starts_with("$argon2id$"));
-        assert_eq!(verify("көктем-ауыл-2026".to_owned(), hashed.clone()).await.ok(), Some(true));
-        assert_eq!(verify("көктем-ауыл-2027".to_owned(), hashed).await.ok(), Some(false));
-        assert_eq!(verify("x".to_owned(), "not a hash".to_owned()).await.ok(), Some(false));
+        assert_eq!(
+            verify("көктем-ауыл-2026".to_owned(), hashed.clone())
+                .await
+                .ok(),
+            Some(true)
+        );
+        assert_eq!(
+            verify("көктем-ауыл-2027".to_owned(), hashed).await.ok(),
+            Some(false)
+        );
+        assert_eq!(
+            verify("x".to_owned(), "not a hash".to_owned()).await.ok(),
+            Some(false)
+        );
     }
 }

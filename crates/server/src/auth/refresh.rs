@@ -12,7 +12,8 @@ use crate::error::ApiError;
 /// [`ApiError::Internal`] when the operating system's random source fails.
 pub fn generate() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(anyhow::anyhow!("random source failed: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("random source failed: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

@@ -19,12 +19,18 @@ const FILE_NAME: &str = "jwt_secret";
 pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Secret> {
     let path = data_dir.join(FILE_NAME);
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         let secret = text.trim();
-        anyhow::ensure!(secret.len() >= 32, "{} holds a secret shorter than 32 characters", path.display());
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "{} holds a secret shorter than 32 characters",
+            path.display()
+        );
         return Ok(Secret::new(secret));
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let mut bytes = [0u8; 48];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("random source failed: {e}"))?;
     let secret = URL_SAFE_NO_PAD.encode(bytes);
@@ -35,7 +41,9 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Secret> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(secret.as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
@@ -49,8 +57,12 @@ mod tests {
     #[test]
     fn the_secret_is_created_once_and_then_reused() {
         let dir = std::env::temp_dir().join(format!("grants-secret-{}", uuid::Uuid::new_v4()));
-        let first = load_or_create(&dir).map(|s| s.expose().to_owned()).unwrap_or_default();
-        let second = load_or_create(&dir).map(|s| s.expose().to_owned()).unwrap_or_default();
+        let first = load_or_create(&dir)
+            .map(|s| s.expose().to_owned())
+            .unwrap_or_default();
+        let second = load_or_create(&dir)
+            .map(|s| s.expose().to_owned())
+            .unwrap_or_default();
         assert!(first.len() >= 32);
         assert_eq!(first, second);
         std::fs::remove_dir_all(dir).ok();

@@ -1,0 +1,314 @@
+use grants_tests::{PASSWORD, spawn_app};
+use serde_json::json;
+
+#[tokio::test]
+async fn registering_creates_an_applicant_who_can_log_in() {
+    let app = spawn_app().await;
+    let registered = app.register("Aigerim@Mail.kz").await;
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    assert_eq!(registered.body["email"], json!("aigerim@mail.kz"));
+    assert_eq!(registered.body["roles"], json!(["applicant"]));
+    assert_eq!(registered.body["language"], json!("kk"));
+    assert!(registered.body.get("password").is_none() && !registered.text.contains("argon2"));
+
+    let login = app.login("AIGERIM@mail.kz", PASSWORD).await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    assert_eq!(login.body["token_type"], json!("Bearer"));
+    assert_eq!(login.body["expires_in"], json!(900));
+    let me = app.get("/me").token(login.str("access_token")).send().await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["id"], registered.body["id"]);
+}
+
+#[tokio::test]
+async fn language_defaults_to_russian() {
+    let app = spawn_app().await;
+    let registered = app
+        .post("/auth/register")
+        .json(&json!({"email": "a@mail.kz", "password": PASSWORD, "name": "Асель"}))
+        .send()
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    assert_eq!(registered.body["language"], json!("ru"));
+}
+
+#[tokio::test]
+async fn a_taken_email_is_a_conflict_and_changes_nothing() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    let again = app
+        .post("/auth/register")
+        .json(&json!({"email": "A@mail.kz", "password": "another-good-passphrase", "name": "Someone"}))
+        .send()
+        .await;
+    again.assert_problem(409, "email-taken");
+    // The first account keeps its password.
+    assert_eq!(app.login("a@mail.kz", PASSWORD).await.status, 200);
+    assert_eq!(
+        app.login("a@mail.kz", "another-good-passphrase")
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn bad_registrations_are_refused_with_the_failing_fields_and_create_nothing() {
+    let app = spawn_app().await;
+    let long_name = "ә".repeat(201);
+    let cases = [
+        (
+            json!({"email": "a@mail.kz", "password": PASSWORD}),
+            400,
+            "malformed-request",
+            vec!["name"],
+        ),
+        (
+            json!({"email": "a@mail.kz", "password": 1234567890, "name": "A"}),
+            400,
+            "malformed-request",
+            vec!["password"],
+        ),
+        (
+            json!({"email": "a@mail.kz", "password": PASSWORD, "name": "A", "language": "de"}),
+            400,
+            "malformed-request",
+            vec!["language"],
+        ),
+        (
+            json!({"email": "not-an-email", "password": PASSWORD, "name": "A"}),
+            422,
+            "validation-error",
+            vec!["email"],
+        ),
+        (
+            json!({"email": "a@mail.kz", "password": "short", "name": "A"}),
+            422,
+            "validation-error",
+            vec!["password"],
+        ),
+        (
+            json!({"email": "a@mail.kz", "password": "1234567890", "name": "A"}),
+            422,
+            "validation-error",
+            vec!["password"],
+        ),
+        (
+            json!({"email": "a@mail.kz", "password": "qwertyuiop", "name": "A"}),
+            422,
+            "validation-error",
+            vec!["password"],
+        ),
+        (
+            json!({"email": "a@mail.kz", "password": PASSWORD, "name": long_name}),
+            422,
+            "validation-error",
+            vec!["name"],
+        ),
+        (
+            json!({"email": "a@mail.kz", "password": PASSWORD, "name": "   "}),
+            422,
+            "validation-error",
+            vec!["name"],
+        ),
+        (
+            json!({"email": "bad", "password": "short", "name": ""}),
+            422,
+            "validation-error",
+            vec!["email", "name", "password"],
+        ),
+    ];
+    for (body, status, slug, fields) in cases {
+        let response = app.post("/auth/register").json(&body).send().await;
+        response.assert_problem(status, slug);
+        assert_eq!(response.problem_fields(), fields, "{}", response.text);
+    }
+    // None of them created the account.
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_problems() {
+    let app = spawn_app().await;
+    let broken = app
+        .post("/auth/register")
+        .raw("application/json", "{\"email\": ")
+        .send()
+        .await;
+    broken.assert_problem(400, "malformed-request");
+    let not_object = app
+        .post("/auth/register")
+        .raw("application/json", "[1,2]")
+        .send()
+        .await;
+    not_object.assert_problem(400, "malformed-request");
+    let empty = app
+        .post("/auth/register")
+        .raw("application/json", "")
+        .send()
+        .await;
+    empty.assert_problem(400, "malformed-request");
+    let form = app
+        .post("/auth/register")
+        .raw("application/x-www-form-urlencoded", "email=a")
+        .send()
+        .await;
+    form.assert_problem(415, "unsupported-media-type");
+    let huge = format!(
+        "{{\"email\":\"a@mail.kz\",\"password\":\"{}\",\"name\":\"A\"}}",
+        "x".repeat(300 * 1024)
+    );
+    let too_large = app
+        .post("/auth/register")
+        .raw("application/json", huge)
+        .send()
+        .await;
+    too_large.assert_problem(413, "payload-too-large");
+    assert_eq!(app.login("a@mail.kz", PASSWORD).await.status, 401);
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_look_the_same() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    let wrong = app.login("a@mail.kz", "not-the-password").await;
+    let unknown = app.login("nobody@mail.kz", PASSWORD).await;
+    wrong.assert_problem(401, "unauthorized");
+    unknown.assert_problem(401, "unauthorized");
+    assert_eq!(wrong.body, unknown.body);
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    let login = app.login("a@mail.kz", PASSWORD).await;
+    let first = login.str("refresh_token").to_owned();
+
+    let refreshed = app
+        .post("/auth/refresh")
+        .json(&json!({"refresh_token": first}))
+        .send()
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    let second = refreshed.str("refresh_token").to_owned();
+    assert_ne!(first, second);
+    assert_eq!(
+        app.get("/me")
+            .token(refreshed.str("access_token"))
+            .send()
+            .await
+            .status,
+        200
+    );
+
+    // The spent token again: refused, and its successor dies with it.
+    app.post("/auth/refresh")
+        .json(&json!({"refresh_token": first}))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    app.post("/auth/refresh")
+        .json(&json!({"refresh_token": second}))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    // Another login is unaffected.
+    let other = app.login("a@mail.kz", PASSWORD).await;
+    let ok = app
+        .post("/auth/refresh")
+        .json(&json!({"refresh_token": other.str("refresh_token")}))
+        .send()
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    app.post("/auth/refresh")
+        .json(&json!({"refresh_token": "made-up"}))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_refused() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    let login = app.login("a@mail.kz", PASSWORD).await;
+    app.clock.advance(chrono::Duration::days(31));
+    let refreshed = app
+        .post("/auth/refresh")
+        .json(&json!({"refresh_token": login.str("refresh_token")}))
+        .send()
+        .await;
+    refreshed.assert_problem(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    let login = app.login("a@mail.kz", PASSWORD).await;
+    let body = json!({"refresh_token": login.str("refresh_token")});
+    app.post("/auth/logout")
+        .json(&body)
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    let out = app
+        .post("/auth/logout")
+        .token(login.str("access_token"))
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    app.post("/auth/refresh")
+        .json(&body)
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn one_can_change_ones_name_and_language() {
+    let app = spawn_app().await;
+    let token = app.applicant("a@mail.kz").await;
+    let changed = app
+        .patch("/me")
+        .token(&token)
+        .json(&json!({"language": "en"}))
+        .send()
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(
+        (changed.str("language"), changed.str("name")),
+        ("en", "Айгерім Нұрланқызы")
+    );
+    let renamed = app
+        .patch("/me")
+        .token(&token)
+        .json(&json!({"name": "  Асель  "}))
+        .send()
+        .await;
+    assert_eq!(renamed.str("name"), "Асель");
+
+    let bad = app
+        .patch("/me")
+        .token(&token)
+        .json(&json!({"name": ""}))
+        .send()
+        .await;
+    bad.assert_problem(422, "validation-error");
+    assert_eq!(bad.problem_fields(), vec!["name"]);
+    app.patch("/me")
+        .token(&token)
+        .json(&json!({"language": "fr"}))
+        .send()
+        .await
+        .assert_problem(400, "malformed-request");
+    let me = app.get("/me").token(&token).send().await;
+    assert_eq!((me.str("name"), me.str("language")), ("Асель", "en"));
+    app.patch("/me")
+        .json(&json!({"name": "X"}))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: each starts a real server with its own database and talks HTTP to it.
+
+mod accounts;
+mod admin;
+mod operations;
+mod organizations;
+mod tokens;

@@ -1,0 +1,129 @@
+use grants_tests::spawn_app;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let health = app.req(Method::GET, "/health").send().await;
+    assert_eq!(
+        (health.status, health.body.clone()),
+        (200, json!({"status": "ok"}))
+    );
+    let ready = app.req(Method::GET, "/ready").send().await;
+    assert_eq!(
+        (ready.status, ready.body.clone()),
+        (200, json!({"status": "ready"}))
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_status() {
+    let app = spawn_app().await;
+    let token = app.applicant("a@mail.kz").await;
+    assert_eq!(app.get("/me").token(&token).send().await.status, 200);
+    assert_eq!(app.get("/me").send().await.status, 401);
+    let metrics = app.req(Method::GET, "/metrics").send().await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .text
+            .contains(r#"grants_http_requests_total{method="GET",route="get_me",status="200"} 1"#),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics
+            .text
+            .contains(r#"grants_http_requests_total{method="GET",route="get_me",status="401"} 1"#),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics.text.contains(
+            r#"grants_http_requests_total{method="POST",route="register",status="201"} 1"#
+        ),
+        "{}",
+        metrics.text
+    );
+    assert!(metrics.text.contains("grants_http_request_duration_seconds_bucket{method=\"GET\",route=\"get_me\",le=\"+Inf\"} 2"), "{}", metrics.text);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let app = spawn_app().await;
+    app.req(Method::GET, "/api/v1/nothing-here")
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    app.req(Method::GET, "/favicon.ico")
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    app.req(Method::DELETE, "/api/v1/auth/login")
+        .send()
+        .await
+        .assert_problem(405, "method-not-allowed");
+    app.req(Method::PUT, "/health")
+        .send()
+        .await
+        .assert_problem(405, "method-not-allowed");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let generated = app.req(Method::GET, "/health").send().await;
+    assert!(
+        generated
+            .header("x-request-id")
+            .is_some_and(|id| id.len() >= 32)
+    );
+    let echoed = app
+        .req(Method::GET, "/nope")
+        .header("x-request-id", "village-42")
+        .send()
+        .await;
+    assert_eq!(echoed.header("x-request-id"), Some("village-42"));
+    let unsafe_id = app
+        .req(Method::GET, "/health")
+        .header("x-request-id", "a b\"c")
+        .send()
+        .await;
+    assert_ne!(unsafe_id.header("x-request-id"), Some("a b\"c"));
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_committed_one() {
+    let app = spawn_app().await;
+    let served = app.get("/openapi.json").send().await;
+    assert_eq!(served.status, 200);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.yaml");
+    let committed = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let committed: Value =
+        serde_yaml::from_str(&committed).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
+    assert_eq!(
+        served.body, committed,
+        "openapi/openapi.yaml is stale: run `cargo run -q -p grants-server -- openapi > openapi/openapi.yaml`"
+    );
+}
+
+#[tokio::test]
+async fn the_document_declares_problem_responses_and_bearer_auth() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").send().await.body;
+    assert_eq!(
+        doc["components"]["securitySchemes"]["BearerAuth"]["scheme"],
+        json!("bearer")
+    );
+    let me = &doc["paths"]["/api/v1/me"]["get"]["responses"];
+    for status in ["400", "401", "404", "500"] {
+        assert!(
+            me[status]["content"]["application/problem+json"].is_object(),
+            "{status} on GET /me: {me}"
+        );
+    }
+    let docs = app.req(Method::GET, "/docs").send().await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("swagger"), "{}", docs.text);
+}
