@@ -33,18 +33,20 @@ impl RepoError {
     /// Maps a database error, turning a unique-constraint violation into
     /// [`RepoError::Conflict`] named `what`.
     pub(crate) fn unique(err: DbErr, what: &'static str) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(what),
-            Some(_) | None => Self::from(err),
+        if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+            Self::Conflict(what)
+        } else {
+            Self::from(err)
         }
     }
 }
 
 impl From<DbErr> for RepoError {
     fn from(err: DbErr) -> Self {
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(err),
-            other => Self::Unexpected(other),
+        if matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+            Self::Unavailable(err)
+        } else {
+            Self::Unexpected(err)
         }
     }
 }

@@ -146,11 +146,12 @@ async fn create_admin(settings: Settings, args: &CreateAdmin) -> anyhow::Result<
     let state = app::build_state(settings, Arc::new(SystemClock)).await?;
     let user = crate::api::accounts::create_account(&state, account)
         .await
-        .map_err(|err| match err {
-            crate::error::ApiError::Conflict { .. } => {
+        .map_err(|err| {
+            if matches!(err, crate::error::ApiError::Conflict { .. }) {
                 anyhow::anyhow!("an account with this e-mail already exists")
+            } else {
+                anyhow::Error::new(err)
             }
-            other => anyhow::Error::new(other),
         })?;
     println!("{}", user.id);
     state.store.close().await.context("closing the database")?;
