@@ -36,14 +36,24 @@ fn run_with_stdin(mut command: Command, input: &str) -> Output {
         .spawn()
         .unwrap_or_else(|e| panic!("spawning grants: {e}"));
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(input.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        stdin
+            .write_all(input.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn create_admin(dir: &Path, email: &str, password: &str) -> Output {
     let mut command = grants(dir);
-    command.args(["admin", "create", "--email", email, "--name", "Admin", "--password-stdin"]);
+    command.args([
+        "admin",
+        "create",
+        "--email",
+        email,
+        "--name",
+        "Admin",
+        "--password-stdin",
+    ]);
     run_with_stdin(command, &format!("{password}\n"))
 }
 
@@ -67,7 +77,12 @@ fn serve(dir: &Path) -> Served {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let parsed: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
             if parsed["fields"]["message"] == json!("listening") {
-                let _ = tx.send(parsed["fields"]["address"].as_str().unwrap_or_default().to_owned());
+                let _ = tx.send(
+                    parsed["fields"]["address"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
             }
         }
     });
@@ -116,7 +131,10 @@ async fn get_me(base: &str, token: &str) -> u16 {
 
 #[test]
 fn openapi_prints_the_committed_document() {
-    let output = Command::new(GRANTS).arg("openapi").output().unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new(GRANTS)
+        .arg("openapi")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(output.status.success());
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/openapi.yaml");
     let committed = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
@@ -124,18 +142,36 @@ fn openapi_prints_the_committed_document() {
         String::from_utf8_lossy(&output.stdout) == committed,
         "openapi/openapi.yaml is stale: run `cargo run -q -p grants-server -- openapi > openapi/openapi.yaml`"
     );
-    assert!(output.stderr.is_empty(), "stderr must stay clean: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.stderr.is_empty(),
+        "stderr must stay clean: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn migrate_creates_the_embedded_database() {
     let dir = data_dir();
-    let output = grants(&dir).arg("migrate").output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = grants(&dir)
+        .arg("migrate")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(dir.join("grants.sqlite").exists());
     // Running it again is harmless.
-    let again = grants(&dir).arg("migrate").output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let again = grants(&dir)
+        .arg("migrate")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -143,7 +179,11 @@ fn migrate_creates_the_embedded_database() {
 fn admin_create_refuses_duplicates_and_weak_passwords() {
     let dir = data_dir();
     let created = create_admin(&dir, "admin@grants.kz", PASSWORD);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let id = String::from_utf8_lossy(&created.stdout).trim().to_owned();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "printed {id:?}");
 
@@ -155,7 +195,10 @@ fn admin_create_refuses_duplicates_and_weak_passwords() {
     assert!(!weak.status.success());
     let stderr = String::from_utf8_lossy(&weak.stderr);
     assert!(stderr.contains("password"), "{stderr}");
-    assert!(!stderr.contains("password123"), "the password must not be echoed: {stderr}");
+    assert!(
+        !stderr.contains("password123"),
+        "the password must not be echoed: {stderr}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -176,28 +219,45 @@ fn unusable_settings_stop_the_server_with_a_message() {
 async fn serve_stops_on_sigterm_and_tokens_survive_a_restart() {
     let dir = data_dir();
     let created = create_admin(&dir, "admin@grants.kz", PASSWORD);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
 
     let first = serve(&dir);
     let login = login(&first.base, "admin@grants.kz").await;
     assert_eq!(login.status().as_u16(), 200);
     let tokens: Value = login.json().await.unwrap_or_default();
-    let token = tokens["access_token"].as_str().unwrap_or_default().to_owned();
+    let token = tokens["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(get_me(&first.base, &token).await, 200);
-    let ready = reqwest::get(format!("{}/ready", first.base)).await.map(|r| r.status().as_u16());
+    let ready = reqwest::get(format!("{}/ready", first.base))
+        .await
+        .map(|r| r.status().as_u16());
     assert_eq!(ready.ok(), Some(200));
     let status = first.terminate();
-    assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("jwt_secret")).map(|m| m.permissions().mode() & 0o777);
+        let mode =
+            std::fs::metadata(dir.join("jwt_secret")).map(|m| m.permissions().mode() & 0o777);
         assert_eq!(mode.ok(), Some(0o600));
     }
 
     let second = serve(&dir);
-    assert_eq!(get_me(&second.base, &token).await, 200, "a token from before the restart still works");
+    assert_eq!(
+        get_me(&second.base, &token).await,
+        200,
+        "a token from before the restart still works"
+    );
     assert!(second.terminate().success());
     std::fs::remove_dir_all(dir).ok();
 }
