@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_accounts;
 mod m20261126_000002_organizations;
+mod m20261126_000003_calls_and_applications;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_accounts::Migration),
             Box::new(m20261126_000002_organizations::Migration),
+            Box::new(m20261126_000003_calls_and_applications::Migration),
         ]
     }
 }

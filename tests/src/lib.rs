@@ -376,3 +376,104 @@ pub fn valid_bin(serial: u32) -> String {
         })
         .unwrap_or_default()
 }
+
+/// The instant calls open in tests: a day before the clock starts.
+#[must_use]
+pub fn opens_at() -> DateTime<Utc> {
+    start_instant() - chrono::Duration::days(1)
+}
+
+/// The instant calls close in tests: thirty days after the clock starts.
+#[must_use]
+pub fn closes_at() -> DateTime<Utc> {
+    start_instant() + chrono::Duration::days(30)
+}
+
+/// A valid call body.
+#[must_use]
+pub fn call_body() -> Value {
+    json!({
+        "title": "Ауылдағы әйелдер мен балаларға қолдау 2027",
+        "description": "Гранты для сельских НПО: поддержка женщин и детей, здоровье, экология.",
+        "priority_areas": ["women_and_children", "public_health"],
+        "budget": "10000000.00",
+        "min_grant": "500000",
+        "max_grant": "3000000.00",
+        "cofinancing_share": "0.1",
+        "opens_at": opens_at().to_rfc3339(),
+        "closes_at": closes_at().to_rfc3339(),
+        "eligibility": {"rural_only": true, "min_years_registered": 1, "regions": []},
+        "rubric": [
+            {"key": "relevance", "title": "Relevance to the village", "max_score": 10, "weight": 2},
+            {"key": "budget", "title": "Sound budget", "max_score": 5, "weight": 1}
+        ],
+        "reviewers_per_application": 2,
+        "fundable_min_score": 60,
+        "disagreement_spread": 25,
+        "aggregation": "mean"
+    })
+}
+
+/// Complete application content: total 1 200 000.00, co-financed 150 000.00, requested
+/// 1 050 000.00.
+#[must_use]
+pub fn complete_content() -> Value {
+    json!({
+        "title": "Балалар алаңы — Детская площадка в ауле",
+        "summary": "Ауылда балаларға арналған қауіпсіз ойын алаңын салу.",
+        "problem": "В ауле нет безопасного места для игр детей.",
+        "goals": "Построить площадку и обучить волонтёров.",
+        "activities": "Закупка оборудования, монтаж, открытие.",
+        "target_groups": ["children", "mothers"],
+        "beneficiaries": 350,
+        "settlement": "Шалқар",
+        "duration_months": 12,
+        "budget_lines": [
+            {"category": "equipment", "description": "Ойын жабдығы", "quantity": 4, "unit_cost": "250000.00", "cofinanced": "100000.00"},
+            {"category": "services", "description": "Монтаж", "quantity": 1, "unit_cost": "200000", "cofinanced": "50000.00"}
+        ]
+    })
+}
+
+impl TestApp {
+    /// Creates and publishes a call from `body` as the officer holding `token`; returns its id.
+    pub async fn published_call(&self, token: &str, body: &Value) -> String {
+        let created = self.post("/calls").token(token).json(body).send().await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.str("id").to_owned();
+        let published = self
+            .post(&format!("/calls/{id}/publish"))
+            .token(token)
+            .send()
+            .await;
+        assert_eq!(published.status, 200, "{}", published.text);
+        id
+    }
+
+    /// Creates a draft for `call` by `organization` with `content` (plus the organisation id).
+    pub async fn draft(
+        &self,
+        token: &str,
+        call: &str,
+        organization: &str,
+        content: &Value,
+    ) -> Resp {
+        let mut body = content.clone();
+        body["organization_id"] = json!(organization);
+        self.post(&format!("/calls/{call}/applications"))
+            .token(token)
+            .json(&body)
+            .send()
+            .await
+    }
+}
+
+/// Lower-case hex SHA-256 of `text`.
+#[must_use]
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -4,14 +4,21 @@
 //! the current instant, identifiers and the acting user are passed in by the caller.
 
 pub mod account;
+pub mod application;
 pub mod bin;
+pub mod call;
 pub mod email;
+#[cfg(test)]
+mod fixtures;
 pub mod language;
+pub mod money;
 pub mod organization;
 pub mod password;
 pub mod region;
 pub mod role;
+pub mod status;
 pub mod text;
+pub mod transition;
 pub mod validation;
 
 pub use validation::{FieldError, ValidationErrors};

@@ -4,9 +4,12 @@
 //! private; callers receive the records in [`records`].
 
 mod accounts;
+pub mod applications;
+pub mod calls;
 mod db;
 mod entity;
 mod error;
+pub mod idempotency;
 mod organizations;
 pub mod records;
 #[cfg(feature = "test-support")]

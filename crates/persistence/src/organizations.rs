@@ -138,6 +138,18 @@ impl Store {
         Ok((decode(org)?, decode_role(&member)?))
     }
 
+    /// The organisation `id`, for rules that need its profile (eligibility).
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when it does not exist.
+    pub async fn get_organization(&self, id: Uuid) -> Result<Organization, RepoError> {
+        let model = organization::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        decode(model)
+    }
+
     /// Every organisation `user` belongs to, with their role, oldest first.
     ///
     /// # Errors

@@ -76,3 +76,99 @@ pub struct Page<T> {
     /// The cursor of the next page, when there is one.
     pub next: Option<Uuid>,
 }
+
+/// A grant call as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    /// Identifier.
+    pub id: Uuid,
+    /// The validated call.
+    pub spec: domain::call::CallSpec,
+    /// The stored lifecycle state; what people see is [`domain::call::phase`] of it.
+    pub state: domain::call::CallState,
+    /// Incremented by every change.
+    pub version: i32,
+    /// The officer who created it.
+    pub created_by: Uuid,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When an officer closed it early.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// An application as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRecord {
+    /// Identifier.
+    pub id: Uuid,
+    /// The call it answers.
+    pub call_id: Uuid,
+    /// The applying organisation.
+    pub organization_id: Uuid,
+    /// The member who created it.
+    pub created_by: Uuid,
+    /// The organisation's region when the application was created.
+    pub region: domain::region::Region,
+    /// Current status.
+    pub status: domain::status::ApplicationStatus,
+    /// Incremented by every change; the `ETag`.
+    pub version: i32,
+    /// The working content.
+    pub content: domain::application::ApplicationContent,
+    /// Totals of the working content.
+    pub totals: domain::application::Totals,
+    /// The canonical JSON frozen at the last submission.
+    pub submitted_content: Option<String>,
+    /// SHA-256 of `submitted_content`.
+    pub receipt_sha256: Option<String>,
+    /// When it was last submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The officer's revision request, while one is open.
+    pub revision_comment: Option<String>,
+    /// The deadline of the revision request.
+    pub revision_due_at: Option<DateTime<Utc>>,
+    /// The amount awarded on approval.
+    pub awarded: Option<domain::money::Money>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One audit event of an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// Position in the application's history, from 1.
+    pub seq: i32,
+    /// The command that caused it.
+    pub command: domain::transition::CommandKind,
+    /// Status before.
+    pub from: domain::status::ApplicationStatus,
+    /// Status after.
+    pub to: domain::status::ApplicationStatus,
+    /// Who acted, when a person did.
+    pub actor_id: Option<Uuid>,
+    /// In which capacity.
+    pub actor: domain::transition::Actor,
+    /// Reason or comment.
+    pub reason: Option<String>,
+    /// Revision deadline, for revision requests.
+    pub revision_due_at: Option<DateTime<Utc>>,
+    /// Awarded amount, for approvals.
+    pub awarded: Option<domain::money::Money>,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// One page of an offset-paginated list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetPage<T> {
+    /// The items, at most the requested limit.
+    pub items: Vec<T>,
+    /// Whether another page follows.
+    pub has_more: bool,
+}

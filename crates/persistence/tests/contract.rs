@@ -49,9 +49,9 @@ async fn user(store: &Store, email: &str) -> uuid::Uuid {
     }
 }
 
-macro_rules! contract {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
+macro_rules! contract_in {
+    ($sqlite:ident, $postgres:ident; $($name:ident),+ $(,)?) => {
+        mod $sqlite {
             $(
                 #[tokio::test]
                 async fn $name() {
@@ -60,7 +60,7 @@ macro_rules! contract {
                 }
             )+
         }
-        mod postgres {
+        mod $postgres {
             $(
                 #[tokio::test]
                 async fn $name() {
@@ -75,6 +75,14 @@ macro_rules! contract {
             )+
         }
     };
+}
+
+macro_rules! contract {
+    ($($name:ident),+ $(,)?) => { contract_in!(sqlite, postgres; $($name),+); };
+}
+
+macro_rules! contract_more {
+    ($($name:ident),+ $(,)?) => { contract_in!(sqlite_calls, postgres_calls; $($name),+); };
 }
 
 contract!(
@@ -351,3 +359,307 @@ async fn members_are_added_once_and_the_last_owner_stays(store: Store) {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.members(org.id).await.map(|m| m.len()).ok(), Some(1));
 }
+
+mod calls_and_applications {
+    use chrono::Duration;
+    use domain::application::{ApplicationContent, ContentInput};
+    use domain::call::{
+        CallInput, CallPhase, CallSpec, CallState, CriterionInput, EligibilityInput,
+    };
+    use domain::region::Region;
+    use domain::status::ApplicationStatus;
+    use domain::transition::{Actor, CommandKind, Event};
+    use persistence::applications::{ActedBy, ApplicationFilter, ApplicationSort, Frozen};
+    use persistence::calls::CallFilter;
+    use persistence::idempotency::{Claim, KeyPolicy, StoredResponse};
+    use persistence::{RepoError, Store};
+
+    use super::{now, profile, user};
+
+    pub(super) fn spec() -> CallSpec {
+        let input = CallInput {
+            title: Some("Ауыл".into()),
+            description: Some("Гранты".into()),
+            priority_areas: Some(vec!["ecology".into(), "public_health".into()]),
+            budget: Some("1000000".into()),
+            min_grant: Some("1000".into()),
+            max_grant: Some("500000.50".into()),
+            cofinancing_share: Some("0.25".into()),
+            opens_at: Some(now() - Duration::days(1)),
+            closes_at: Some(now() + Duration::days(10)),
+            eligibility: Some(EligibilityInput {
+                rural_only: Some(true),
+                min_years_registered: Some(2),
+                regions: Some(vec!["aktobe".into(), "abai".into()]),
+            }),
+            rubric: Some(vec![CriterionInput {
+                key: Some("impact".into()),
+                title: Some("Impact".into()),
+                max_score: Some(10),
+                weight: Some(3),
+            }]),
+            reviewers_per_application: Some(3),
+            fundable_min_score: Some(60),
+            disagreement_spread: Some(20),
+            aggregation: Some("median".into()),
+        };
+        CallSpec::create(input).unwrap_or_else(|e| panic!("fixture call: {e}"))
+    }
+
+    fn event(from: ApplicationStatus, to: ApplicationStatus, command: CommandKind) -> Event {
+        Event {
+            command,
+            from,
+            to,
+            reason: None,
+            revision_due_at: None,
+            awarded: None,
+            at: now(),
+        }
+    }
+
+    pub(super) async fn a_call_round_trips_exactly(store: Store) {
+        let officer = user(&store, "officer@grants.kz").await;
+        let created = store
+            .create_call(&spec(), officer, now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let read = store
+            .get_call(created.id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.spec, spec());
+        assert_eq!((read.state, read.version), (CallState::Draft, 1));
+        assert_eq!(read.spec.max_grant.to_string(), "500000.50");
+    }
+
+    pub(super) async fn calls_are_listed_by_phase_and_versions_guard_changes(store: Store) {
+        let officer = user(&store, "officer@grants.kz").await;
+        let draft = store
+            .create_call(&spec(), officer, now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let open = store
+            .create_call(&spec(), officer, now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .set_call_state(open.id, CallState::Published, 1, now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stale = store
+            .set_call_state(open.id, CallState::Closed, 1, now())
+            .await;
+        assert!(
+            matches!(stale, Err(RepoError::Conflict("version"))),
+            "{stale:?}"
+        );
+        let listed = |phases: Vec<CallPhase>, at| {
+            let store = store.clone();
+            async move {
+                let filter = CallFilter {
+                    phases,
+                    priority_area: None,
+                };
+                store
+                    .list_calls(&filter, at, 1, 10)
+                    .await
+                    .map(|p| p.items.iter().map(|c| c.id).collect::<Vec<_>>())
+            }
+        };
+        assert_eq!(
+            listed(vec![CallPhase::Open], now()).await.ok(),
+            Some(vec![open.id])
+        );
+        assert_eq!(
+            listed(vec![CallPhase::Draft], now()).await.ok(),
+            Some(vec![draft.id])
+        );
+        // Past the closing instant the published call is closed without any write.
+        let later = now() + Duration::days(10);
+        assert_eq!(
+            listed(vec![CallPhase::Open], later).await.ok(),
+            Some(vec![])
+        );
+        assert_eq!(
+            listed(vec![CallPhase::Closed], later).await.ok(),
+            Some(vec![open.id])
+        );
+        // A published call is no longer editable.
+        let edit = store.update_call(open.id, &spec(), 2, now()).await;
+        assert!(
+            matches!(edit, Err(RepoError::Conflict("version"))),
+            "{edit:?}"
+        );
+        let edited = store
+            .update_call(draft.id, &spec(), 1, now())
+            .await
+            .map(|c| c.version);
+        assert_eq!(edited.ok(), Some(2));
+    }
+
+    pub(super) async fn a_transition_writes_status_and_event_together(store: Store) {
+        let member = user(&store, "a@mail.kz").await;
+        let officer = user(&store, "officer@grants.kz").await;
+        let org = store
+            .create_organization(member, profile("040540001230"), now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let call = store
+            .create_call(&spec(), officer, now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let content = ApplicationContent::default()
+            .merge(ContentInput {
+                title: Some("Су".into()),
+                ..ContentInput::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let app = store
+            .create_application(call.id, org.id, Region::Aktobe, member, &content, now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let by = ActedBy {
+            user: Some(member),
+            actor: Actor::Member,
+        };
+        let frozen = Frozen {
+            canonical: "{}".into(),
+            receipt: "ab".repeat(32),
+        };
+        let submit = event(
+            ApplicationStatus::Draft,
+            ApplicationStatus::Submitted,
+            CommandKind::Submit,
+        );
+        let done = store
+            .record_transition(app.id, 1, &submit, by, Some(frozen))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (done.status, done.version, done.submitted_at),
+            (ApplicationStatus::Submitted, 2, Some(now()))
+        );
+        assert_eq!(done.receipt_sha256.as_deref().map(str::len), Some(64));
+        // The loser of a race (same expected version) writes nothing.
+        let withdraw = event(
+            ApplicationStatus::Draft,
+            ApplicationStatus::Withdrawn,
+            CommandKind::Withdraw,
+        );
+        let lost = store
+            .record_transition(app.id, 1, &withdraw, by, None)
+            .await;
+        assert!(
+            matches!(lost, Err(RepoError::Conflict("version"))),
+            "{lost:?}"
+        );
+        let history = store
+            .history(app.id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(history.len(), 1);
+        assert_eq!(
+            (history[0].seq, history[0].command, history[0].actor),
+            (1, CommandKind::Submit, Actor::Member)
+        );
+        // A frozen application's content cannot be replaced.
+        let edit = store.update_content(app.id, &content, 2, now()).await;
+        assert!(
+            matches!(edit, Err(RepoError::Conflict("version"))),
+            "{edit:?}"
+        );
+        let missing = store
+            .record_transition(uuid::Uuid::now_v7(), 1, &submit, by, None)
+            .await;
+        assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
+        // Members' lists are their organisations' only.
+        let outsider = user(&store, "b@mail.kz").await;
+        let filter = |member| ApplicationFilter {
+            member: Some(member),
+            ..ApplicationFilter::default()
+        };
+        let mine = store
+            .list_applications(&filter(member), ApplicationSort::default(), 1, 10)
+            .await;
+        assert_eq!(mine.map(|p| p.items.len()).ok(), Some(1));
+        let theirs = store
+            .list_applications(&filter(outsider), ApplicationSort::default(), 1, 10)
+            .await;
+        assert_eq!(theirs.map(|p| p.items.len()).ok(), Some(0));
+        assert_eq!(
+            store.awarded_total(call.id).await.map(|m| m.minor()).ok(),
+            Some(0)
+        );
+    }
+
+    pub(super) async fn idempotency_keys_settle_retries(store: Store) {
+        let account = user(&store, "a@mail.kz").await;
+        let policy = KeyPolicy {
+            ttl: Duration::hours(24),
+            abandoned_after: Duration::minutes(5),
+        };
+        let claim = |hash: &'static str, at| {
+            let store = store.clone();
+            async move {
+                store
+                    .claim_idempotency_key(account, "k1", hash, at, policy)
+                    .await
+            }
+        };
+        assert_eq!(claim("h", now()).await.ok(), Some(Claim::Claimed));
+        assert_eq!(claim("h", now()).await.ok(), Some(Claim::InProgress));
+        assert_eq!(claim("other", now()).await.ok(), Some(Claim::Mismatch));
+        let response = StoredResponse {
+            status: 201,
+            content_type: Some("application/json".into()),
+            headers: vec![("etag".into(), "\"1\"".into())],
+            body: "{\"id\":1}".into(),
+        };
+        store
+            .complete_idempotency_key(account, "k1", response.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            claim("h", now()).await.ok(),
+            Some(Claim::Completed(response))
+        );
+        // After a day the key is forgotten and can be claimed afresh.
+        assert_eq!(
+            claim("other", now() + Duration::hours(24)).await.ok(),
+            Some(Claim::Claimed)
+        );
+        // An abandoned claim is taken over after five minutes.
+        let abandoned = store
+            .claim_idempotency_key(account, "k2", "h", now(), policy)
+            .await;
+        assert_eq!(abandoned.ok(), Some(Claim::Claimed));
+        let later = store
+            .claim_idempotency_key(account, "k2", "h", now() + Duration::minutes(5), policy)
+            .await;
+        assert_eq!(later.ok(), Some(Claim::Claimed));
+        store
+            .release_idempotency_key(account, "k2")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            store
+                .purge_idempotency_keys(now() + Duration::days(2))
+                .await
+                .ok(),
+            Some(1)
+        );
+    }
+}
+
+use calls_and_applications::{
+    a_call_round_trips_exactly, a_transition_writes_status_and_event_together,
+    calls_are_listed_by_phase_and_versions_guard_changes, idempotency_keys_settle_retries,
+};
+
+contract_more!(
+    a_call_round_trips_exactly,
+    calls_are_listed_by_phase_and_versions_guard_changes,
+    a_transition_writes_status_and_event_together,
+    idempotency_keys_settle_retries,
+);

@@ -12,6 +12,7 @@ use crate::api;
 use crate::auth::{JwtKeys, secret_file};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::idempotency::Idempotency;
 use crate::metrics::Metrics;
 use crate::observe::Observe;
 use crate::state::AppState;
@@ -49,7 +50,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
     let docs = service.swagger_ui();
     let metrics = state.metrics.clone();
     Route::new()
-        .nest(api::PREFIX, service)
+        .nest(api::PREFIX, service.with(Idempotency))
         .at(format!("{}/openapi.json", api::PREFIX), spec)
         .nest("/docs", docs)
         .at("/health", get(health))

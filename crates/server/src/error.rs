@@ -75,9 +75,22 @@ pub enum ApiError {
         /// Explanation.
         detail: String,
     },
+    /// Well-formed input that a business rule refuses, with a stable slug.
+    #[error("unprocessable: {slug}")]
+    Unprocessable {
+        /// Stable name of the rule, used in the problem type.
+        slug: &'static str,
+        /// Explanation.
+        detail: String,
+        /// The fields or reasons involved.
+        fields: Vec<ProblemField>,
+    },
     /// The resource changed since the version the client holds.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// An update came without `If-Match`.
+    #[error("precondition required")]
+    PreconditionRequired,
     /// The body is larger than the server accepts.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -168,6 +181,24 @@ impl ApiError {
                 Some(detail.clone()),
                 None,
             ),
+            Self::Unprocessable {
+                slug,
+                detail,
+                fields,
+            } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                *slug,
+                "The request breaks a rule",
+                Some(detail.clone()),
+                (!fields.is_empty()).then(|| fields.clone()),
+            ),
+            Self::PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                "This update needs If-Match",
+                Some("send If-Match with the ETag of the version you edited".to_owned()),
+                None,
+            ),
             Self::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 "precondition-failed",
@@ -246,6 +277,7 @@ fn conflict_slug(what: &str) -> &'static str {
         "email" => "email-taken",
         "bin" => "bin-taken",
         "member" => "already-member",
+        "idempotency_key" => "idempotency-key-in-use",
         _ => "conflict",
     }
 }
@@ -269,6 +301,8 @@ impl ApiError {
             Self::Forbidden(_) => 403,
             Self::NotFound => 404,
             Self::Conflict { .. } => 409,
+            Self::Unprocessable { .. } => 422,
+            Self::PreconditionRequired => 428,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType(_) => 415,
@@ -326,6 +360,9 @@ pub enum ErrorResponse {
     /// Well-formed input that breaks a rule; `errors` names the fields.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// The update needs `If-Match`.
+    #[oai(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Json<Problem>),
     /// A server error; nothing internal is described.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -347,6 +384,7 @@ impl From<ApiError> for ErrorResponse {
             413 => Self::PayloadTooLarge(Json(problem)),
             415 => Self::UnsupportedMediaType(Json(problem)),
             422 => Self::Unprocessable(Json(problem)),
+            428 => Self::PreconditionRequired(Json(problem)),
             503 => Self::Unavailable(Json(problem)),
             _ => Self::Internal(Json(problem)),
         }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod idempotency;
 pub mod metrics;
 pub mod observe;
 pub mod state;

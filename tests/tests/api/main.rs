@@ -2,6 +2,8 @@
 
 mod accounts;
 mod admin;
+mod applications;
+mod calls;
 mod operations;
 mod organizations;
 mod tokens;

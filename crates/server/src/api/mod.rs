@@ -2,11 +2,14 @@
 //! document.
 
 pub mod accounts;
+pub mod applications;
 pub mod body;
+pub mod calls;
 pub mod codes;
 pub mod me;
 pub mod organizations;
 pub mod pagination;
+pub mod preconditions;
 pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -22,6 +25,10 @@ pub enum ApiTags {
     Users,
     /// NGOs and their members.
     Organizations,
+    /// Grant calls.
+    Calls,
+    /// Applications and their lifecycle.
+    Applications,
 }
 
 /// Every resource of the API.
@@ -30,6 +37,8 @@ pub type Api = (
     me::MeApi,
     users::UsersApi,
     organizations::OrganizationsApi,
+    calls::CallsApi,
+    applications::ApplicationsApi,
 );
 
 /// The path prefix of the API.
@@ -44,6 +53,8 @@ pub fn service() -> OpenApiService<Api, ()> {
             me::MeApi,
             users::UsersApi,
             organizations::OrganizationsApi,
+            calls::CallsApi,
+            applications::ApplicationsApi,
         ),
         "Grants for rural NGOs",
         env!("CARGO_PKG_VERSION"),

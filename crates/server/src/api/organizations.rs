@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{MemberRoleCode, RegionCode};
+use super::preconditions::{etag, optional_version};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -149,27 +150,6 @@ impl From<Member> for MemberResponse {
     }
 }
 
-fn etag(version: i32) -> String {
-    format!("\"{version}\"")
-}
-
-/// Reads the version a client holds from `If-Match`: `"3"`, `W/"3"` or `3`.
-fn expected_version(if_match: Option<&str>) -> Result<Option<i32>, ApiError> {
-    let Some(raw) = if_match.map(str::trim) else {
-        return Ok(None);
-    };
-    if raw == "*" {
-        return Ok(None);
-    }
-    let bare = raw.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<i32>().map(Some).map_err(|_| {
-        ApiError::malformed_field(
-            "If-Match",
-            "must be the ETag of the organisation, e.g. \"3\"",
-        )
-    })
-}
-
 #[derive(Debug, ApiResponse)]
 enum OrgCreated {
     /// The organisation was created; the caller is its owner.
@@ -245,8 +225,8 @@ impl OrganizationsApi {
             registered_on: Some(body.registered_on),
             contact_email: Some(&body.contact_email),
         };
-        let profile =
-            OrganizationProfile::create(input, now.date_naive()).map_err(ApiError::from)?;
+        let profile = OrganizationProfile::create(input, crate::clock::almaty_date(now))
+            .map_err(ApiError::from)?;
         let org = state
             .store
             .create_organization(auth.0.id, profile, now)
@@ -295,7 +275,7 @@ impl OrganizationsApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: JsonBody<UpdateOrganizationRequest>,
     ) -> ApiResult<OrgFound> {
-        let expected = expected_version(if_match.0.as_deref())?;
+        let expected = optional_version(if_match.0.as_deref())?;
         let (org, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
         if !role.manages() {
             return Err(ApiError::Forbidden("only owners change the organisation").into());
@@ -313,7 +293,7 @@ impl OrganizationsApi {
         };
         let profile = org
             .profile
-            .update(input, now.date_naive())
+            .update(input, crate::clock::almaty_date(now))
             .map_err(ApiError::from)?;
         let expected = expected.or(Some(org.version));
         let updated = state

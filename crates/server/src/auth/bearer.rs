@@ -51,3 +51,24 @@ async fn check(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         role,
     })
 }
+
+/// A bearer token when one is sent; public operations answer anonymous callers too.
+#[derive(Debug, SecurityScheme)]
+pub enum MaybeAuth {
+    /// A signed-in caller.
+    Bearer(BearerAuth),
+    /// No (valid) token.
+    #[oai(fallback)]
+    Anonymous,
+}
+
+impl MaybeAuth {
+    /// The caller, when signed in.
+    #[must_use]
+    pub fn caller(&self) -> Option<Caller> {
+        match self {
+            Self::Bearer(auth) => Some(auth.0),
+            Self::Anonymous => None,
+        }
+    }
+}

@@ -6,5 +6,5 @@ pub mod password;
 pub mod refresh;
 pub mod secret_file;
 
-pub use bearer::{BearerAuth, Caller};
+pub use bearer::{BearerAuth, Caller, MaybeAuth};
 pub use jwt::JwtKeys;

@@ -1,0 +1,92 @@
+//! Who may see an application, and in which capacity they act on it.
+
+use domain::role::Role;
+use domain::transition::Actor;
+use persistence::RepoError;
+use persistence::records::ApplicationRecord;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How the caller relates to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A member of the applying organisation.
+    Member,
+    /// Operator staff (officers and admins), who read every application.
+    Staff(Role),
+}
+
+impl Access {
+    /// The capacity in which the caller acts on the state machine.
+    #[must_use]
+    pub fn actor(self) -> Actor {
+        match self {
+            Self::Member => Actor::Member,
+            Self::Staff(Role::Officer) => Actor::Officer,
+            Self::Staff(Role::Admin) => Actor::Admin,
+            Self::Staff(Role::Reviewer) => Actor::Reviewer,
+            Self::Staff(Role::Applicant) => Actor::Member,
+        }
+    }
+
+    /// Whether the caller sees the applicant's view of statuses and history.
+    #[must_use]
+    pub fn applicant_view(self) -> bool {
+        matches!(self, Self::Member)
+    }
+}
+
+/// Whether `caller` belongs to `organization`.
+///
+/// # Errors
+/// [`ApiError`] when the database fails.
+pub async fn is_member(
+    state: &AppState,
+    caller: Caller,
+    organization: Uuid,
+) -> Result<bool, ApiError> {
+    match state
+        .store
+        .organization_for_member(organization, caller.id)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(RepoError::NotFound) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The caller's access to `application`. Anyone else is told it does not exist.
+///
+/// # Errors
+/// [`ApiError::NotFound`] for callers who may not see it.
+pub async fn access(
+    state: &AppState,
+    caller: Caller,
+    application: &ApplicationRecord,
+) -> Result<Access, ApiError> {
+    if is_member(state, caller, application.organization_id).await? {
+        return Ok(Access::Member);
+    }
+    match caller.role {
+        Role::Officer | Role::Admin => Ok(Access::Staff(caller.role)),
+        Role::Applicant | Role::Reviewer => Err(ApiError::NotFound),
+    }
+}
+
+/// Loads application `id` with the caller's access to it.
+///
+/// # Errors
+/// [`ApiError::NotFound`] when it does not exist or the caller may not see it.
+pub async fn load(
+    state: &AppState,
+    caller: Caller,
+    id: Uuid,
+) -> Result<(ApplicationRecord, Access), ApiError> {
+    let record = state.store.get_application(id).await?;
+    let access = access(state, caller, &record).await?;
+    Ok((record, access))
+}

@@ -1,0 +1,467 @@
+//! Request and response bodies of applications.
+
+use chrono::{DateTime, Utc};
+use domain::application::{BudgetCategory, BudgetLineInput, ContentInput};
+use domain::status::ApplicationStatus;
+use persistence::records::{ApplicationRecord, EventRecord};
+use poem_openapi::{Enum, Object};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::api::codes::RegionCode;
+
+/// A category of expense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum BudgetCategoryCode {
+    Staff,
+    Equipment,
+    Materials,
+    Travel,
+    Services,
+    Rent,
+    Communication,
+    Other,
+}
+
+impl From<BudgetCategoryCode> for BudgetCategory {
+    fn from(code: BudgetCategoryCode) -> Self {
+        match code {
+            BudgetCategoryCode::Staff => Self::Staff,
+            BudgetCategoryCode::Equipment => Self::Equipment,
+            BudgetCategoryCode::Materials => Self::Materials,
+            BudgetCategoryCode::Travel => Self::Travel,
+            BudgetCategoryCode::Services => Self::Services,
+            BudgetCategoryCode::Rent => Self::Rent,
+            BudgetCategoryCode::Communication => Self::Communication,
+            BudgetCategoryCode::Other => Self::Other,
+        }
+    }
+}
+
+impl From<BudgetCategory> for BudgetCategoryCode {
+    fn from(category: BudgetCategory) -> Self {
+        match category {
+            BudgetCategory::Staff => Self::Staff,
+            BudgetCategory::Equipment => Self::Equipment,
+            BudgetCategory::Materials => Self::Materials,
+            BudgetCategory::Travel => Self::Travel,
+            BudgetCategory::Services => Self::Services,
+            BudgetCategory::Rent => Self::Rent,
+            BudgetCategory::Communication => Self::Communication,
+            BudgetCategory::Other => Self::Other,
+        }
+    }
+}
+
+/// An application's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum ApplicationStatusCode {
+    Draft,
+    Submitted,
+    RevisionRequested,
+    UnderReview,
+    Reviewed,
+    Waitlisted,
+    Approved,
+    Rejected,
+    Withdrawn,
+    Ineligible,
+}
+
+impl From<ApplicationStatus> for ApplicationStatusCode {
+    fn from(status: ApplicationStatus) -> Self {
+        match status {
+            ApplicationStatus::Draft => Self::Draft,
+            ApplicationStatus::Submitted => Self::Submitted,
+            ApplicationStatus::RevisionRequested => Self::RevisionRequested,
+            ApplicationStatus::UnderReview => Self::UnderReview,
+            ApplicationStatus::Reviewed => Self::Reviewed,
+            ApplicationStatus::Waitlisted => Self::Waitlisted,
+            ApplicationStatus::Approved => Self::Approved,
+            ApplicationStatus::Rejected => Self::Rejected,
+            ApplicationStatus::Withdrawn => Self::Withdrawn,
+            ApplicationStatus::Ineligible => Self::Ineligible,
+        }
+    }
+}
+
+impl From<ApplicationStatusCode> for ApplicationStatus {
+    fn from(code: ApplicationStatusCode) -> Self {
+        match code {
+            ApplicationStatusCode::Draft => Self::Draft,
+            ApplicationStatusCode::Submitted => Self::Submitted,
+            ApplicationStatusCode::RevisionRequested => Self::RevisionRequested,
+            ApplicationStatusCode::UnderReview => Self::UnderReview,
+            ApplicationStatusCode::Reviewed => Self::Reviewed,
+            ApplicationStatusCode::Waitlisted => Self::Waitlisted,
+            ApplicationStatusCode::Approved => Self::Approved,
+            ApplicationStatusCode::Rejected => Self::Rejected,
+            ApplicationStatusCode::Withdrawn => Self::Withdrawn,
+            ApplicationStatusCode::Ineligible => Self::Ineligible,
+        }
+    }
+}
+
+/// One line of the budget.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct BudgetLineBody {
+    /// Category of expense.
+    pub category: BudgetCategoryCode,
+    /// What is bought or paid for.
+    #[oai(validator(max_length = 500))]
+    pub description: String,
+    /// How many units, 1 or more.
+    pub quantity: u32,
+    /// Price of one unit in tenge, decimal string, e.g. `"15000.00"`.
+    pub unit_cost: String,
+    /// The part of this line's total paid from other sources, decimal string; `"0"` when absent.
+    pub cofinanced: Option<String>,
+}
+
+/// The applicant's content. In a draft every field may be left out; submission needs all.
+#[derive(Debug, Clone, Default, Object, Deserialize)]
+pub struct ContentBody {
+    /// Project title.
+    #[oai(validator(max_length = 300))]
+    pub title: Option<String>,
+    /// Short summary.
+    #[oai(validator(max_length = 2000))]
+    pub summary: Option<String>,
+    /// The problem the project addresses.
+    #[oai(validator(max_length = 10000))]
+    pub problem: Option<String>,
+    /// The project's goals.
+    #[oai(validator(max_length = 10000))]
+    pub goals: Option<String>,
+    /// Planned activities.
+    #[oai(validator(max_length = 10000))]
+    pub activities: Option<String>,
+    /// Who benefits (e.g. "women", "older people"); replaced as a whole.
+    pub target_groups: Option<Vec<String>>,
+    /// How many people benefit.
+    pub beneficiaries: Option<u32>,
+    /// Where the project takes place.
+    #[oai(validator(max_length = 200))]
+    pub settlement: Option<String>,
+    /// Duration in months, 1 to 60.
+    pub duration_months: Option<u32>,
+    /// The budget; replaced as a whole.
+    pub budget_lines: Option<Vec<BudgetLineBody>>,
+}
+
+impl From<ContentBody> for ContentInput {
+    fn from(body: ContentBody) -> Self {
+        Self {
+            title: body.title,
+            summary: body.summary,
+            problem: body.problem,
+            goals: body.goals,
+            activities: body.activities,
+            target_groups: body.target_groups,
+            beneficiaries: body.beneficiaries,
+            settlement: body.settlement,
+            duration_months: body.duration_months,
+            budget_lines: body.budget_lines.map(|lines| {
+                lines
+                    .into_iter()
+                    .map(|line| BudgetLineInput {
+                        category: Some(BudgetCategory::from(line.category).code().to_owned()),
+                        description: Some(line.description),
+                        quantity: Some(line.quantity),
+                        unit_cost: Some(line.unit_cost),
+                        cofinanced: line.cofinanced,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// A new application.
+#[derive(Debug, Object, Deserialize)]
+pub struct CreateApplicationRequest {
+    /// The applying organisation; the caller must be a member.
+    pub organization_id: Uuid,
+    /// The content so far.
+    #[oai(flatten)]
+    #[serde(flatten)]
+    pub content: ContentBody,
+}
+
+/// A revision request.
+#[derive(Debug, Object, Deserialize)]
+pub struct RevisionRequest {
+    /// What the applicant should change.
+    #[oai(validator(max_length = 2000))]
+    pub comment: String,
+    /// Until when the applicant may resubmit (RFC 3339).
+    pub revision_due_at: DateTime<Utc>,
+}
+
+/// A reason for a decision.
+#[derive(Debug, Object, Deserialize)]
+pub struct ReasonRequest {
+    /// Why; shown to the applicant.
+    #[oai(validator(max_length = 2000))]
+    pub reason: String,
+}
+
+/// A budget line with its total.
+#[derive(Debug, Object)]
+pub struct BudgetLineResponse {
+    /// Category of expense.
+    pub category: BudgetCategoryCode,
+    /// What is bought or paid for.
+    pub description: String,
+    /// How many units.
+    pub quantity: u32,
+    /// Price of one unit.
+    pub unit_cost: String,
+    /// Part paid from other sources.
+    pub cofinanced: String,
+    /// quantity × unit cost.
+    pub total: String,
+}
+
+/// An open revision request.
+#[derive(Debug, Object)]
+pub struct RevisionResponse {
+    /// What to change.
+    pub comment: String,
+    /// Until when the applicant may resubmit.
+    pub due_at: DateTime<Utc>,
+}
+
+/// An application.
+#[derive(Debug, Object)]
+pub struct ApplicationResponse {
+    /// Identifier.
+    pub id: Uuid,
+    /// The call.
+    pub call_id: Uuid,
+    /// The applying organisation.
+    pub organization_id: Uuid,
+    /// Status (applicants see `reviewed` as `under_review`).
+    pub status: ApplicationStatusCode,
+    /// Incremented by every change; also the `ETag`.
+    pub version: i32,
+    /// Project title.
+    pub title: Option<String>,
+    /// Short summary.
+    pub summary: Option<String>,
+    /// The problem addressed.
+    pub problem: Option<String>,
+    /// Goals.
+    pub goals: Option<String>,
+    /// Activities.
+    pub activities: Option<String>,
+    /// Target groups.
+    pub target_groups: Vec<String>,
+    /// Number of beneficiaries.
+    pub beneficiaries: Option<u32>,
+    /// Where the project takes place.
+    pub settlement: Option<String>,
+    /// Duration in months.
+    pub duration_months: Option<u32>,
+    /// The budget.
+    pub budget_lines: Vec<BudgetLineResponse>,
+    /// Sum of the lines' totals.
+    pub total_cost: String,
+    /// Sum of the co-financed parts.
+    pub cofinanced_total: String,
+    /// total_cost − cofinanced_total: the grant asked for.
+    pub requested_amount: String,
+    /// Currency of every amount.
+    pub currency: String,
+    /// When it was last submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// SHA-256 (hex) of `submitted_content`: the receipt of the submission.
+    pub receipt_sha256: Option<String>,
+    /// The content frozen at the last submission, as the canonical JSON that was hashed.
+    pub submitted_content: Option<String>,
+    /// The open revision request.
+    pub revision_request: Option<RevisionResponse>,
+    /// The amount awarded.
+    pub awarded_amount: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Shapes a record for a reader; `applicant_view` hides internal statuses.
+#[must_use]
+pub fn application_response(
+    record: ApplicationRecord,
+    applicant_view: bool,
+) -> ApplicationResponse {
+    let status = if applicant_view {
+        record.status.as_seen_by_applicant()
+    } else {
+        record.status
+    };
+    let content = record.content;
+    let revision_request = match (record.revision_comment, record.revision_due_at) {
+        (Some(comment), Some(due_at)) => Some(RevisionResponse { comment, due_at }),
+        (Some(_) | None, _) => None,
+    };
+    ApplicationResponse {
+        id: record.id,
+        call_id: record.call_id,
+        organization_id: record.organization_id,
+        status: status.into(),
+        version: record.version,
+        title: content.title,
+        summary: content.summary,
+        problem: content.problem,
+        goals: content.goals,
+        activities: content.activities,
+        target_groups: content.target_groups,
+        beneficiaries: content.beneficiaries,
+        settlement: content.settlement,
+        duration_months: content.duration_months,
+        budget_lines: content
+            .budget_lines
+            .into_iter()
+            .map(|line| BudgetLineResponse {
+                total: line.total().map(|t| t.to_string()).unwrap_or_default(),
+                category: line.category.into(),
+                description: line.description,
+                quantity: line.quantity,
+                unit_cost: line.unit_cost.to_string(),
+                cofinanced: line.cofinanced.to_string(),
+            })
+            .collect(),
+        total_cost: record.totals.total_cost.to_string(),
+        cofinanced_total: record.totals.cofinanced_total.to_string(),
+        requested_amount: record.totals.requested_amount.to_string(),
+        currency: "KZT".to_owned(),
+        submitted_at: record.submitted_at,
+        receipt_sha256: record.receipt_sha256,
+        submitted_content: record.submitted_content,
+        revision_request,
+        awarded_amount: record.awarded.map(|a| a.to_string()),
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
+}
+
+/// An application in a list: what a list screen shows, without the long texts.
+#[derive(Debug, Object)]
+pub struct ApplicationSummary {
+    /// Identifier.
+    pub id: Uuid,
+    /// The call.
+    pub call_id: Uuid,
+    /// The applying organisation.
+    pub organization_id: Uuid,
+    /// The organisation's region.
+    pub region: RegionCode,
+    /// Project title.
+    pub title: Option<String>,
+    /// Status (applicants see `reviewed` as `under_review`).
+    pub status: ApplicationStatusCode,
+    /// The grant asked for.
+    pub requested_amount: String,
+    /// When it was last submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Version; also the `ETag`.
+    pub version: i32,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Shapes a record for a list.
+#[must_use]
+pub fn application_summary(record: ApplicationRecord, applicant_view: bool) -> ApplicationSummary {
+    let status = if applicant_view {
+        record.status.as_seen_by_applicant()
+    } else {
+        record.status
+    };
+    ApplicationSummary {
+        id: record.id,
+        call_id: record.call_id,
+        organization_id: record.organization_id,
+        region: record.region.into(),
+        title: record.content.title,
+        status: status.into(),
+        requested_amount: record.totals.requested_amount.to_string(),
+        submitted_at: record.submitted_at,
+        version: record.version,
+        updated_at: record.updated_at,
+    }
+}
+
+/// A page of applications.
+#[derive(Debug, Object)]
+pub struct ApplicationPage {
+    /// The applications.
+    pub items: Vec<ApplicationSummary>,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+/// One change in an application's history.
+#[derive(Debug, Object)]
+pub struct HistoryEntry {
+    /// Position in the history, from 1.
+    pub seq: i32,
+    /// What was done: `submit`, `withdraw`, `request_revision`, …
+    pub command: String,
+    /// Status before.
+    pub from: ApplicationStatusCode,
+    /// Status after.
+    pub to: ApplicationStatusCode,
+    /// In which capacity the actor acted: `member`, `officer`, `system`, …
+    pub actor_role: String,
+    /// The acting account (shown to staff only).
+    pub actor_id: Option<Uuid>,
+    /// Reason or comment.
+    pub reason: Option<String>,
+    /// Revision deadline, for revision requests.
+    pub revision_due_at: Option<DateTime<Utc>>,
+    /// Awarded amount, for approvals.
+    pub awarded_amount: Option<String>,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// The history as a reader may see it: applicants see only changes of the statuses they
+/// see, and not who acted.
+#[must_use]
+pub fn history_entries(events: Vec<EventRecord>, applicant_view: bool) -> Vec<HistoryEntry> {
+    events
+        .into_iter()
+        .filter_map(|event| {
+            let (from, to) = if applicant_view {
+                (
+                    event.from.as_seen_by_applicant(),
+                    event.to.as_seen_by_applicant(),
+                )
+            } else {
+                (event.from, event.to)
+            };
+            (from != to).then(|| HistoryEntry {
+                seq: event.seq,
+                command: event.command.code().to_owned(),
+                from: from.into(),
+                to: to.into(),
+                actor_role: event.actor.code().to_owned(),
+                actor_id: if applicant_view { None } else { event.actor_id },
+                reason: event.reason,
+                revision_due_at: event.revision_due_at,
+                awarded_amount: event.awarded.map(|a| a.to_string()),
+                at: event.at,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,466 @@
+//! Applications: drafts, edits guarded by `If-Match`, the state machine's commands, and the
+//! audit history. Someone who may not see an application is told it does not exist.
+
+mod access;
+pub mod dto;
+mod transition;
+
+use domain::application::ApplicationContent;
+use domain::call;
+use domain::role::Role;
+use domain::status::ApplicationStatus;
+use domain::transition::Command;
+use persistence::applications::{ApplicationFilter, ApplicationSort};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, OpenApi};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use self::access::{Access, is_member, load};
+use self::dto::{
+    ApplicationPage, ApplicationResponse, ApplicationStatusCode, ContentBody,
+    CreateApplicationRequest, HistoryEntry, ReasonRequest, RevisionRequest, application_response,
+    application_summary, history_entries,
+};
+use super::ApiTags;
+use super::body::JsonBody;
+use super::codes::RegionCode;
+use super::pagination;
+use super::preconditions::{etag, required_version};
+use crate::auth::BearerAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The order of an application list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SortCode {
+    /// Newest first (the default).
+    CreatedDesc,
+    /// Oldest first.
+    CreatedAsc,
+    /// Earliest submission first.
+    SubmittedAsc,
+    /// By title.
+    TitleAsc,
+    /// Largest request first.
+    RequestedDesc,
+}
+
+impl From<SortCode> for ApplicationSort {
+    fn from(code: SortCode) -> Self {
+        match code {
+            SortCode::CreatedDesc => Self::CreatedDesc,
+            SortCode::CreatedAsc => Self::CreatedAsc,
+            SortCode::SubmittedAsc => Self::SubmittedAsc,
+            SortCode::TitleAsc => Self::TitleAsc,
+            SortCode::RequestedDesc => Self::RequestedDesc,
+        }
+    }
+}
+
+#[derive(Debug, ApiResponse)]
+enum Created {
+    /// The draft application.
+    #[oai(status = 201)]
+    Created(Json<ApplicationResponse>, #[oai(header = "ETag")] String),
+}
+
+#[derive(Debug, ApiResponse)]
+enum Found {
+    /// The application.
+    #[oai(status = 200)]
+    Ok(Json<ApplicationResponse>, #[oai(header = "ETag")] String),
+}
+
+#[derive(Debug, ApiResponse)]
+enum Listed {
+    /// One page of applications.
+    #[oai(status = 200)]
+    Ok(Json<ApplicationPage>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum History {
+    /// The changes, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<HistoryEntry>>),
+}
+
+fn found(record: persistence::records::ApplicationRecord, access: Access) -> Found {
+    let tag = etag(record.version);
+    Found::Ok(
+        Json(application_response(record, access.applicant_view())),
+        tag,
+    )
+}
+
+/// The statuses to filter by for an applicant, who knows `reviewed` as `under_review`.
+fn applicant_statuses(requested: &[ApplicationStatus]) -> Vec<ApplicationStatus> {
+    requested
+        .iter()
+        .flat_map(|status| match status {
+            ApplicationStatus::UnderReview => {
+                vec![ApplicationStatus::UnderReview, ApplicationStatus::Reviewed]
+            }
+            ApplicationStatus::Reviewed => Vec::new(),
+            ApplicationStatus::Draft
+            | ApplicationStatus::Submitted
+            | ApplicationStatus::RevisionRequested
+            | ApplicationStatus::Waitlisted
+            | ApplicationStatus::Approved
+            | ApplicationStatus::Rejected
+            | ApplicationStatus::Withdrawn
+            | ApplicationStatus::Ineligible => vec![*status],
+        })
+        .collect()
+}
+
+/// Applications and their lifecycle.
+#[derive(Debug)]
+pub struct ApplicationsApi;
+
+#[OpenApi(tag = "ApiTags::Applications")]
+impl ApplicationsApi {
+    /// Start a draft application to an open call, on behalf of an organisation the caller
+    /// belongs to.
+    #[oai(
+        path = "/calls/:id/applications",
+        method = "post",
+        operation_id = "create_application"
+    )]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: JsonBody<CreateApplicationRequest>,
+    ) -> ApiResult<Created> {
+        let caller = auth.0;
+        let body = body.0;
+        let call = state.store.get_call(id.0).await?;
+        let now = state.clock.now();
+        match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
+            call::CallPhase::Open => {}
+            call::CallPhase::Draft => return Err(ApiError::NotFound.into()),
+            call::CallPhase::Scheduled | call::CallPhase::Closed | call::CallPhase::Decided => {
+                return Err(ApiError::Conflict {
+                    slug: "call-not-open",
+                    detail: "the call is not open for applications".to_owned(),
+                }
+                .into());
+            }
+        }
+        if !is_member(&state, caller, body.organization_id).await? {
+            return Err(ApiError::from(domain::ValidationErrors::single(
+                "organization_id",
+                "not_a_member",
+                "you are not a member of this organisation",
+            ))
+            .into());
+        }
+        let content = ApplicationContent::default()
+            .merge(body.content.into())
+            .map_err(ApiError::from)?;
+        let organization = state.store.get_organization(body.organization_id).await?;
+        let record = state
+            .store
+            .create_application(
+                id.0,
+                body.organization_id,
+                organization.profile.region,
+                caller.id,
+                &content,
+                now,
+            )
+            .await?;
+        let tag = etag(record.version);
+        Ok(Created::Created(
+            Json(application_response(record, true)),
+            tag,
+        ))
+    }
+
+    /// List applications: members see their organisations' applications, officers and
+    /// admins every application. Filter, sort and page.
+    #[oai(
+        path = "/applications",
+        method = "get",
+        operation_id = "list_applications"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Only this call's.
+        call_id: Query<Option<Uuid>>,
+        /// Only these statuses; repeatable.
+        status: Query<Vec<ApplicationStatusCode>>,
+        /// Only this organisation's.
+        organization_id: Query<Option<Uuid>>,
+        /// Only from this region.
+        region: Query<Option<RegionCode>>,
+        /// Order (default `created_desc`).
+        sort: Query<Option<SortCode>>,
+        /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+        page: Query<Option<u64>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<Listed> {
+        let caller = auth.0;
+        let requested: Vec<ApplicationStatus> =
+            status.0.into_iter().map(ApplicationStatus::from).collect();
+        let staff = match caller.role {
+            Role::Officer | Role::Admin => true,
+            Role::Applicant => false,
+            Role::Reviewer => {
+                return Err(ApiError::Forbidden(
+                    "reviewers see applications through their assignments",
+                )
+                .into());
+            }
+        };
+        let statuses = if staff {
+            requested.clone()
+        } else {
+            applicant_statuses(&requested)
+        };
+        let page_number = page.0.unwrap_or(1);
+        if !requested.is_empty() && statuses.is_empty() {
+            return Ok(Listed::Ok(Json(ApplicationPage {
+                items: Vec::new(),
+                page: page_number,
+                has_more: false,
+            })));
+        }
+        let filter = ApplicationFilter {
+            call_id: call_id.0,
+            statuses,
+            organization_id: organization_id.0,
+            region: region.0.map(Into::into),
+            member: (!staff).then_some(caller.id),
+        };
+        let listed = state
+            .store
+            .list_applications(
+                &filter,
+                sort.0.map_or_else(ApplicationSort::default, Into::into),
+                page_number,
+                pagination::limit(limit.0),
+            )
+            .await?;
+        Ok(Listed::Ok(Json(ApplicationPage {
+            items: listed
+                .items
+                .into_iter()
+                .map(|a| application_summary(a, !staff))
+                .collect(),
+            page: page_number,
+            has_more: listed.has_more,
+        })))
+    }
+
+    /// One application.
+    #[oai(
+        path = "/applications/:id",
+        method = "get",
+        operation_id = "get_application"
+    )]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Found> {
+        let (record, access) = load(&state, auth.0, id.0).await?;
+        Ok(found(record, access))
+    }
+
+    /// Edit a draft (or an application returned for revision). `If-Match` with the
+    /// application's `ETag` is required: a stale one is answered with 412.
+    #[oai(
+        path = "/applications/:id",
+        method = "patch",
+        operation_id = "update_application"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        body: JsonBody<ContentBody>,
+    ) -> ApiResult<Found> {
+        let (record, access) = load(&state, auth.0, id.0).await?;
+        if access != Access::Member {
+            return Err(ApiError::Forbidden(
+                "only members of the organisation edit its applications",
+            )
+            .into());
+        }
+        let expected = required_version(if_match.0.as_deref())?;
+        if record.status.content_frozen() {
+            return Err(ApiError::Conflict {
+                slug: "content-frozen",
+                detail: format!(
+                    "the content of a {} application cannot change",
+                    record.status.as_seen_by_applicant()
+                ),
+            }
+            .into());
+        }
+        if record.version != expected {
+            return Err(ApiError::PreconditionFailed.into());
+        }
+        let content = record
+            .content
+            .merge(body.0.into())
+            .map_err(ApiError::from)?;
+        let updated = state
+            .store
+            .update_content(id.0, &content, expected, state.clock.now())
+            .await?;
+        Ok(found(updated, access))
+    }
+
+    /// Submit a draft: the call must be open and the application complete, eligible and
+    /// within the call's limits. The content is frozen and its receipt returned.
+    #[oai(
+        path = "/applications/:id/submit",
+        method = "post",
+        operation_id = "submit_application"
+    )]
+    async fn submit(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<Found> {
+        let (record, access) = transition::run(&state, auth.0, id.0, Command::Submit).await?;
+        Ok(found(record, access))
+    }
+
+    /// Withdraw an application that is not yet under review.
+    #[oai(
+        path = "/applications/:id/withdraw",
+        method = "post",
+        operation_id = "withdraw_application"
+    )]
+    async fn withdraw(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<Found> {
+        let (record, access) = transition::run(&state, auth.0, id.0, Command::Withdraw).await?;
+        Ok(found(record, access))
+    }
+
+    /// Resubmit after a revision request, before its deadline.
+    #[oai(
+        path = "/applications/:id/resubmit",
+        method = "post",
+        operation_id = "resubmit_application"
+    )]
+    async fn resubmit(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<Found> {
+        let (record, access) = transition::run(&state, auth.0, id.0, Command::Resubmit).await?;
+        Ok(found(record, access))
+    }
+
+    /// Ask the applicant to revise a submitted application by a deadline (officers).
+    #[oai(
+        path = "/applications/:id/request-revision",
+        method = "post",
+        operation_id = "request_revision"
+    )]
+    async fn request_revision(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: JsonBody<RevisionRequest>,
+    ) -> ApiResult<Found> {
+        let command = Command::RequestRevision {
+            comment: body.0.comment,
+            due_at: body.0.revision_due_at,
+        };
+        let (record, access) = transition::run(&state, auth.0, id.0, command).await?;
+        Ok(found(record, access))
+    }
+
+    /// Declare an application ineligible, with the reason (officers).
+    #[oai(
+        path = "/applications/:id/mark-ineligible",
+        method = "post",
+        operation_id = "mark_ineligible"
+    )]
+    async fn mark_ineligible(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: JsonBody<ReasonRequest>,
+    ) -> ApiResult<Found> {
+        let command = Command::MarkIneligible {
+            reason: body.0.reason,
+        };
+        let (record, access) = transition::run(&state, auth.0, id.0, command).await?;
+        Ok(found(record, access))
+    }
+
+    /// Start the review of a submitted application (officers). At least one reviewer
+    /// must be assigned.
+    #[oai(
+        path = "/applications/:id/start-review",
+        method = "post",
+        operation_id = "start_review"
+    )]
+    async fn start_review(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<Found> {
+        let (record, access) = transition::run(&state, auth.0, id.0, Command::StartReview).await?;
+        Ok(found(record, access))
+    }
+
+    /// The application's history, oldest first. Applicants see the changes of the statuses
+    /// they see, without who acted.
+    #[oai(
+        path = "/applications/:id/history",
+        method = "get",
+        operation_id = "application_history"
+    )]
+    async fn history(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<History> {
+        let (_, access) = load(&state, auth.0, id.0).await?;
+        let events = state.store.history(id.0).await?;
+        Ok(History::Ok(Json(history_entries(
+            events,
+            access.applicant_view(),
+        ))))
+    }
+}

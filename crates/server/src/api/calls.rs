@@ -1,0 +1,674 @@
+//! Grant calls: officers create, edit, publish and close them; anyone may read open ones.
+
+use chrono::{DateTime, Utc};
+use domain::call::{
+    self, Aggregation, CallInput, CallPhase, CallSpec, Criterion, CriterionInput, EligibilityInput,
+    PriorityArea,
+};
+use domain::role::Role;
+use persistence::calls::CallFilter;
+use persistence::records::CallRecord;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::body::JsonBody;
+use super::codes::RegionCode;
+use super::pagination;
+use super::preconditions::{etag, required_version};
+use crate::auth::{BearerAuth, Caller, MaybeAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A priority area of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum PriorityAreaCode {
+    WomenAndChildren,
+    PublicHealth,
+    OlderPeople,
+    DomesticViolence,
+    Ecology,
+    RuralDevelopment,
+    Youth,
+    Disability,
+    Education,
+}
+
+impl From<PriorityAreaCode> for PriorityArea {
+    fn from(code: PriorityAreaCode) -> Self {
+        match code {
+            PriorityAreaCode::WomenAndChildren => Self::WomenAndChildren,
+            PriorityAreaCode::PublicHealth => Self::PublicHealth,
+            PriorityAreaCode::OlderPeople => Self::OlderPeople,
+            PriorityAreaCode::DomesticViolence => Self::DomesticViolence,
+            PriorityAreaCode::Ecology => Self::Ecology,
+            PriorityAreaCode::RuralDevelopment => Self::RuralDevelopment,
+            PriorityAreaCode::Youth => Self::Youth,
+            PriorityAreaCode::Disability => Self::Disability,
+            PriorityAreaCode::Education => Self::Education,
+        }
+    }
+}
+
+impl From<PriorityArea> for PriorityAreaCode {
+    fn from(area: PriorityArea) -> Self {
+        match area {
+            PriorityArea::WomenAndChildren => Self::WomenAndChildren,
+            PriorityArea::PublicHealth => Self::PublicHealth,
+            PriorityArea::OlderPeople => Self::OlderPeople,
+            PriorityArea::DomesticViolence => Self::DomesticViolence,
+            PriorityArea::Ecology => Self::Ecology,
+            PriorityArea::RuralDevelopment => Self::RuralDevelopment,
+            PriorityArea::Youth => Self::Youth,
+            PriorityArea::Disability => Self::Disability,
+            PriorityArea::Education => Self::Education,
+        }
+    }
+}
+
+/// How reviewers' scores are combined for the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum AggregationCode {
+    /// Arithmetic mean of the reviews' totals.
+    Mean,
+    /// Median of the reviews' totals.
+    Median,
+    /// Mean after correcting each reviewer's harshness or leniency.
+    NormalizedMean,
+}
+
+impl From<AggregationCode> for Aggregation {
+    fn from(code: AggregationCode) -> Self {
+        match code {
+            AggregationCode::Mean => Self::Mean,
+            AggregationCode::Median => Self::Median,
+            AggregationCode::NormalizedMean => Self::NormalizedMean,
+        }
+    }
+}
+
+impl From<Aggregation> for AggregationCode {
+    fn from(aggregation: Aggregation) -> Self {
+        match aggregation {
+            Aggregation::Mean => Self::Mean,
+            Aggregation::Median => Self::Median,
+            Aggregation::NormalizedMean => Self::NormalizedMean,
+        }
+    }
+}
+
+/// Where a call is in its life, at the moment of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatusCode {
+    /// Being prepared; only officers see it.
+    Draft,
+    /// Published, not yet open.
+    Scheduled,
+    /// Accepting applications.
+    Open,
+    /// Past its closing instant, or closed early.
+    Closed,
+    /// Every application decided.
+    Decided,
+}
+
+impl From<CallPhase> for CallStatusCode {
+    fn from(phase: CallPhase) -> Self {
+        match phase {
+            CallPhase::Draft => Self::Draft,
+            CallPhase::Scheduled => Self::Scheduled,
+            CallPhase::Open => Self::Open,
+            CallPhase::Closed => Self::Closed,
+            CallPhase::Decided => Self::Decided,
+        }
+    }
+}
+
+impl From<CallStatusCode> for CallPhase {
+    fn from(code: CallStatusCode) -> Self {
+        match code {
+            CallStatusCode::Draft => Self::Draft,
+            CallStatusCode::Scheduled => Self::Scheduled,
+            CallStatusCode::Open => Self::Open,
+            CallStatusCode::Closed => Self::Closed,
+            CallStatusCode::Decided => Self::Decided,
+        }
+    }
+}
+
+/// Who may apply.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct EligibilityBody {
+    /// Only organisations in rural settlements.
+    pub rural_only: Option<bool>,
+    /// Whole years since registration, at least.
+    pub min_years_registered: Option<u32>,
+    /// Regions whose organisations may apply; empty or absent for all.
+    pub regions: Option<Vec<RegionCode>>,
+}
+
+/// One scoring criterion.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct CriterionBody {
+    /// Stable key, lower-case letters, digits and `_`, e.g. `relevance`.
+    #[oai(validator(max_length = 40))]
+    pub key: String,
+    /// What reviewers judge.
+    #[oai(validator(max_length = 200))]
+    pub title: String,
+    /// The highest score, 1 to 100.
+    pub max_score: u32,
+    /// Relative weight, 1 to 100.
+    pub weight: u32,
+}
+
+/// A new grant call.
+#[derive(Debug, Object, Deserialize)]
+pub struct CreateCallRequest {
+    /// Title.
+    #[oai(validator(max_length = 300))]
+    pub title: String,
+    /// What the call funds and why.
+    #[oai(validator(max_length = 20000))]
+    pub description: String,
+    /// Priority areas, at least one.
+    pub priority_areas: Vec<PriorityAreaCode>,
+    /// Total budget in tenge, a decimal string such as `"50000000.00"`.
+    pub budget: String,
+    /// Smallest grant, decimal string.
+    pub min_grant: String,
+    /// Largest grant, decimal string.
+    pub max_grant: String,
+    /// Required co-financing as a share of total cost, `"0"` to `"1"`, e.g. `"0.1"`.
+    pub cofinancing_share: String,
+    /// When applications open (RFC 3339).
+    pub opens_at: DateTime<Utc>,
+    /// When applications close (RFC 3339); a submission at or after it is refused.
+    pub closes_at: DateTime<Utc>,
+    /// Who may apply; everyone when absent.
+    pub eligibility: Option<EligibilityBody>,
+    /// Scoring criteria.
+    pub rubric: Vec<CriterionBody>,
+    /// Reviews each application needs.
+    pub reviewers_per_application: u32,
+    /// Lowest aggregate score (0 to 100) that can be funded.
+    pub fundable_min_score: u32,
+    /// A spread of review totals above this flags a disagreement.
+    pub disagreement_spread: u32,
+    /// How reviews are combined.
+    pub aggregation: AggregationCode,
+}
+
+/// Changes to a draft call; absent fields stay as they are.
+#[derive(Debug, Object, Deserialize)]
+pub struct UpdateCallRequest {
+    /// Title.
+    #[oai(validator(max_length = 300))]
+    pub title: Option<String>,
+    /// Description.
+    #[oai(validator(max_length = 20000))]
+    pub description: Option<String>,
+    /// Priority areas.
+    pub priority_areas: Option<Vec<PriorityAreaCode>>,
+    /// Total budget, decimal string.
+    pub budget: Option<String>,
+    /// Smallest grant, decimal string.
+    pub min_grant: Option<String>,
+    /// Largest grant, decimal string.
+    pub max_grant: Option<String>,
+    /// Required co-financing share.
+    pub cofinancing_share: Option<String>,
+    /// Opening instant.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// Closing instant.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Eligibility rules (replaced as a whole).
+    pub eligibility: Option<EligibilityBody>,
+    /// Scoring criteria (replaced as a whole).
+    pub rubric: Option<Vec<CriterionBody>>,
+    /// Reviews each application needs.
+    pub reviewers_per_application: Option<u32>,
+    /// Lowest fundable aggregate score.
+    pub fundable_min_score: Option<u32>,
+    /// Disagreement threshold.
+    pub disagreement_spread: Option<u32>,
+    /// How reviews are combined.
+    pub aggregation: Option<AggregationCode>,
+}
+
+/// Who may apply.
+#[derive(Debug, Object)]
+pub struct EligibilityResponse {
+    /// Only organisations in rural settlements.
+    pub rural_only: bool,
+    /// Whole years since registration, at least.
+    pub min_years_registered: u32,
+    /// Regions whose organisations may apply; empty for all.
+    pub regions: Vec<RegionCode>,
+}
+
+/// One scoring criterion.
+#[derive(Debug, Object)]
+pub struct CriterionResponse {
+    /// Stable key.
+    pub key: String,
+    /// What reviewers judge.
+    pub title: String,
+    /// The highest score.
+    pub max_score: u32,
+    /// Relative weight.
+    pub weight: u32,
+}
+
+/// A grant call.
+#[derive(Debug, Object)]
+pub struct CallResponse {
+    /// Identifier.
+    pub id: Uuid,
+    /// Where the call is now.
+    pub status: CallStatusCode,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Priority areas.
+    pub priority_areas: Vec<PriorityAreaCode>,
+    /// Total budget, decimal string in tenge.
+    pub budget: String,
+    /// Smallest grant.
+    pub min_grant: String,
+    /// Largest grant.
+    pub max_grant: String,
+    /// Required co-financing share.
+    pub cofinancing_share: String,
+    /// Currency of every amount.
+    pub currency: String,
+    /// Opening instant.
+    pub opens_at: DateTime<Utc>,
+    /// Closing instant.
+    pub closes_at: DateTime<Utc>,
+    /// Who may apply.
+    pub eligibility: EligibilityResponse,
+    /// Scoring criteria.
+    pub rubric: Vec<CriterionResponse>,
+    /// Reviews each application needs.
+    pub reviewers_per_application: u32,
+    /// Lowest fundable aggregate score.
+    pub fundable_min_score: u32,
+    /// Disagreement threshold.
+    pub disagreement_spread: u32,
+    /// How reviews are combined.
+    pub aggregation: AggregationCode,
+    /// Incremented by every change; also the `ETag`.
+    pub version: i32,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When it was closed early.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn call_response(record: CallRecord, now: DateTime<Utc>) -> CallResponse {
+    let spec = record.spec;
+    CallResponse {
+        id: record.id,
+        status: call::phase(record.state, spec.opens_at, spec.closes_at, now).into(),
+        title: spec.title,
+        description: spec.description,
+        priority_areas: spec.priority_areas.into_iter().map(Into::into).collect(),
+        budget: spec.budget.to_string(),
+        min_grant: spec.min_grant.to_string(),
+        max_grant: spec.max_grant.to_string(),
+        cofinancing_share: spec.cofinancing_share.to_string(),
+        currency: "KZT".to_owned(),
+        opens_at: spec.opens_at,
+        closes_at: spec.closes_at,
+        eligibility: EligibilityResponse {
+            rural_only: spec.eligibility.rural_only,
+            min_years_registered: spec.eligibility.min_years_registered,
+            regions: spec
+                .eligibility
+                .regions
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        },
+        rubric: spec
+            .rubric
+            .into_iter()
+            .map(
+                |Criterion {
+                     key,
+                     title,
+                     max_score,
+                     weight,
+                 }| CriterionResponse {
+                    key,
+                    title,
+                    max_score,
+                    weight,
+                },
+            )
+            .collect(),
+        reviewers_per_application: spec.reviewers_per_application,
+        fundable_min_score: spec.fundable_min_score,
+        disagreement_spread: spec.disagreement_spread,
+        aggregation: spec.aggregation.into(),
+        version: record.version,
+        published_at: record.published_at,
+        closed_at: record.closed_at,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
+}
+
+fn eligibility_input(body: EligibilityBody) -> EligibilityInput {
+    EligibilityInput {
+        rural_only: body.rural_only,
+        min_years_registered: body.min_years_registered,
+        regions: body.regions.map(|regions| {
+            regions
+                .into_iter()
+                .map(|r| domain::region::Region::from(r).code().to_owned())
+                .collect()
+        }),
+    }
+}
+
+fn rubric_input(rubric: Vec<CriterionBody>) -> Vec<CriterionInput> {
+    rubric
+        .into_iter()
+        .map(|c| CriterionInput {
+            key: Some(c.key),
+            title: Some(c.title),
+            max_score: Some(c.max_score),
+            weight: Some(c.weight),
+        })
+        .collect()
+}
+
+fn area_codes(areas: Vec<PriorityAreaCode>) -> Vec<String> {
+    areas
+        .into_iter()
+        .map(|a| PriorityArea::from(a).code().to_owned())
+        .collect()
+}
+
+impl From<CreateCallRequest> for CallInput {
+    fn from(body: CreateCallRequest) -> Self {
+        Self {
+            title: Some(body.title),
+            description: Some(body.description),
+            priority_areas: Some(area_codes(body.priority_areas)),
+            budget: Some(body.budget),
+            min_grant: Some(body.min_grant),
+            max_grant: Some(body.max_grant),
+            cofinancing_share: Some(body.cofinancing_share),
+            opens_at: Some(body.opens_at),
+            closes_at: Some(body.closes_at),
+            eligibility: Some(
+                body.eligibility
+                    .map_or_else(EligibilityInput::default, eligibility_input),
+            ),
+            rubric: Some(rubric_input(body.rubric)),
+            reviewers_per_application: Some(body.reviewers_per_application),
+            fundable_min_score: Some(body.fundable_min_score),
+            disagreement_spread: Some(body.disagreement_spread),
+            aggregation: Some(Aggregation::from(body.aggregation).code().to_owned()),
+        }
+    }
+}
+
+impl From<UpdateCallRequest> for CallInput {
+    fn from(body: UpdateCallRequest) -> Self {
+        Self {
+            title: body.title,
+            description: body.description,
+            priority_areas: body.priority_areas.map(area_codes),
+            budget: body.budget,
+            min_grant: body.min_grant,
+            max_grant: body.max_grant,
+            cofinancing_share: body.cofinancing_share,
+            opens_at: body.opens_at,
+            closes_at: body.closes_at,
+            eligibility: body.eligibility.map(eligibility_input),
+            rubric: body.rubric.map(rubric_input),
+            reviewers_per_application: body.reviewers_per_application,
+            fundable_min_score: body.fundable_min_score,
+            disagreement_spread: body.disagreement_spread,
+            aggregation: body
+                .aggregation
+                .map(|a| Aggregation::from(a).code().to_owned()),
+        }
+    }
+}
+
+/// A page of calls.
+#[derive(Debug, Object)]
+pub struct CallPage {
+    /// The calls, soonest closing first.
+    pub items: Vec<CallResponse>,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+#[derive(Debug, ApiResponse)]
+enum CallCreated {
+    /// The draft call.
+    #[oai(status = 201)]
+    Created(Json<CallResponse>, #[oai(header = "ETag")] String),
+}
+
+#[derive(Debug, ApiResponse)]
+enum CallFound {
+    /// The call.
+    #[oai(status = 200)]
+    Ok(Json<CallResponse>, #[oai(header = "ETag")] String),
+}
+
+#[derive(Debug, ApiResponse)]
+enum CallsListed {
+    /// One page of calls.
+    #[oai(status = 200)]
+    Ok(Json<CallPage>),
+}
+
+fn is_staff(caller: Option<Caller>) -> bool {
+    caller.is_some_and(|c| matches!(c.role, Role::Officer | Role::Admin))
+}
+
+fn require_officer(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(Role::Officer, "only programme officers manage calls")
+}
+
+fn transition_error(err: &call::CallTransitionError) -> ApiError {
+    let slug = match err {
+        call::CallTransitionError::NotDraft(_) => "call-not-draft",
+        call::CallTransitionError::NotPublished => "call-not-published",
+        call::CallTransitionError::ClosingInPast => "closing-in-past",
+    };
+    ApiError::Conflict {
+        slug,
+        detail: err.to_string(),
+    }
+}
+
+/// Reads a call the caller may see: drafts only for staff.
+async fn visible_call(
+    state: &AppState,
+    caller: Option<Caller>,
+    id: Uuid,
+) -> Result<CallRecord, ApiError> {
+    let record = state.store.get_call(id).await?;
+    if record.state == call::CallState::Draft && !is_staff(caller) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(record)
+}
+
+/// Grant calls.
+#[derive(Debug)]
+pub struct CallsApi;
+
+#[OpenApi(prefix_path = "/calls", tag = "ApiTags::Calls")]
+impl CallsApi {
+    /// List calls. Without an account (or as an applicant or reviewer) only open calls are
+    /// listed; officers and admins may filter by status.
+    #[oai(path = "/", method = "get", operation_id = "list_calls")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: MaybeAuth,
+        /// Only calls in this status (officers and admins); repeatable.
+        status: Query<Vec<CallStatusCode>>,
+        /// Only calls with this priority area.
+        priority_area: Query<Option<PriorityAreaCode>>,
+        /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+        page: Query<Option<u64>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<CallsListed> {
+        let now = state.clock.now();
+        let phases = if is_staff(auth.caller()) {
+            status.0.into_iter().map(CallPhase::from).collect()
+        } else {
+            vec![CallPhase::Open]
+        };
+        let filter = CallFilter {
+            phases,
+            priority_area: priority_area.0.map(PriorityArea::from),
+        };
+        let page_number = page.0.unwrap_or(1);
+        let listed = state
+            .store
+            .list_calls(&filter, now, page_number, pagination::limit(limit.0))
+            .await?;
+        Ok(CallsListed::Ok(Json(CallPage {
+            items: listed
+                .items
+                .into_iter()
+                .map(|c| call_response(c, now))
+                .collect(),
+            page: page_number,
+            has_more: listed.has_more,
+        })))
+    }
+
+    /// Create a draft call (officers).
+    #[oai(path = "/", method = "post", operation_id = "create_call")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: JsonBody<CreateCallRequest>,
+    ) -> ApiResult<CallCreated> {
+        require_officer(&auth.0)?;
+        let spec = CallSpec::create(body.0.into()).map_err(ApiError::from)?;
+        let now = state.clock.now();
+        let record = state.store.create_call(&spec, auth.0.id, now).await?;
+        let tag = etag(record.version);
+        Ok(CallCreated::Created(Json(call_response(record, now)), tag))
+    }
+
+    /// One call. Drafts are visible to officers and admins only.
+    #[oai(path = "/:id", method = "get", operation_id = "get_call")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: MaybeAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<CallFound> {
+        let record = visible_call(&state, auth.caller(), id.0).await?;
+        let tag = etag(record.version);
+        Ok(CallFound::Ok(
+            Json(call_response(record, state.clock.now())),
+            tag,
+        ))
+    }
+
+    /// Change a draft call (officers). `If-Match` with the call's `ETag` is required.
+    #[oai(path = "/:id", method = "patch", operation_id = "update_call")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        body: JsonBody<UpdateCallRequest>,
+    ) -> ApiResult<CallFound> {
+        require_officer(&auth.0)?;
+        let expected = required_version(if_match.0.as_deref())?;
+        let record = state.store.get_call(id.0).await?;
+        call::check_editable(record.state).map_err(|e| transition_error(&e))?;
+        if record.version != expected {
+            return Err(ApiError::PreconditionFailed.into());
+        }
+        let spec = record.spec.update(body.0.into()).map_err(ApiError::from)?;
+        let now = state.clock.now();
+        let updated = state.store.update_call(id.0, &spec, expected, now).await?;
+        let tag = etag(updated.version);
+        Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
+    }
+
+    /// Publish a draft call (officers). It opens for applications at its opening instant
+    /// and closes by itself at its closing instant.
+    #[oai(path = "/:id/publish", method = "post", operation_id = "publish_call")]
+    async fn publish(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<CallFound> {
+        require_officer(&auth.0)?;
+        let now = state.clock.now();
+        let record = state.store.get_call(id.0).await?;
+        let next =
+            call::publish(record.state, &record.spec, now).map_err(|e| transition_error(&e))?;
+        let updated = state
+            .store
+            .set_call_state(id.0, next, record.version, now)
+            .await?;
+        let tag = etag(updated.version);
+        Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
+    }
+
+    /// Close a published call before its closing instant (officers).
+    #[oai(path = "/:id/close", method = "post", operation_id = "close_call")]
+    async fn close(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<CallFound> {
+        require_officer(&auth.0)?;
+        let now = state.clock.now();
+        let record = state.store.get_call(id.0).await?;
+        let next = call::close(record.state).map_err(|e| transition_error(&e))?;
+        let updated = state
+            .store
+            .set_call_state(id.0, next, record.version, now)
+            .await?;
+        let tag = etag(updated.version);
+        Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
+    }
+}
