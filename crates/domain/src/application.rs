@@ -2,8 +2,6 @@
 //! receipt that proves what was submitted.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,7 +11,7 @@ use crate::call::{CallSpec, Eligibility};
 use crate::money::{Money, Share};
 use crate::organization::OrganizationProfile;
 use crate::text;
-use crate::validation::{FieldError, FieldProblem, ValidationErrors};
+use crate::validation::{FieldError, ValidationErrors};
 
 /// Most characters in an application's title.
 pub const TITLE_MAX: usize = 300;
@@ -89,33 +87,7 @@ impl BudgetCategory {
     }
 }
 
-/// The code names no budget category.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of staff, equipment, materials, travel, services, rent, communication, other")]
-pub struct UnknownBudgetCategory;
-
-impl FieldProblem for UnknownBudgetCategory {
-    fn code(&self) -> &'static str {
-        "unknown_category"
-    }
-}
-
-impl FromStr for BudgetCategory {
-    type Err = UnknownBudgetCategory;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.code() == code)
-            .ok_or(UnknownBudgetCategory)
-    }
-}
-
-impl fmt::Display for BudgetCategory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(BudgetCategory, UnknownBudgetCategory, "unknown_category");
 
 /// One line of a project budget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

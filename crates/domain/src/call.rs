@@ -1,6 +1,5 @@
 //! Grant calls: their validated terms, their lifecycle and the phase people see.
 
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -89,36 +88,7 @@ impl PriorityArea {
     }
 }
 
-/// The code names no priority area.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "must be one of women_and_children, public_health, older_people, domestic_violence, \
-     ecology, rural_development, youth, disability, education"
-)]
-pub struct UnknownPriorityArea;
-
-impl FieldProblem for UnknownPriorityArea {
-    fn code(&self) -> &'static str {
-        "unknown_priority_area"
-    }
-}
-
-impl FromStr for PriorityArea {
-    type Err = UnknownPriorityArea;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.code() == code)
-            .ok_or(UnknownPriorityArea)
-    }
-}
-
-impl fmt::Display for PriorityArea {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(PriorityArea, UnknownPriorityArea, "unknown_priority_area");
 
 /// How the reviewers' scores of one application are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,33 +121,7 @@ impl Aggregation {
     }
 }
 
-/// The code names no aggregation.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of mean, median, normalized_mean")]
-pub struct UnknownAggregation;
-
-impl FieldProblem for UnknownAggregation {
-    fn code(&self) -> &'static str {
-        "unknown_aggregation"
-    }
-}
-
-impl FromStr for Aggregation {
-    type Err = UnknownAggregation;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.code() == code)
-            .ok_or(UnknownAggregation)
-    }
-}
-
-impl fmt::Display for Aggregation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(Aggregation, UnknownAggregation, "unknown_aggregation");
 
 /// One scored criterion of a call's rubric.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -709,33 +653,7 @@ impl CallState {
     }
 }
 
-/// The code names no call state.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of draft, published, closed, decided")]
-pub struct UnknownCallState;
-
-impl FieldProblem for UnknownCallState {
-    fn code(&self) -> &'static str {
-        "unknown_call_state"
-    }
-}
-
-impl FromStr for CallState {
-    type Err = UnknownCallState;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.code() == code)
-            .ok_or(UnknownCallState)
-    }
-}
-
-impl fmt::Display for CallState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(CallState, UnknownCallState, "unknown_call_state");
 
 /// What people see, derived from the stored state and the instant: published calls are
 /// `Scheduled` before `opens_at`, `Open` from `opens_at` (inclusive) until `closes_at`
@@ -777,11 +695,7 @@ impl CallPhase {
     }
 }
 
-impl fmt::Display for CallPhase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::displayed_as_code!(CallPhase);
 
 /// The phase of a call in `state` with the given dates at the instant `now`.
 #[must_use]

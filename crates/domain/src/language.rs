@@ -1,10 +1,5 @@
 //! The languages the service speaks to people in.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::validation::FieldProblem;
-
 /// A user's preferred language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Language {
@@ -32,33 +27,7 @@ impl Language {
     }
 }
 
-/// The code names no supported language.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of kk, ru, en")]
-pub struct UnknownLanguage;
-
-impl FieldProblem for UnknownLanguage {
-    fn code(&self) -> &'static str {
-        "unknown_language"
-    }
-}
-
-impl FromStr for Language {
-    type Err = UnknownLanguage;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|l| l.code() == code)
-            .ok_or(UnknownLanguage)
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(Language, UnknownLanguage, "unknown_language");
 
 #[cfg(test)]
 mod tests {

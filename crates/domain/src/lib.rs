@@ -7,6 +7,7 @@ pub mod account;
 pub mod application;
 pub mod bin;
 pub mod call;
+mod codes;
 pub mod email;
 #[cfg(test)]
 mod fixtures;

@@ -1,15 +1,12 @@
 //! Organisations (NGOs) and the roles of their members.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 
 use crate::bin::Bin;
 use crate::email::Email;
 use crate::region::Region;
 use crate::text;
-use crate::validation::{FieldProblem, ValidationErrors};
+use crate::validation::ValidationErrors;
 
 /// Most characters in an organisation's name.
 pub const NAME_MAX: usize = 300;
@@ -209,33 +206,7 @@ impl MemberRole {
     }
 }
 
-/// The code names no member role.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of owner, member")]
-pub struct UnknownMemberRole;
-
-impl FieldProblem for UnknownMemberRole {
-    fn code(&self) -> &'static str {
-        "unknown_member_role"
-    }
-}
-
-impl FromStr for MemberRole {
-    type Err = UnknownMemberRole;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.code() == code)
-            .ok_or(UnknownMemberRole)
-    }
-}
-
-impl fmt::Display for MemberRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(MemberRole, UnknownMemberRole, "unknown_member_role");
 
 /// Why a membership change is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

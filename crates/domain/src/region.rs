@@ -1,10 +1,5 @@
 //! The regions of Kazakhstan: the oblasts and the cities of republican significance.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::validation::FieldProblem;
-
 macro_rules! regions {
     ($($variant:ident => $code:literal, $name:literal;)+) => {
         /// A region, identified by a stable lowercase code.
@@ -62,34 +57,7 @@ regions! {
     WestKazakhstan => "west_kazakhstan", "West Kazakhstan Region";
 }
 
-/// The code names no region.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("is not a known region code")]
-pub struct UnknownRegion;
-
-impl FieldProblem for UnknownRegion {
-    fn code(&self) -> &'static str {
-        "unknown_region"
-    }
-}
-
-impl FromStr for Region {
-    type Err = UnknownRegion;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|r| r.code() == code)
-            .ok_or(UnknownRegion)
-    }
-}
-
-impl fmt::Display for Region {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(Region, UnknownRegion, "unknown_region");
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,5 @@
 //! Account roles and what each may do with accounts.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::validation::FieldProblem;
-
 /// What an account is for. Every account has exactly one role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -53,33 +48,7 @@ impl Role {
     }
 }
 
-/// The code names no role.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of applicant, reviewer, officer, admin")]
-pub struct UnknownRole;
-
-impl FieldProblem for UnknownRole {
-    fn code(&self) -> &'static str {
-        "unknown_role"
-    }
-}
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.code() == code)
-            .ok_or(UnknownRole)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(Role, UnknownRole, "unknown_role");
 
 #[cfg(test)]
 mod tests {

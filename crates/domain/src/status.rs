@@ -1,10 +1,5 @@
 //! The statuses of an application and what each means for its content and its applicant.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::validation::FieldProblem;
-
 /// Where an application is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApplicationStatus {
@@ -98,36 +93,7 @@ impl ApplicationStatus {
     }
 }
 
-/// The code names no application status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "must be one of draft, submitted, revision_requested, under_review, reviewed, \
-     waitlisted, approved, rejected, withdrawn, ineligible"
-)]
-pub struct UnknownStatus;
-
-impl FieldProblem for UnknownStatus {
-    fn code(&self) -> &'static str {
-        "unknown_status"
-    }
-}
-
-impl FromStr for ApplicationStatus {
-    type Err = UnknownStatus;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.code() == code)
-            .ok_or(UnknownStatus)
-    }
-}
-
-impl fmt::Display for ApplicationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::closed_set!(ApplicationStatus, UnknownStatus, "unknown_status");
 
 #[cfg(test)]
 mod tests {

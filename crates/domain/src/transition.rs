@@ -1,8 +1,6 @@
 //! The application state machine: who may do what from which status, and the guards
 //! each command must pass. Deciding returns an [`Event`]; only [`apply`] changes a status.
 
-use std::fmt;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::application::{
@@ -56,11 +54,7 @@ impl Actor {
     }
 }
 
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::displayed_as_code!(Actor);
 
 /// The kind of a [`Command`], without its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,11 +118,7 @@ impl CommandKind {
     }
 }
 
-impl fmt::Display for CommandKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::codes::displayed_as_code!(CommandKind);
 
 /// Something someone asks to happen to an application.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,141 +11,18 @@ use persistence::records::CallRecord;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::codes::RegionCode;
+use super::codes::{AggregationCode, CallStatusCode, PriorityAreaCode, RegionCode};
 use super::pagination;
 use super::preconditions::{etag, required_version};
 use crate::auth::{BearerAuth, Caller, MaybeAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// A priority area of a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum PriorityAreaCode {
-    WomenAndChildren,
-    PublicHealth,
-    OlderPeople,
-    DomesticViolence,
-    Ecology,
-    RuralDevelopment,
-    Youth,
-    Disability,
-    Education,
-}
-
-impl From<PriorityAreaCode> for PriorityArea {
-    fn from(code: PriorityAreaCode) -> Self {
-        match code {
-            PriorityAreaCode::WomenAndChildren => Self::WomenAndChildren,
-            PriorityAreaCode::PublicHealth => Self::PublicHealth,
-            PriorityAreaCode::OlderPeople => Self::OlderPeople,
-            PriorityAreaCode::DomesticViolence => Self::DomesticViolence,
-            PriorityAreaCode::Ecology => Self::Ecology,
-            PriorityAreaCode::RuralDevelopment => Self::RuralDevelopment,
-            PriorityAreaCode::Youth => Self::Youth,
-            PriorityAreaCode::Disability => Self::Disability,
-            PriorityAreaCode::Education => Self::Education,
-        }
-    }
-}
-
-impl From<PriorityArea> for PriorityAreaCode {
-    fn from(area: PriorityArea) -> Self {
-        match area {
-            PriorityArea::WomenAndChildren => Self::WomenAndChildren,
-            PriorityArea::PublicHealth => Self::PublicHealth,
-            PriorityArea::OlderPeople => Self::OlderPeople,
-            PriorityArea::DomesticViolence => Self::DomesticViolence,
-            PriorityArea::Ecology => Self::Ecology,
-            PriorityArea::RuralDevelopment => Self::RuralDevelopment,
-            PriorityArea::Youth => Self::Youth,
-            PriorityArea::Disability => Self::Disability,
-            PriorityArea::Education => Self::Education,
-        }
-    }
-}
-
-/// How reviewers' scores are combined for the ranking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum AggregationCode {
-    /// Arithmetic mean of the reviews' totals.
-    Mean,
-    /// Median of the reviews' totals.
-    Median,
-    /// Mean after correcting each reviewer's harshness or leniency.
-    NormalizedMean,
-}
-
-impl From<AggregationCode> for Aggregation {
-    fn from(code: AggregationCode) -> Self {
-        match code {
-            AggregationCode::Mean => Self::Mean,
-            AggregationCode::Median => Self::Median,
-            AggregationCode::NormalizedMean => Self::NormalizedMean,
-        }
-    }
-}
-
-impl From<Aggregation> for AggregationCode {
-    fn from(aggregation: Aggregation) -> Self {
-        match aggregation {
-            Aggregation::Mean => Self::Mean,
-            Aggregation::Median => Self::Median,
-            Aggregation::NormalizedMean => Self::NormalizedMean,
-        }
-    }
-}
-
-/// Where a call is in its life, at the moment of the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum CallStatusCode {
-    /// Being prepared; only officers see it.
-    Draft,
-    /// Published, not yet open.
-    Scheduled,
-    /// Accepting applications.
-    Open,
-    /// Past its closing instant, or closed early.
-    Closed,
-    /// Every application decided.
-    Decided,
-}
-
-impl From<CallPhase> for CallStatusCode {
-    fn from(phase: CallPhase) -> Self {
-        match phase {
-            CallPhase::Draft => Self::Draft,
-            CallPhase::Scheduled => Self::Scheduled,
-            CallPhase::Open => Self::Open,
-            CallPhase::Closed => Self::Closed,
-            CallPhase::Decided => Self::Decided,
-        }
-    }
-}
-
-impl From<CallStatusCode> for CallPhase {
-    fn from(code: CallStatusCode) -> Self {
-        match code {
-            CallStatusCode::Draft => Self::Draft,
-            CallStatusCode::Scheduled => Self::Scheduled,
-            CallStatusCode::Open => Self::Open,
-            CallStatusCode::Closed => Self::Closed,
-            CallStatusCode::Decided => Self::Decided,
-        }
-    }
-}
 
 /// Who may apply.
 #[derive(Debug, Clone, Object, Deserialize)]

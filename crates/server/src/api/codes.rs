@@ -1,79 +1,76 @@
-//! Closed sets of codes as they appear in the API document, mapped to the domain.
+//! Closed sets of codes as they appear in the API document, each mirroring a domain enum
+//! variant for variant.
 
+use domain::application::BudgetCategory;
+use domain::call::{Aggregation, CallPhase, PriorityArea};
 use domain::language::Language;
 use domain::organization::MemberRole;
 use domain::region::Region;
 use domain::role::Role;
+use domain::status::ApplicationStatus;
+use persistence::applications::ApplicationSort;
 use poem_openapi::Enum;
 use serde::Deserialize;
 
-/// A preferred language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum LanguageCode {
-    /// Kazakh.
-    Kk,
-    /// Russian.
-    Ru,
-    /// English.
-    En,
+/// Declares an API enum that mirrors the domain enum `$domain` (imported by that name),
+/// with conversions both ways. The API document lists the codes in `snake_case`, and a
+/// variant added to the domain breaks the build here until the API names it too.
+macro_rules! mirror_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident mirrors $domain:ident {
+            $($(#[$vmeta:meta])* $variant:ident),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+        #[oai(rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl From<$name> for $domain {
+            fn from(code: $name) -> Self {
+                match code {
+                    $($name::$variant => $domain::$variant),+
+                }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value {
+                    $($domain::$variant => $name::$variant),+
+                }
+            }
+        }
+    };
 }
 
-impl From<LanguageCode> for Language {
-    fn from(code: LanguageCode) -> Self {
-        match code {
-            LanguageCode::Kk => Self::Kk,
-            LanguageCode::Ru => Self::Ru,
-            LanguageCode::En => Self::En,
-        }
+mirror_enum! {
+    /// A preferred language.
+    pub enum LanguageCode mirrors Language {
+        /// Kazakh.
+        Kk,
+        /// Russian.
+        Ru,
+        /// English.
+        En,
     }
 }
 
-impl From<Language> for LanguageCode {
-    fn from(language: Language) -> Self {
-        match language {
-            Language::Kk => Self::Kk,
-            Language::Ru => Self::Ru,
-            Language::En => Self::En,
-        }
-    }
-}
-
-/// An account role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum RoleCode {
-    /// NGO member who applies.
-    Applicant,
-    /// Expert reviewer.
-    Reviewer,
-    /// Programme officer.
-    Officer,
-    /// Administrator.
-    Admin,
-}
-
-impl From<Role> for RoleCode {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Applicant => Self::Applicant,
-            Role::Reviewer => Self::Reviewer,
-            Role::Officer => Self::Officer,
-            Role::Admin => Self::Admin,
-        }
-    }
-}
-
-impl From<RoleCode> for Role {
-    fn from(code: RoleCode) -> Self {
-        match code {
-            RoleCode::Applicant => Self::Applicant,
-            RoleCode::Reviewer => Self::Reviewer,
-            RoleCode::Officer => Self::Officer,
-            RoleCode::Admin => Self::Admin,
-        }
+mirror_enum! {
+    /// An account role.
+    pub enum RoleCode mirrors Role {
+        /// NGO member who applies.
+        Applicant,
+        /// Expert reviewer.
+        Reviewer,
+        /// Programme officer.
+        Officer,
+        /// Administrator.
+        Admin,
     }
 }
 
@@ -100,114 +97,175 @@ impl From<StaffRoleCode> for Role {
     }
 }
 
-/// A member's role in an organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum MemberRoleCode {
-    /// Edits the organisation and manages members.
-    Owner,
-    /// Works on applications.
-    Member,
-}
-
-impl From<MemberRoleCode> for MemberRole {
-    fn from(code: MemberRoleCode) -> Self {
-        match code {
-            MemberRoleCode::Owner => Self::Owner,
-            MemberRoleCode::Member => Self::Member,
-        }
+mirror_enum! {
+    /// A member's role in an organisation.
+    pub enum MemberRoleCode mirrors MemberRole {
+        /// Edits the organisation and manages members.
+        Owner,
+        /// Works on applications.
+        Member,
     }
 }
 
-impl From<MemberRole> for MemberRoleCode {
-    fn from(role: MemberRole) -> Self {
-        match role {
-            MemberRole::Owner => Self::Owner,
-            MemberRole::Member => Self::Member,
-        }
+mirror_enum! {
+    /// An oblast or a city of republican significance.
+    pub enum RegionCode mirrors Region {
+        /// Abai Region.
+        Abai,
+        /// Akmola Region.
+        Akmola,
+        /// Aktobe Region.
+        Aktobe,
+        /// Almaty Region.
+        Almaty,
+        /// City of Almaty.
+        AlmatyCity,
+        /// City of Astana.
+        Astana,
+        /// Atyrau Region.
+        Atyrau,
+        /// East Kazakhstan Region.
+        EastKazakhstan,
+        /// Jambyl Region.
+        Jambyl,
+        /// Jetisu Region.
+        Jetisu,
+        /// Karaganda Region.
+        Karaganda,
+        /// Kostanay Region.
+        Kostanay,
+        /// Kyzylorda Region.
+        Kyzylorda,
+        /// Mangystau Region.
+        Mangystau,
+        /// North Kazakhstan Region.
+        NorthKazakhstan,
+        /// Pavlodar Region.
+        Pavlodar,
+        /// City of Shymkent.
+        Shymkent,
+        /// Turkistan Region.
+        Turkistan,
+        /// Ulytau Region.
+        Ulytau,
+        /// West Kazakhstan Region.
+        WestKazakhstan,
     }
 }
 
-/// An oblast or a city of republican significance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum RegionCode {
-    Abai,
-    Akmola,
-    Aktobe,
-    Almaty,
-    AlmatyCity,
-    Astana,
-    Atyrau,
-    EastKazakhstan,
-    Jambyl,
-    Jetisu,
-    Karaganda,
-    Kostanay,
-    Kyzylorda,
-    Mangystau,
-    NorthKazakhstan,
-    Pavlodar,
-    Shymkent,
-    Turkistan,
-    Ulytau,
-    WestKazakhstan,
-}
-
-impl From<RegionCode> for Region {
-    fn from(code: RegionCode) -> Self {
-        match code {
-            RegionCode::Abai => Self::Abai,
-            RegionCode::Akmola => Self::Akmola,
-            RegionCode::Aktobe => Self::Aktobe,
-            RegionCode::Almaty => Self::Almaty,
-            RegionCode::AlmatyCity => Self::AlmatyCity,
-            RegionCode::Astana => Self::Astana,
-            RegionCode::Atyrau => Self::Atyrau,
-            RegionCode::EastKazakhstan => Self::EastKazakhstan,
-            RegionCode::Jambyl => Self::Jambyl,
-            RegionCode::Jetisu => Self::Jetisu,
-            RegionCode::Karaganda => Self::Karaganda,
-            RegionCode::Kostanay => Self::Kostanay,
-            RegionCode::Kyzylorda => Self::Kyzylorda,
-            RegionCode::Mangystau => Self::Mangystau,
-            RegionCode::NorthKazakhstan => Self::NorthKazakhstan,
-            RegionCode::Pavlodar => Self::Pavlodar,
-            RegionCode::Shymkent => Self::Shymkent,
-            RegionCode::Turkistan => Self::Turkistan,
-            RegionCode::Ulytau => Self::Ulytau,
-            RegionCode::WestKazakhstan => Self::WestKazakhstan,
-        }
+mirror_enum! {
+    /// A priority area of a call.
+    pub enum PriorityAreaCode mirrors PriorityArea {
+        /// Women and children.
+        WomenAndChildren,
+        /// Public health.
+        PublicHealth,
+        /// Older people.
+        OlderPeople,
+        /// Victims of domestic violence.
+        DomesticViolence,
+        /// Ecology.
+        Ecology,
+        /// Rural development.
+        RuralDevelopment,
+        /// Young people.
+        Youth,
+        /// People with disabilities.
+        Disability,
+        /// Education.
+        Education,
     }
 }
 
-impl From<Region> for RegionCode {
-    fn from(region: Region) -> Self {
-        match region {
-            Region::Abai => Self::Abai,
-            Region::Akmola => Self::Akmola,
-            Region::Aktobe => Self::Aktobe,
-            Region::Almaty => Self::Almaty,
-            Region::AlmatyCity => Self::AlmatyCity,
-            Region::Astana => Self::Astana,
-            Region::Atyrau => Self::Atyrau,
-            Region::EastKazakhstan => Self::EastKazakhstan,
-            Region::Jambyl => Self::Jambyl,
-            Region::Jetisu => Self::Jetisu,
-            Region::Karaganda => Self::Karaganda,
-            Region::Kostanay => Self::Kostanay,
-            Region::Kyzylorda => Self::Kyzylorda,
-            Region::Mangystau => Self::Mangystau,
-            Region::NorthKazakhstan => Self::NorthKazakhstan,
-            Region::Pavlodar => Self::Pavlodar,
-            Region::Shymkent => Self::Shymkent,
-            Region::Turkistan => Self::Turkistan,
-            Region::Ulytau => Self::Ulytau,
-            Region::WestKazakhstan => Self::WestKazakhstan,
-        }
+mirror_enum! {
+    /// How reviewers' scores are combined for the ranking.
+    pub enum AggregationCode mirrors Aggregation {
+        /// Arithmetic mean of the reviews' totals.
+        Mean,
+        /// Median of the reviews' totals.
+        Median,
+        /// Mean after correcting each reviewer's harshness or leniency.
+        NormalizedMean,
+    }
+}
+
+mirror_enum! {
+    /// Where a call is in its life, at the moment of the request.
+    pub enum CallStatusCode mirrors CallPhase {
+        /// Being prepared; only officers see it.
+        Draft,
+        /// Published, not yet open.
+        Scheduled,
+        /// Accepting applications.
+        Open,
+        /// Past its closing instant, or closed early.
+        Closed,
+        /// Every application decided.
+        Decided,
+    }
+}
+
+mirror_enum! {
+    /// A category of expense.
+    pub enum BudgetCategoryCode mirrors BudgetCategory {
+        /// Salaries and fees.
+        Staff,
+        /// Equipment.
+        Equipment,
+        /// Materials and supplies.
+        Materials,
+        /// Travel.
+        Travel,
+        /// Services bought in.
+        Services,
+        /// Rent of premises.
+        Rent,
+        /// Communication and publicity.
+        Communication,
+        /// Anything else.
+        Other,
+    }
+}
+
+mirror_enum! {
+    /// An application's status.
+    pub enum ApplicationStatusCode mirrors ApplicationStatus {
+        /// Being written.
+        Draft,
+        /// Submitted, awaiting screening.
+        Submitted,
+        /// Returned to the applicant for changes.
+        RevisionRequested,
+        /// Being reviewed.
+        UnderReview,
+        /// Every review is in (staff only; applicants see `under_review`).
+        Reviewed,
+        /// Fundable if money frees up.
+        Waitlisted,
+        /// Funded.
+        Approved,
+        /// Not funded.
+        Rejected,
+        /// Withdrawn by the applicant.
+        Withdrawn,
+        /// Does not meet the call's conditions.
+        Ineligible,
+    }
+}
+
+mirror_enum! {
+    /// The order of an application list.
+    pub enum SortCode mirrors ApplicationSort {
+        /// Newest first (the default).
+        CreatedDesc,
+        /// Oldest first.
+        CreatedAsc,
+        /// Earliest submission first.
+        SubmittedAsc,
+        /// By title.
+        TitleAsc,
+        /// Largest request first.
+        RequestedDesc,
     }
 }
 
@@ -217,30 +275,58 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn api_region_codes_are_the_domain_codes() {
-        for region in Region::ALL {
-            let code = RegionCode::from(*region);
-            assert_eq!(code.to_json(), Some(serde_json::Value::from(region.code())));
-            assert_eq!(Region::from(code), *region);
-            let parsed: Result<RegionCode, _> =
-                serde_json::from_value(serde_json::Value::from(region.code()));
-            assert_eq!(parsed.ok(), Some(code));
-        }
+    fn code_of(value: &impl ToJSON) -> Option<String> {
+        value.to_json().and_then(|v| v.as_str().map(str::to_owned))
     }
 
     #[test]
-    fn api_language_and_role_codes_are_the_domain_codes() {
+    fn api_codes_are_the_domain_codes() {
+        for region in Region::ALL {
+            assert_eq!(
+                code_of(&RegionCode::from(*region)).as_deref(),
+                Some(region.code())
+            );
+            let parsed: Result<RegionCode, _> =
+                serde_json::from_value(serde_json::Value::from(region.code()));
+            assert_eq!(parsed.map(Region::from).ok(), Some(*region));
+        }
         for language in Language::ALL {
             assert_eq!(
-                LanguageCode::from(language).to_json(),
-                Some(serde_json::Value::from(language.code()))
+                code_of(&LanguageCode::from(language)).as_deref(),
+                Some(language.code())
             );
         }
         for role in Role::ALL {
+            assert_eq!(code_of(&RoleCode::from(role)).as_deref(), Some(role.code()));
+        }
+        for area in PriorityArea::ALL {
             assert_eq!(
-                RoleCode::from(role).to_json(),
-                Some(serde_json::Value::from(role.code()))
+                code_of(&PriorityAreaCode::from(area)).as_deref(),
+                Some(area.code())
+            );
+        }
+        for aggregation in Aggregation::ALL {
+            assert_eq!(
+                code_of(&AggregationCode::from(aggregation)).as_deref(),
+                Some(aggregation.code())
+            );
+        }
+        for phase in CallPhase::ALL {
+            assert_eq!(
+                code_of(&CallStatusCode::from(phase)).as_deref(),
+                Some(phase.code())
+            );
+        }
+        for category in BudgetCategory::ALL {
+            assert_eq!(
+                code_of(&BudgetCategoryCode::from(category)).as_deref(),
+                Some(category.code())
+            );
+        }
+        for status in ApplicationStatus::ALL {
+            assert_eq!(
+                code_of(&ApplicationStatusCode::from(status)).as_deref(),
+                Some(status.code())
             );
         }
     }

@@ -2,111 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use domain::application::{BudgetCategory, BudgetLineInput, ContentInput};
-use domain::status::ApplicationStatus;
 use persistence::records::{ApplicationRecord, EventRecord};
-use poem_openapi::{Enum, Object};
+use poem_openapi::Object;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::api::codes::RegionCode;
-
-/// A category of expense.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum BudgetCategoryCode {
-    Staff,
-    Equipment,
-    Materials,
-    Travel,
-    Services,
-    Rent,
-    Communication,
-    Other,
-}
-
-impl From<BudgetCategoryCode> for BudgetCategory {
-    fn from(code: BudgetCategoryCode) -> Self {
-        match code {
-            BudgetCategoryCode::Staff => Self::Staff,
-            BudgetCategoryCode::Equipment => Self::Equipment,
-            BudgetCategoryCode::Materials => Self::Materials,
-            BudgetCategoryCode::Travel => Self::Travel,
-            BudgetCategoryCode::Services => Self::Services,
-            BudgetCategoryCode::Rent => Self::Rent,
-            BudgetCategoryCode::Communication => Self::Communication,
-            BudgetCategoryCode::Other => Self::Other,
-        }
-    }
-}
-
-impl From<BudgetCategory> for BudgetCategoryCode {
-    fn from(category: BudgetCategory) -> Self {
-        match category {
-            BudgetCategory::Staff => Self::Staff,
-            BudgetCategory::Equipment => Self::Equipment,
-            BudgetCategory::Materials => Self::Materials,
-            BudgetCategory::Travel => Self::Travel,
-            BudgetCategory::Services => Self::Services,
-            BudgetCategory::Rent => Self::Rent,
-            BudgetCategory::Communication => Self::Communication,
-            BudgetCategory::Other => Self::Other,
-        }
-    }
-}
-
-/// An application's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum ApplicationStatusCode {
-    Draft,
-    Submitted,
-    RevisionRequested,
-    UnderReview,
-    Reviewed,
-    Waitlisted,
-    Approved,
-    Rejected,
-    Withdrawn,
-    Ineligible,
-}
-
-impl From<ApplicationStatus> for ApplicationStatusCode {
-    fn from(status: ApplicationStatus) -> Self {
-        match status {
-            ApplicationStatus::Draft => Self::Draft,
-            ApplicationStatus::Submitted => Self::Submitted,
-            ApplicationStatus::RevisionRequested => Self::RevisionRequested,
-            ApplicationStatus::UnderReview => Self::UnderReview,
-            ApplicationStatus::Reviewed => Self::Reviewed,
-            ApplicationStatus::Waitlisted => Self::Waitlisted,
-            ApplicationStatus::Approved => Self::Approved,
-            ApplicationStatus::Rejected => Self::Rejected,
-            ApplicationStatus::Withdrawn => Self::Withdrawn,
-            ApplicationStatus::Ineligible => Self::Ineligible,
-        }
-    }
-}
-
-impl From<ApplicationStatusCode> for ApplicationStatus {
-    fn from(code: ApplicationStatusCode) -> Self {
-        match code {
-            ApplicationStatusCode::Draft => Self::Draft,
-            ApplicationStatusCode::Submitted => Self::Submitted,
-            ApplicationStatusCode::RevisionRequested => Self::RevisionRequested,
-            ApplicationStatusCode::UnderReview => Self::UnderReview,
-            ApplicationStatusCode::Reviewed => Self::Reviewed,
-            ApplicationStatusCode::Waitlisted => Self::Waitlisted,
-            ApplicationStatusCode::Approved => Self::Approved,
-            ApplicationStatusCode::Rejected => Self::Rejected,
-            ApplicationStatusCode::Withdrawn => Self::Withdrawn,
-            ApplicationStatusCode::Ineligible => Self::Ineligible,
-        }
-    }
-}
+use crate::api::codes::{ApplicationStatusCode, BudgetCategoryCode, RegionCode};
 
 /// One line of the budget.
 #[derive(Debug, Clone, Object, Deserialize)]

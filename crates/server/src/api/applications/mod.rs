@@ -14,53 +14,22 @@ use persistence::applications::{ApplicationFilter, ApplicationSort};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, OpenApi};
-use serde::Deserialize;
+use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use self::access::{Access, is_member, load};
 use self::dto::{
-    ApplicationPage, ApplicationResponse, ApplicationStatusCode, ContentBody,
-    CreateApplicationRequest, HistoryEntry, ReasonRequest, RevisionRequest, application_response,
-    application_summary, history_entries,
+    ApplicationPage, ApplicationResponse, ContentBody, CreateApplicationRequest, HistoryEntry,
+    ReasonRequest, RevisionRequest, application_response, application_summary, history_entries,
 };
 use super::ApiTags;
 use super::body::JsonBody;
-use super::codes::RegionCode;
+use super::codes::{ApplicationStatusCode, RegionCode, SortCode};
 use super::pagination;
 use super::preconditions::{etag, required_version};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// The order of an application list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum SortCode {
-    /// Newest first (the default).
-    CreatedDesc,
-    /// Oldest first.
-    CreatedAsc,
-    /// Earliest submission first.
-    SubmittedAsc,
-    /// By title.
-    TitleAsc,
-    /// Largest request first.
-    RequestedDesc,
-}
-
-impl From<SortCode> for ApplicationSort {
-    fn from(code: SortCode) -> Self {
-        match code {
-            SortCode::CreatedDesc => Self::CreatedDesc,
-            SortCode::CreatedAsc => Self::CreatedAsc,
-            SortCode::SubmittedAsc => Self::SubmittedAsc,
-            SortCode::TitleAsc => Self::TitleAsc,
-            SortCode::RequestedDesc => Self::RequestedDesc,
-        }
-    }
-}
 
 #[derive(Debug, ApiResponse)]
 enum Created {
