@@ -130,8 +130,9 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         let now = state.clock.now();
         let user = req
             .header(poem::http::header::AUTHORIZATION)
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .and_then(|token| state.jwt.verify(token.trim(), now).ok())
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .and_then(|(_, token)| state.jwt.verify(token.trim(), now).ok())
             .map(|claims| claims.sub);
         let Some(user) = user else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
