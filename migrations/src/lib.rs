@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_accounts;
 mod m20261126_000002_organizations;
 mod m20261126_000003_calls_and_applications;
+mod m20261126_000004_reviews;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_accounts::Migration),
             Box::new(m20261126_000002_organizations::Migration),
             Box::new(m20261126_000003_calls_and_applications::Migration),
+            Box::new(m20261126_000004_reviews::Migration),
         ]
     }
 }

@@ -180,6 +180,8 @@ pub struct CallSpec {
     pub disagreement_spread: u32,
     /// How reviewers' scores are combined.
     pub aggregation: Aggregation,
+    /// Whether reviewers see the application without the organisation's name and BIN.
+    pub hide_applicant_identity: bool,
 }
 
 /// Raw call fields as received; `None` means "not given". Strings are raw (untrimmed)
@@ -216,6 +218,8 @@ pub struct CallInput {
     pub disagreement_spread: Option<u32>,
     /// Aggregation code.
     pub aggregation: Option<String>,
+    /// Whether reviewers see applications without the organisation's identity; no when absent.
+    pub hide_applicant_identity: Option<bool>,
 }
 
 /// Raw eligibility rules; each absent rule means "no restriction".
@@ -358,6 +362,7 @@ impl CallSpec {
             fundable_min_score,
             disagreement_spread,
             aggregation,
+            hide_applicant_identity: input.hide_applicant_identity.unwrap_or(false),
         })
     }
 
@@ -396,6 +401,9 @@ impl CallSpec {
             fundable_min_score: input.fundable_min_score.or(current.fundable_min_score),
             disagreement_spread: input.disagreement_spread.or(current.disagreement_spread),
             aggregation: input.aggregation.or(current.aggregation),
+            hide_applicant_identity: input
+                .hide_applicant_identity
+                .or(current.hide_applicant_identity),
         })
     }
 
@@ -442,6 +450,7 @@ impl CallSpec {
             fundable_min_score: Some(self.fundable_min_score),
             disagreement_spread: Some(self.disagreement_spread),
             aggregation: Some(self.aggregation.code().to_owned()),
+            hide_applicant_identity: Some(self.hide_applicant_identity),
         }
     }
 }
@@ -819,6 +828,7 @@ mod tests {
             fundable_min_score: Some(60),
             disagreement_spread: Some(25),
             aggregation: Some("median".to_owned()),
+            hide_applicant_identity: None,
         }
     }
 

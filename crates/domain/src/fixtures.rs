@@ -54,6 +54,7 @@ pub fn call() -> CallSpec {
         fundable_min_score: 60,
         disagreement_spread: 25,
         aggregation: Aggregation::Mean,
+        hide_applicant_identity: false,
     }
 }
 

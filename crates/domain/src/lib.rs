@@ -5,18 +5,23 @@
 
 pub mod account;
 pub mod application;
+pub mod assignment;
 pub mod bin;
 pub mod call;
 mod codes;
 pub mod email;
+pub mod feedback;
 #[cfg(test)]
 mod fixtures;
 pub mod language;
 pub mod money;
 pub mod organization;
 pub mod password;
+pub mod ranking;
 pub mod region;
+pub mod review;
 pub mod role;
+pub mod scoring;
 pub mod status;
 pub mod text;
 pub mod transition;

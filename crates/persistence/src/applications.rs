@@ -28,7 +28,7 @@ fn corrupt(table: &'static str, id: Uuid, detail: String) -> RepoError {
     }
 }
 
-fn decode(model: application::Model) -> Result<ApplicationRecord, RepoError> {
+pub(crate) fn decode(model: application::Model) -> Result<ApplicationRecord, RepoError> {
     let id = model.id;
     let content: ApplicationContent = serde_json::from_str(&model.content)
         .map_err(|e| corrupt("applications", id, format!("content: {e}")))?;
@@ -311,78 +311,30 @@ impl Store {
         frozen: Option<Frozen>,
     ) -> Result<ApplicationRecord, RepoError> {
         let tx = self.db.begin().await?;
-        let mut update = application::Entity::update_many()
-            .col_expr(application::Column::Status, Expr::value(event.to.code()))
-            .col_expr(application::Column::UpdatedAt, Expr::value(event.at))
-            .col_expr(
-                application::Column::Version,
-                Expr::col(application::Column::Version).add(1),
-            )
-            .filter(application::Column::Id.eq(id))
-            .filter(application::Column::Version.eq(expected_version))
-            .filter(application::Column::Status.eq(event.from.code()));
-        if let Some(frozen) = frozen {
-            update = update
-                .col_expr(
-                    application::Column::SubmittedContent,
-                    Expr::value(frozen.canonical),
-                )
-                .col_expr(
-                    application::Column::ReceiptSha256,
-                    Expr::value(frozen.receipt),
-                )
-                .col_expr(application::Column::SubmittedAt, Expr::value(event.at));
-        }
-        match event.command {
-            CommandKind::RequestRevision => {
-                update = update
-                    .col_expr(
-                        application::Column::RevisionComment,
-                        Expr::value(event.reason.clone()),
-                    )
-                    .col_expr(
-                        application::Column::RevisionDueAt,
-                        Expr::value(event.revision_due_at),
-                    );
-            }
-            CommandKind::Resubmit => {
-                update = update
-                    .col_expr(
-                        application::Column::RevisionComment,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(
-                        application::Column::RevisionDueAt,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    );
-            }
-            CommandKind::Approve => {
-                update = update.col_expr(
-                    application::Column::AwardedMinor,
-                    Expr::value(event.awarded.map(Money::minor)),
-                );
-            }
-            CommandKind::Submit
-            | CommandKind::Withdraw
-            | CommandKind::MarkIneligible
-            | CommandKind::StartReview
-            | CommandKind::CompleteReview
-            | CommandKind::ReopenReview
-            | CommandKind::Waitlist
-            | CommandKind::Reject => {}
-        }
-        let result = update.exec(&tx).await?;
-        if result.rows_affected == 0 {
-            let exists = application::Entity::find_by_id(id).count(&tx).await? > 0;
-            return Err(if exists {
-                RepoError::Conflict("version")
-            } else {
-                RepoError::NotFound
-            });
-        }
-        insert_event(&tx, id, event, by).await?;
+        apply_event(&tx, id, expected_version, event, by, frozen).await?;
         tx.commit().await?;
         self.get_application(id).await
+    }
+
+    /// Every application of `call_id` in one of `statuses`, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn applications_of_call(
+        &self,
+        call_id: Uuid,
+        statuses: &[ApplicationStatus],
+    ) -> Result<Vec<ApplicationRecord>, RepoError> {
+        application::Entity::find()
+            .filter(application::Column::CallId.eq(call_id))
+            .filter(application::Column::Status.is_in(statuses.iter().map(|s| s.code())))
+            .order_by_asc(application::Column::CreatedAt)
+            .order_by_asc(application::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 
     /// The sum awarded so far to approved applications of call `call_id`.
@@ -485,6 +437,89 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(OffsetPage { items, has_more })
     }
+}
+
+/// Writes `event` on application `id` (at `expected_version`) and its audit row, on `conn`,
+/// which the caller runs inside a transaction.
+pub(crate) async fn apply_event<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    expected_version: i32,
+    event: &Event,
+    by: ActedBy,
+    frozen: Option<Frozen>,
+) -> Result<(), RepoError> {
+    let mut update = application::Entity::update_many()
+        .col_expr(application::Column::Status, Expr::value(event.to.code()))
+        .col_expr(application::Column::UpdatedAt, Expr::value(event.at))
+        .col_expr(
+            application::Column::Version,
+            Expr::col(application::Column::Version).add(1),
+        )
+        .filter(application::Column::Id.eq(id))
+        .filter(application::Column::Version.eq(expected_version))
+        .filter(application::Column::Status.eq(event.from.code()));
+    if let Some(frozen) = frozen {
+        update = update
+            .col_expr(
+                application::Column::SubmittedContent,
+                Expr::value(frozen.canonical),
+            )
+            .col_expr(
+                application::Column::ReceiptSha256,
+                Expr::value(frozen.receipt),
+            )
+            .col_expr(application::Column::SubmittedAt, Expr::value(event.at));
+    }
+    match event.command {
+        CommandKind::RequestRevision => {
+            update = update
+                .col_expr(
+                    application::Column::RevisionComment,
+                    Expr::value(event.reason.clone()),
+                )
+                .col_expr(
+                    application::Column::RevisionDueAt,
+                    Expr::value(event.revision_due_at),
+                );
+        }
+        CommandKind::Resubmit => {
+            update = update
+                .col_expr(
+                    application::Column::RevisionComment,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    application::Column::RevisionDueAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                );
+        }
+        CommandKind::Approve => {
+            update = update.col_expr(
+                application::Column::AwardedMinor,
+                Expr::value(event.awarded.map(Money::minor)),
+            );
+        }
+        CommandKind::Submit
+        | CommandKind::Withdraw
+        | CommandKind::MarkIneligible
+        | CommandKind::StartReview
+        | CommandKind::CompleteReview
+        | CommandKind::ReopenReview
+        | CommandKind::Waitlist
+        | CommandKind::Reject => {}
+    }
+    let result = update.exec(conn).await?;
+    if result.rows_affected == 0 {
+        let exists = application::Entity::find_by_id(id).count(conn).await? > 0;
+        return Err(if exists {
+            RepoError::Conflict("version")
+        } else {
+            RepoError::NotFound
+        });
+    }
+    insert_event(conn, id, event, by).await?;
+    Ok(())
 }
 
 async fn insert_event<C: ConnectionTrait>(

@@ -86,6 +86,7 @@ pub(crate) fn decode(model: call::Model) -> Result<CallRecord, RepoError> {
             .aggregation
             .parse::<Aggregation>()
             .map_err(|e| corrupt(format!("aggregation: {e}")))?,
+        hide_applicant_identity: model.hide_applicant_identity,
     };
     let state = model
         .state
@@ -321,6 +322,7 @@ fn spec_columns(spec: &CallSpec, now: DateTime<Utc>) -> Result<call::ActiveModel
         fundable_min_score: Set(to_i32(spec.fundable_min_score)),
         disagreement_spread: Set(to_i32(spec.disagreement_spread)),
         aggregation: Set(spec.aggregation.code().to_owned()),
+        hide_applicant_identity: Set(spec.hide_applicant_identity),
         updated_at: Set(now),
         ..Default::default()
     })

@@ -7,11 +7,13 @@ mod accounts;
 pub mod applications;
 pub mod calls;
 mod db;
+pub mod decisions;
 mod entity;
 mod error;
 pub mod idempotency;
 mod organizations;
 pub mod records;
+pub mod reviews;
 #[cfg(feature = "test-support")]
 pub mod testdb;
 mod tokens;

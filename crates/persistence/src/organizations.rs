@@ -150,6 +150,20 @@ impl Store {
         decode(model)
     }
 
+    /// The organisations with these ids (missing ones are left out).
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn organizations_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Organization>, RepoError> {
+        organization::Entity::find()
+            .filter(organization::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
     /// Every organisation `user` belongs to, with their role, oldest first.
     ///
     /// # Errors

@@ -172,3 +172,68 @@ pub struct OffsetPage<T> {
     /// Whether another page follows.
     pub has_more: bool,
 }
+
+/// A reviewer in a call's pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolMember {
+    /// The reviewer's account.
+    pub reviewer_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// Their address.
+    pub email: String,
+    /// When they joined the pool.
+    pub added_at: DateTime<Utc>,
+}
+
+/// A declared conflict of interest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictRecord {
+    /// Identifier.
+    pub id: Uuid,
+    /// The reviewer.
+    pub reviewer_id: Uuid,
+    /// The organisation they may not review.
+    pub organization_id: Uuid,
+    /// What kind of conflict.
+    pub kind: domain::review::ConflictKind,
+    /// The reviewer's explanation.
+    pub description: String,
+    /// Where it was declared: `profile` or `decline`.
+    pub source: String,
+    /// When.
+    pub declared_at: DateTime<Utc>,
+}
+
+/// One reviewer's assignment to one application, with their review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentRecord {
+    /// Identifier.
+    pub id: Uuid,
+    /// The call.
+    pub call_id: Uuid,
+    /// The application.
+    pub application_id: Uuid,
+    /// The reviewer.
+    pub reviewer_id: Uuid,
+    /// Where it stands.
+    pub status: domain::assignment::AssignmentStatus,
+    /// Incremented by every change.
+    pub version: i32,
+    /// When the review is due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// The officer who assigned it; `None` for the automatic planner.
+    pub assigned_by: Option<Uuid>,
+    /// Why the reviewer declined.
+    pub decline_reason: Option<String>,
+    /// The review, once saved.
+    pub review: Option<domain::review::ReviewContent>,
+    /// The review's total 0–100, once submitted.
+    pub review_total: Option<f64>,
+    /// When the review was submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When it was assigned.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}

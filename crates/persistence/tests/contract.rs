@@ -402,6 +402,7 @@ mod calls_and_applications {
             fundable_min_score: Some(60),
             disagreement_spread: Some(20),
             aggregation: Some("median".into()),
+            hide_applicant_identity: Some(true),
         };
         CallSpec::create(input).unwrap_or_else(|e| panic!("fixture call: {e}"))
     }

@@ -111,6 +111,38 @@ impl ApiError {
         Self::Internal(err.into())
     }
 
+    /// The same error with `prefix: ` before the detail of a conflict or a refused rule,
+    /// e.g. to name the item of a batch it is about.
+    #[must_use]
+    pub fn with_detail_prefix(self, prefix: &str) -> Self {
+        match self {
+            Self::Conflict { slug, detail } => Self::Conflict {
+                slug,
+                detail: format!("{prefix}: {detail}"),
+            },
+            Self::Unprocessable {
+                slug,
+                detail,
+                fields,
+            } => Self::Unprocessable {
+                slug,
+                detail: format!("{prefix}: {detail}"),
+                fields,
+            },
+            unchanged @ (Self::Malformed { .. }
+            | Self::Validation(_)
+            | Self::Unauthorized(_)
+            | Self::Forbidden(_)
+            | Self::NotFound
+            | Self::PreconditionFailed
+            | Self::PreconditionRequired
+            | Self::PayloadTooLarge
+            | Self::UnsupportedMediaType(_)
+            | Self::Unavailable(_)
+            | Self::Internal(_)) => unchanged,
+        }
+    }
+
     /// A malformed request with one failing field.
     #[must_use]
     pub fn malformed_field(field: impl Into<String>, message: impl Into<String>) -> Self {

@@ -6,4 +6,5 @@ mod applications;
 mod calls;
 mod operations;
 mod organizations;
+mod reviews;
 mod tokens;

@@ -29,6 +29,7 @@ pub struct Model {
     pub updated_at: ChronoDateTimeUtc,
     pub published_at: Option<ChronoDateTimeUtc>,
     pub closed_at: Option<ChronoDateTimeUtc>,
+    pub hide_applicant_identity: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,10 @@
 
 pub mod application;
 pub mod application_event;
+pub mod assignment;
 pub mod call;
+pub mod call_reviewer;
+pub mod conflict;
 pub mod idempotency_key;
 pub mod organization;
 pub mod organization_member;

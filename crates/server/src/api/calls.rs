@@ -85,6 +85,8 @@ pub struct CreateCallRequest {
     pub disagreement_spread: u32,
     /// How reviews are combined.
     pub aggregation: AggregationCode,
+    /// Hide the organisation's name and BIN from reviewers; no when absent.
+    pub hide_applicant_identity: Option<bool>,
 }
 
 /// Changes to a draft call; absent fields stay as they are.
@@ -122,6 +124,8 @@ pub struct UpdateCallRequest {
     pub disagreement_spread: Option<u32>,
     /// How reviews are combined.
     pub aggregation: Option<AggregationCode>,
+    /// Hide the organisation's name and BIN from reviewers.
+    pub hide_applicant_identity: Option<bool>,
 }
 
 /// Who may apply.
@@ -187,6 +191,8 @@ pub struct CallResponse {
     pub disagreement_spread: u32,
     /// How reviews are combined.
     pub aggregation: AggregationCode,
+    /// Whether reviewers see applications without the organisation's name and BIN.
+    pub hide_applicant_identity: bool,
     /// Incremented by every change; also the `ETag`.
     pub version: i32,
     /// When it was published.
@@ -245,6 +251,7 @@ fn call_response(record: CallRecord, now: DateTime<Utc>) -> CallResponse {
         fundable_min_score: spec.fundable_min_score,
         disagreement_spread: spec.disagreement_spread,
         aggregation: spec.aggregation.into(),
+        hide_applicant_identity: spec.hide_applicant_identity,
         version: record.version,
         published_at: record.published_at,
         closed_at: record.closed_at,
@@ -306,6 +313,7 @@ impl From<CreateCallRequest> for CallInput {
             fundable_min_score: Some(body.fundable_min_score),
             disagreement_spread: Some(body.disagreement_spread),
             aggregation: Some(Aggregation::from(body.aggregation).code().to_owned()),
+            hide_applicant_identity: body.hide_applicant_identity,
         }
     }
 }
@@ -330,6 +338,7 @@ impl From<UpdateCallRequest> for CallInput {
             aggregation: body
                 .aggregation
                 .map(|a| Aggregation::from(a).code().to_owned()),
+            hide_applicant_identity: body.hide_applicant_identity,
         }
     }
 }

@@ -6,10 +6,13 @@ pub mod applications;
 pub mod body;
 pub mod calls;
 pub mod codes;
+pub mod decisions;
 pub mod me;
 pub mod organizations;
 pub mod pagination;
 pub mod preconditions;
+pub mod reviews;
+pub mod scoring;
 pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -29,6 +32,10 @@ pub enum ApiTags {
     Calls,
     /// Applications and their lifecycle.
     Applications,
+    /// Reviewer pools, conflicts, assignments and reviews.
+    Reviews,
+    /// Ranking, decisions and feedback.
+    Decisions,
 }
 
 /// Every resource of the API.
@@ -39,6 +46,8 @@ pub type Api = (
     organizations::OrganizationsApi,
     calls::CallsApi,
     applications::ApplicationsApi,
+    reviews::ReviewsApi,
+    decisions::DecisionsApi,
 );
 
 /// The path prefix of the API.
@@ -55,6 +64,8 @@ pub fn service() -> OpenApiService<Api, ()> {
             organizations::OrganizationsApi,
             calls::CallsApi,
             applications::ApplicationsApi,
+            reviews::ReviewsApi,
+            decisions::DecisionsApi,
         ),
         "Grants for rural NGOs",
         env!("CARGO_PKG_VERSION"),

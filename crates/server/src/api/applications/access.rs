@@ -17,6 +17,8 @@ pub enum Access {
     Member,
     /// Operator staff (officers and admins), who read every application.
     Staff(Role),
+    /// A reviewer with an active assignment to the application.
+    Reviewer,
 }
 
 impl Access {
@@ -29,6 +31,7 @@ impl Access {
             Self::Staff(Role::Admin) => Actor::Admin,
             Self::Staff(Role::Reviewer) => Actor::Reviewer,
             Self::Staff(Role::Applicant) => Actor::Member,
+            Self::Reviewer => Actor::Reviewer,
         }
     }
 
@@ -73,7 +76,20 @@ pub async fn access(
     }
     match caller.role {
         Role::Officer | Role::Admin => Ok(Access::Staff(caller.role)),
-        Role::Applicant | Role::Reviewer => Err(ApiError::NotFound),
+        Role::Reviewer => {
+            let assigned = state
+                .store
+                .assignments_of_application(application.id)
+                .await?
+                .iter()
+                .any(|a| a.reviewer_id == caller.id && a.status.is_active());
+            if assigned {
+                Ok(Access::Reviewer)
+            } else {
+                Err(ApiError::NotFound)
+            }
+        }
+        Role::Applicant => Err(ApiError::NotFound),
     }
 }
 

@@ -190,10 +190,39 @@ pub struct ApplicationResponse {
     pub revision_request: Option<RevisionResponse>,
     /// The amount awarded.
     pub awarded_amount: Option<String>,
+    /// The applying organisation (left out for reviewers of calls that hide it).
+    pub organization: Option<OrganizationBrief>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Who applies.
+#[derive(Debug, Object)]
+pub struct OrganizationBrief {
+    /// Registered name.
+    pub name: String,
+    /// Business Identification Number.
+    pub bin: String,
+    /// Region.
+    pub region: RegionCode,
+    /// Settlement.
+    pub settlement: String,
+    /// Whether the settlement is rural.
+    pub rural: bool,
+}
+
+impl From<persistence::records::Organization> for OrganizationBrief {
+    fn from(org: persistence::records::Organization) -> Self {
+        Self {
+            name: org.profile.name,
+            bin: org.profile.bin.as_str().to_owned(),
+            region: org.profile.region.into(),
+            settlement: org.profile.settlement,
+            rural: org.profile.rural,
+        }
+    }
 }
 
 /// Shapes a record for a reader; `applicant_view` hides internal statuses.
@@ -248,6 +277,7 @@ pub fn application_response(
         submitted_content: record.submitted_content,
         revision_request,
         awarded_amount: record.awarded.map(|a| a.to_string()),
+        organization: None,
         created_at: record.created_at,
         updated_at: record.updated_at,
     }

@@ -5,6 +5,9 @@ mod access;
 pub mod dto;
 mod transition;
 
+pub use self::access::{Access, load as load_application};
+pub use self::transition::{refusal, run as run_transition, run_many as run_many_transitions};
+
 use domain::application::ApplicationContent;
 use domain::call;
 use domain::role::Role;
@@ -17,10 +20,11 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-use self::access::{Access, is_member, load};
+use self::access::{is_member, load};
 use self::dto::{
     ApplicationPage, ApplicationResponse, ContentBody, CreateApplicationRequest, HistoryEntry,
-    ReasonRequest, RevisionRequest, application_response, application_summary, history_entries,
+    OrganizationBrief, ReasonRequest, RevisionRequest, application_response, application_summary,
+    history_entries,
 };
 use super::ApiTags;
 use super::body::JsonBody;
@@ -249,7 +253,26 @@ impl ApplicationsApi {
         id: Path<Uuid>,
     ) -> ApiResult<Found> {
         let (record, access) = load(&state, auth.0, id.0).await?;
-        Ok(found(record, access))
+        let hidden = match access {
+            Access::Reviewer => {
+                state
+                    .store
+                    .get_call(record.call_id)
+                    .await?
+                    .spec
+                    .hide_applicant_identity
+            }
+            Access::Member | Access::Staff(_) => false,
+        };
+        let organization = if hidden {
+            None
+        } else {
+            Some(state.store.get_organization(record.organization_id).await?)
+        };
+        let tag = etag(record.version);
+        let mut response = application_response(record, access.applicant_view());
+        response.organization = organization.map(OrganizationBrief::from);
+        Ok(Found::Ok(Json(response), tag))
     }
 
     /// Edit a draft (or an application returned for revision). `If-Match` with the
@@ -426,6 +449,11 @@ impl ApplicationsApi {
         id: Path<Uuid>,
     ) -> ApiResult<History> {
         let (_, access) = load(&state, auth.0, id.0).await?;
+        if access == Access::Reviewer {
+            return Err(
+                ApiError::Forbidden("reviewers do not read an application's history").into(),
+            );
+        }
         let events = state.store.history(id.0).await?;
         Ok(History::Ok(Json(history_entries(
             events,

@@ -1,14 +1,15 @@
-//! Running a state-machine command against a stored application.
+//! Running state-machine commands against stored applications, inside their call's lock.
 
 use domain::application::{canonical_json, receipt};
 use domain::call;
 use domain::transition::{Command, CommandKind, Context, TransitionError, decide};
-use persistence::RepoError;
 use persistence::applications::{ActedBy, Frozen};
-use persistence::records::ApplicationRecord;
+use persistence::decisions::Decided;
+use persistence::records::{ApplicationRecord, CallRecord, Organization};
 use uuid::Uuid;
 
 use super::access::{Access, load};
+use crate::api::scoring;
 use crate::auth::Caller;
 use crate::clock::almaty_date;
 use crate::error::{ApiError, ProblemField};
@@ -18,8 +19,7 @@ use crate::state::AppState;
 /// audit event.
 ///
 /// # Errors
-/// [`ApiError`] naming the refused rule, 404 when the caller may not see the application,
-/// 409 when another change won a race.
+/// [`ApiError`] naming the refused rule; 404 when the caller may not see the application.
 pub async fn run(
     state: &AppState,
     caller: Caller,
@@ -28,47 +28,123 @@ pub async fn run(
 ) -> Result<(ApplicationRecord, Access), ApiError> {
     let (record, access) = load(state, caller, id).await?;
     let call = state.store.get_call(record.call_id).await?;
-    let organization = state.store.get_organization(record.organization_id).await?;
-    let awarded_total = state.store.awarded_total(record.call_id).await?;
+    let mut records = run_many(state, &call, access, caller.id, vec![(id, command)]).await?;
+    let updated = records.pop().ok_or(ApiError::NotFound)?;
+    Ok((updated, access))
+}
+
+/// Decides several commands on applications of `call`, all or nothing, in one transaction
+/// that holds the call's lock.
+///
+/// # Errors
+/// [`ApiError`] naming the first refused rule (with the application in the detail when
+/// there are several); nothing is written then.
+pub async fn run_many(
+    state: &AppState,
+    call: &CallRecord,
+    access: Access,
+    actor_id: Uuid,
+    commands: Vec<(Uuid, Command)>,
+) -> Result<Vec<ApplicationRecord>, ApiError> {
     let now = state.clock.now();
-    let ctx = Context {
-        now,
-        actor: access.actor(),
-        call: &call.spec,
-        call_phase: call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now),
-        organization: &organization.profile,
-        today: almaty_date(now),
-        content: &record.content,
-        revision_due_at: record.revision_due_at,
-        // Reviewer assignments do not exist yet, so nothing can start a review.
-        reviewers_assigned: 0,
-        reviews_submitted: 0,
-        score: None,
-        requested_amount: record.totals.requested_amount,
-        call_awarded_total: awarded_total,
+    let phase = call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now);
+    let needs_scores = commands
+        .iter()
+        .any(|(_, c)| c.kind() == CommandKind::Approve);
+    let scores = if needs_scores {
+        scoring::call_scores(state, call).await?
+    } else {
+        scoring::CallScores::default()
     };
-    let event = decide(record.status, &command, &ctx).map_err(|e| refusal(&e, command.kind()))?;
-    let frozen =
-        matches!(event.command, CommandKind::Submit | CommandKind::Resubmit).then(|| Frozen {
-            canonical: canonical_json(&record.content),
-            receipt: receipt(&record.content),
-        });
-    let by = ActedBy {
-        user: Some(caller.id),
-        actor: access.actor(),
-    };
-    match state
-        .store
-        .record_transition(id, record.version, &event, by, frozen)
-        .await
-    {
-        Ok(updated) => Ok((updated, access)),
-        Err(RepoError::Conflict(_)) => Err(ApiError::Conflict {
-            slug: "concurrent-change",
-            detail: "the application changed while this request was handled; reload it".to_owned(),
-        }),
-        Err(other) => Err(other.into()),
+    let mut organizations: Vec<Organization> = Vec::new();
+    for (id, _) in &commands {
+        let application = state.store.get_application(*id).await?;
+        if application.call_id != call.id {
+            return Err(ApiError::NotFound);
+        }
+        if !organizations
+            .iter()
+            .any(|o| o.id == application.organization_id)
+        {
+            organizations.push(
+                state
+                    .store
+                    .get_organization(application.organization_id)
+                    .await?,
+            );
+        }
     }
+    let ids: Vec<Uuid> = commands.iter().map(|(id, _)| *id).collect();
+    let kinds: Vec<(Uuid, CommandKind)> = commands.iter().map(|(id, c)| (*id, c.kind())).collect();
+    let several = commands.len() > 1;
+    let mut queue = commands.into_iter();
+    let by = ActedBy {
+        user: Some(actor_id),
+        actor: access.actor(),
+    };
+    let outcome =
+        state
+            .store
+            .decide_in_call(call.id, &ids, by, |snap| {
+                let Some((_, command)) = queue.next() else {
+                    return Err(TransitionError::WrongStatus {
+                        command: CommandKind::Submit,
+                        status: snap.application.status,
+                    });
+                };
+                let application = &snap.application;
+                let Some(organization) = organizations
+                    .iter()
+                    .find(|o| o.id == application.organization_id)
+                else {
+                    return Err(TransitionError::Forbidden {
+                        command: command.kind(),
+                        actor: access.actor(),
+                    });
+                };
+                let ctx = Context {
+                    now,
+                    actor: access.actor(),
+                    call: &call.spec,
+                    call_phase: phase,
+                    organization: &organization.profile,
+                    today: almaty_date(now),
+                    content: &application.content,
+                    revision_due_at: application.revision_due_at,
+                    reviewers_assigned: snap.active_assignments,
+                    reviews_submitted: snap.reviews_submitted,
+                    score: scores.score_floor(application.id, call.spec.aggregation),
+                    requested_amount: application.totals.requested_amount,
+                    call_awarded_total: snap.call_awarded_total,
+                };
+                let event = decide(application.status, &command, &ctx)?;
+                let frozen = matches!(event.command, CommandKind::Submit | CommandKind::Resubmit)
+                    .then(|| Frozen {
+                        canonical: canonical_json(&application.content),
+                        receipt: receipt(&application.content),
+                    });
+                Ok(Decided { event, frozen })
+            })
+            .await?;
+    match outcome {
+        Ok(records) => Ok(records),
+        Err((id, refused)) => {
+            let command = kinds
+                .iter()
+                .find(|(app, _)| *app == id)
+                .map_or(CommandKind::Submit, |(_, kind)| *kind);
+            let mut err = refusal(&refused, command);
+            if several {
+                err = with_application(err, id);
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Names the application a refusal in a batch is about.
+fn with_application(err: ApiError, id: Uuid) -> ApiError {
+    err.with_detail_prefix(&format!("application {id}"))
 }
 
 fn field(field: &str, code: &str, message: impl Into<String>) -> ProblemField {

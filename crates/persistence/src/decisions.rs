@@ -1,0 +1,465 @@
+//! Changes that must see a consistent call: every status change of an application, new
+//! assignments, review submissions and decisions run in one transaction that first takes
+//! the call's lock (a write to its row). Concurrent changes in one call therefore happen one
+//! after the other on SQLite and PostgreSQL alike, so two approvals can never both spend the
+//! last of a budget, and the last of several simultaneous reviews always completes the
+//! application.
+
+use chrono::{DateTime, Utc};
+use domain::assignment::AssignmentStatus;
+use domain::money::Money;
+use domain::review::ReviewContent;
+use domain::status::ApplicationStatus;
+use domain::transition::Event;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::applications::{ActedBy, Frozen, apply_event, decode};
+use crate::entity::{application, assignment, call, conflict};
+use crate::error::RepoError;
+use crate::records::{ApplicationRecord, AssignmentRecord};
+use crate::reviews::{NewConflict, decode_assignment, review_json};
+
+/// What a decision inside the call's lock sees of one application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The application as it is now.
+    pub application: ApplicationRecord,
+    /// Its assignments that are not declined.
+    pub active_assignments: u32,
+    /// Its submitted reviews.
+    pub reviews_submitted: u32,
+    /// The amount already awarded in the call, including earlier decisions in this
+    /// transaction.
+    pub call_awarded_total: Money,
+}
+
+/// A decided change of one application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// The event to record.
+    pub event: Event,
+    /// The content to freeze, for submissions.
+    pub frozen: Option<Frozen>,
+}
+
+/// A new assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewAssignment {
+    /// The application.
+    pub application_id: Uuid,
+    /// The reviewer.
+    pub reviewer_id: Uuid,
+    /// When the review is due.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+async fn lock_call(tx: &DatabaseTransaction, call_id: Uuid) -> Result<(), RepoError> {
+    let locked = call::Entity::update_many()
+        .col_expr(call::Column::Version, Expr::col(call::Column::Version))
+        .filter(call::Column::Id.eq(call_id))
+        .exec(tx)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    Ok(())
+}
+
+async fn count_assignments<C: ConnectionTrait>(
+    conn: &C,
+    application_id: Uuid,
+    statuses: &[AssignmentStatus],
+) -> Result<u32, RepoError> {
+    let count = assignment::Entity::find()
+        .filter(assignment::Column::ApplicationId.eq(application_id))
+        .filter(assignment::Column::Status.is_in(statuses.iter().map(|s| s.code())))
+        .count(conn)
+        .await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+async fn awarded_total<C: ConnectionTrait>(conn: &C, call_id: Uuid) -> Result<Money, RepoError> {
+    let sum = application::Entity::find()
+        .filter(application::Column::CallId.eq(call_id))
+        .filter(application::Column::Status.eq(ApplicationStatus::Approved.code()))
+        .select_only()
+        .column_as(
+            Expr::from(Func::cast_as(
+                Func::sum(Expr::col(application::Column::AwardedMinor)),
+                Alias::new("BIGINT"),
+            )),
+            "total",
+        )
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten()
+        .unwrap_or(0);
+    Money::from_minor(sum).ok_or_else(|| RepoError::Corrupt {
+        table: "applications",
+        id: call_id.to_string(),
+        detail: format!("awarded total {sum}"),
+    })
+}
+
+async fn snapshot<C: ConnectionTrait>(
+    conn: &C,
+    call_id: Uuid,
+    application_id: Uuid,
+) -> Result<Snapshot, RepoError> {
+    let model = application::Entity::find_by_id(application_id)
+        .one(conn)
+        .await?
+        .filter(|a| a.call_id == call_id)
+        .ok_or(RepoError::NotFound)?;
+    let active = [
+        AssignmentStatus::Assigned,
+        AssignmentStatus::Accepted,
+        AssignmentStatus::Submitted,
+    ];
+    Ok(Snapshot {
+        application: decode(model)?,
+        active_assignments: count_assignments(conn, application_id, &active).await?,
+        reviews_submitted: count_assignments(conn, application_id, &[AssignmentStatus::Submitted])
+            .await?,
+        call_awarded_total: awarded_total(conn, call_id).await?,
+    })
+}
+
+/// Marks the call decided once it has closed and no application awaits a decision.
+async fn settle_call(
+    tx: &DatabaseTransaction,
+    call_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let pending = [
+        ApplicationStatus::Submitted,
+        ApplicationStatus::RevisionRequested,
+        ApplicationStatus::UnderReview,
+        ApplicationStatus::Reviewed,
+    ];
+    let waiting = application::Entity::find()
+        .filter(application::Column::CallId.eq(call_id))
+        .filter(application::Column::Status.is_in(pending.iter().map(|s| s.code())))
+        .count(tx)
+        .await?;
+    if waiting > 0 {
+        return Ok(());
+    }
+    call::Entity::update_many()
+        .col_expr(
+            call::Column::State,
+            Expr::value(domain::call::CallState::Decided.code()),
+        )
+        .col_expr(call::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            call::Column::Version,
+            Expr::col(call::Column::Version).add(1),
+        )
+        .filter(call::Column::Id.eq(call_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(call::Column::State.eq(domain::call::CallState::Closed.code()))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(call::Column::State.eq(domain::call::CallState::Published.code()))
+                        .add(call::Column::ClosesAt.lte(now)),
+                ),
+        )
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Decides and records a change of each of `applications` (all of `call_id`), in order,
+    /// inside the call's lock; all or nothing. `decide` sees each application as it is at
+    /// that moment, with the amount awarded so far. After decisions the call becomes
+    /// decided when nothing is left to decide.
+    ///
+    /// # Errors
+    /// The outer error when the database fails or an application is not in the call; the
+    /// inner error is `decide`'s refusal, with the application it refused (nothing is
+    /// written then).
+    pub async fn decide_in_call<E, F>(
+        &self,
+        call_id: Uuid,
+        applications: &[Uuid],
+        by: ActedBy,
+        mut decide: F,
+    ) -> Result<Result<Vec<ApplicationRecord>, (Uuid, E)>, RepoError>
+    where
+        F: FnMut(&Snapshot) -> Result<Decided, E>,
+    {
+        let tx = self.db.begin().await?;
+        lock_call(&tx, call_id).await?;
+        let mut last_at = None;
+        for id in applications {
+            let snap = snapshot(&tx, call_id, *id).await?;
+            let decided = match decide(&snap) {
+                Ok(decided) => decided,
+                Err(refusal) => return Ok(Err((*id, refusal))),
+            };
+            last_at = Some(decided.event.at);
+            let deciding = matches!(
+                decided.event.to,
+                ApplicationStatus::Approved
+                    | ApplicationStatus::Rejected
+                    | ApplicationStatus::Waitlisted
+            );
+            apply_event(
+                &tx,
+                *id,
+                snap.application.version,
+                &decided.event,
+                by,
+                decided.frozen,
+            )
+            .await?;
+            if deciding {
+                settle_call(&tx, call_id, decided.event.at).await?;
+            }
+        }
+        let _ = last_at;
+        tx.commit().await?;
+        let mut records = Vec::with_capacity(applications.len());
+        for id in applications {
+            records.push(self.get_application(*id).await?);
+        }
+        Ok(Ok(records))
+    }
+
+    /// Creates `new` assignments in `call_id` inside the call's lock, then lets `start`
+    /// decide, for each application concerned, whether its review starts.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"assignment"`) when a reviewer is already assigned to one
+    /// of the applications; nothing is written then.
+    pub async fn assign_in_call<F>(
+        &self,
+        call_id: Uuid,
+        new: &[NewAssignment],
+        assigned_by: Option<Uuid>,
+        now: DateTime<Utc>,
+        by: ActedBy,
+        mut start: F,
+    ) -> Result<Vec<AssignmentRecord>, RepoError>
+    where
+        F: FnMut(&Snapshot) -> Option<Event>,
+    {
+        let tx = self.db.begin().await?;
+        lock_call(&tx, call_id).await?;
+        let mut created = Vec::with_capacity(new.len());
+        for item in new {
+            let model = assignment::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                call_id: Set(call_id),
+                application_id: Set(item.application_id),
+                reviewer_id: Set(item.reviewer_id),
+                status: Set(AssignmentStatus::Assigned.code().to_owned()),
+                version: Set(1),
+                due_at: Set(item.due_at),
+                assigned_by: Set(assigned_by),
+                decline_reason: Set(None),
+                review: Set(None),
+                review_total: Set(None),
+                submitted_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&tx)
+            .await
+            .map_err(|e| RepoError::unique(e, "assignment"))?;
+            created.push(decode_assignment(model)?);
+        }
+        let mut applications: Vec<Uuid> = new.iter().map(|n| n.application_id).collect();
+        applications.sort_unstable();
+        applications.dedup();
+        for id in applications {
+            let snap = snapshot(&tx, call_id, id).await?;
+            if let Some(event) = start(&snap) {
+                apply_event(&tx, id, snap.application.version, &event, by, None).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Submits the review of `assignment` (as read at its version) inside the call's lock,
+    /// then lets `complete` decide whether the application's review is complete.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
+    pub async fn submit_review_in_call<F>(
+        &self,
+        assignment: &AssignmentRecord,
+        review: &ReviewContent,
+        total: f64,
+        now: DateTime<Utc>,
+        by: ActedBy,
+        complete: F,
+    ) -> Result<AssignmentRecord, RepoError>
+    where
+        F: FnOnce(&Snapshot) -> Option<Event>,
+    {
+        let tx = self.db.begin().await?;
+        lock_call(&tx, assignment.call_id).await?;
+        let updated = assignment::Entity::update_many()
+            .col_expr(
+                assignment::Column::Status,
+                Expr::value(AssignmentStatus::Submitted.code()),
+            )
+            .col_expr(
+                assignment::Column::Review,
+                Expr::value(review_json(review)?),
+            )
+            .col_expr(assignment::Column::ReviewTotal, Expr::value(total))
+            .col_expr(assignment::Column::SubmittedAt, Expr::value(now))
+            .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                assignment::Column::Version,
+                Expr::col(assignment::Column::Version).add(1),
+            )
+            .filter(assignment::Column::Id.eq(assignment.id))
+            .filter(assignment::Column::Version.eq(assignment.version))
+            .exec(&tx)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(RepoError::Conflict("version"));
+        }
+        let snap = snapshot(&tx, assignment.call_id, assignment.application_id).await?;
+        if let Some(event) = complete(&snap) {
+            apply_event(
+                &tx,
+                assignment.application_id,
+                snap.application.version,
+                &event,
+                by,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.get_assignment(assignment.id).await
+    }
+
+    /// Reopens the submitted review of `assignment` (as read at its version) inside the
+    /// call's lock, then lets `reopen` decide whether the application goes back under review.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
+    pub async fn reopen_review_in_call<F>(
+        &self,
+        assignment: &AssignmentRecord,
+        now: DateTime<Utc>,
+        by: ActedBy,
+        reopen: F,
+    ) -> Result<AssignmentRecord, RepoError>
+    where
+        F: FnOnce(&Snapshot) -> Option<Event>,
+    {
+        let tx = self.db.begin().await?;
+        lock_call(&tx, assignment.call_id).await?;
+        let updated = assignment::Entity::update_many()
+            .col_expr(
+                assignment::Column::Status,
+                Expr::value(AssignmentStatus::Accepted.code()),
+            )
+            .col_expr(
+                assignment::Column::ReviewTotal,
+                Expr::value(Option::<f64>::None),
+            )
+            .col_expr(
+                assignment::Column::SubmittedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                assignment::Column::Version,
+                Expr::col(assignment::Column::Version).add(1),
+            )
+            .filter(assignment::Column::Id.eq(assignment.id))
+            .filter(assignment::Column::Version.eq(assignment.version))
+            .exec(&tx)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(RepoError::Conflict("version"));
+        }
+        let snap = snapshot(&tx, assignment.call_id, assignment.application_id).await?;
+        if let Some(event) = reopen(&snap) {
+            apply_event(
+                &tx,
+                assignment.application_id,
+                snap.application.version,
+                &event,
+                by,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.get_assignment(assignment.id).await
+    }
+
+    /// Declines `assignment` (as read at its version), recording the declared conflict with
+    /// it when there is one (a conflict already on record is kept as it is).
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
+    pub async fn decline_assignment(
+        &self,
+        assignment: &AssignmentRecord,
+        reason: Option<String>,
+        conflict_declared: Option<NewConflict>,
+        now: DateTime<Utc>,
+    ) -> Result<AssignmentRecord, RepoError> {
+        let tx = self.db.begin().await?;
+        let updated = assignment::Entity::update_many()
+            .col_expr(
+                assignment::Column::Status,
+                Expr::value(AssignmentStatus::Declined.code()),
+            )
+            .col_expr(assignment::Column::DeclineReason, Expr::value(reason))
+            .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                assignment::Column::Version,
+                Expr::col(assignment::Column::Version).add(1),
+            )
+            .filter(assignment::Column::Id.eq(assignment.id))
+            .filter(assignment::Column::Version.eq(assignment.version))
+            .exec(&tx)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(RepoError::Conflict("version"));
+        }
+        if let Some(new) = conflict_declared {
+            let exists = conflict::Entity::find()
+                .filter(conflict::Column::ReviewerId.eq(new.reviewer_id))
+                .filter(conflict::Column::OrganizationId.eq(new.organization_id))
+                .count(&tx)
+                .await?
+                > 0;
+            if !exists {
+                conflict::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    reviewer_id: Set(new.reviewer_id),
+                    organization_id: Set(new.organization_id),
+                    kind: Set(new.kind.code().to_owned()),
+                    description: Set(new.description),
+                    source: Set(new.source.to_owned()),
+                    declared_at: Set(now),
+                }
+                .insert(&tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        self.get_assignment(assignment.id).await
+    }
+}

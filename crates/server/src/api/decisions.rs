@@ -1,0 +1,671 @@
+//! Ranking, the funding line, decisions and the applicant's feedback.
+
+use domain::assignment::AssignmentStatus;
+use domain::feedback::criterion_averages;
+use domain::money::Money;
+use domain::ranking::{RankInput, RankedRow, rank};
+use domain::review::CriterionScore;
+use domain::role::Role;
+use domain::status::ApplicationStatus;
+use domain::transition::Command;
+use persistence::records::{ApplicationRecord, CallRecord};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::applications::dto::{ApplicationResponse, ReasonRequest, application_response};
+use super::applications::{self, Access};
+use super::body::JsonBody;
+use super::reviews::round2;
+use super::scoring::{CallScores, call_scores};
+use crate::auth::{BearerAuth, Caller};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// An approval.
+#[derive(Debug, Object, Deserialize)]
+pub struct ApproveRequest {
+    /// The grant, at most the requested amount; decimal string.
+    pub awarded_amount: String,
+    /// Required when the score is below the call's fundable minimum.
+    #[oai(validator(max_length = 2000))]
+    pub reason: Option<String>,
+}
+
+/// A decision in a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// Fund it.
+    Approve,
+    /// Do not fund it.
+    Reject,
+    /// Fund it if money frees up.
+    Waitlist,
+}
+
+/// One decision of a batch.
+#[derive(Debug, Object, Deserialize)]
+pub struct DecisionItem {
+    /// The application.
+    pub application_id: Uuid,
+    /// What to decide.
+    pub decision: DecisionKind,
+    /// For approvals: the grant.
+    pub awarded_amount: Option<String>,
+    /// For rejections (required) and below-minimum approvals.
+    #[oai(validator(max_length = 2000))]
+    pub reason: Option<String>,
+}
+
+/// Decisions applied together: all or none.
+#[derive(Debug, Object, Deserialize)]
+pub struct DecisionsRequest {
+    /// The decisions, applied in order.
+    pub decisions: Vec<DecisionItem>,
+}
+
+/// The decided applications.
+#[derive(Debug, Object)]
+pub struct DecisionsResponse {
+    /// Each application after its decision.
+    pub applications: Vec<ApplicationResponse>,
+}
+
+/// Statistics of an application's reviews.
+#[derive(Debug, Object)]
+pub struct AggregateResponse {
+    /// Number of submitted reviews.
+    pub count: u32,
+    /// Mean of the reviews' totals.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// Population standard deviation.
+    pub std_dev: f64,
+    /// Lowest total.
+    pub min: f64,
+    /// Highest total.
+    pub max: f64,
+    /// Mean after correcting each reviewer's harshness.
+    pub normalized_mean: f64,
+    /// Whether the reviewers disagree by more than the call allows.
+    pub disagreement: bool,
+}
+
+fn aggregate_response(a: &domain::scoring::Aggregate) -> AggregateResponse {
+    AggregateResponse {
+        count: a.count,
+        mean: round2(a.mean),
+        median: round2(a.median),
+        std_dev: round2(a.std_dev),
+        min: round2(a.min),
+        max: round2(a.max),
+        normalized_mean: round2(a.normalized_mean),
+        disagreement: a.disagreement,
+    }
+}
+
+/// One row of the ranking.
+#[derive(Debug, Object)]
+pub struct RankingRow {
+    /// Position, from 1.
+    pub rank: u32,
+    /// The application.
+    pub application_id: Uuid,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its status.
+    pub status: String,
+    /// The score the call ranks by.
+    pub score: f64,
+    /// Review statistics.
+    pub aggregate: AggregateResponse,
+    /// The grant asked for.
+    pub requested_amount: String,
+    /// Requests recommended down to and including this row.
+    pub cumulative_amount: String,
+    /// Whether the score meets the fundable minimum.
+    pub fundable: bool,
+    /// Whether the funding line recommends it.
+    pub above_funding_line: bool,
+}
+
+/// A call's ranking.
+#[derive(Debug, Object)]
+pub struct RankingResponse {
+    /// The call.
+    pub call_id: Uuid,
+    /// How scores are combined.
+    pub aggregation: String,
+    /// The call's budget.
+    pub budget: String,
+    /// The fundable minimum.
+    pub fundable_min_score: u32,
+    /// The rows, best first.
+    pub rows: Vec<RankingRow>,
+}
+
+/// A criterion's average in the feedback.
+#[derive(Debug, Object)]
+pub struct CriterionFeedback {
+    /// The rubric key.
+    pub key: String,
+    /// What was judged.
+    pub title: String,
+    /// The highest possible score.
+    pub max_score: u32,
+    /// The reviewers' average.
+    pub average: f64,
+}
+
+/// An anonymised reviewer comment.
+#[derive(Debug, Object)]
+pub struct ReviewerComment {
+    /// "Reviewer 1", "Reviewer 2", …
+    pub reviewer: String,
+    /// The comment.
+    pub comment: Option<String>,
+    /// Comments on single criteria.
+    pub criteria: Vec<CriterionComment>,
+}
+
+/// A comment on one criterion.
+#[derive(Debug, Object)]
+pub struct CriterionComment {
+    /// The rubric key.
+    pub criterion: String,
+    /// The comment.
+    pub comment: String,
+}
+
+/// What an applicant learns after the decision.
+#[derive(Debug, Object)]
+pub struct FeedbackResponse {
+    /// The application.
+    pub application_id: Uuid,
+    /// The decision: `approved`, `rejected` or `waitlisted`.
+    pub status: String,
+    /// The grant, when approved.
+    pub awarded_amount: Option<String>,
+    /// Review statistics.
+    pub aggregate: Option<AggregateResponse>,
+    /// The score the call ranks by.
+    pub score: Option<f64>,
+    /// The call's fundable minimum.
+    pub fundable_min_score: u32,
+    /// The application's place in the ranking.
+    pub rank: Option<u32>,
+    /// How many applications were ranked.
+    pub ranked: u32,
+    /// Per-criterion averages.
+    pub criteria: Vec<CriterionFeedback>,
+    /// The reviewers' comments, without names.
+    pub comments: Vec<ReviewerComment>,
+}
+
+#[derive(Debug, ApiResponse)]
+enum Decided {
+    /// The application after the decision.
+    #[oai(status = 200)]
+    Ok(Json<ApplicationResponse>, #[oai(header = "ETag")] String),
+}
+
+#[derive(Debug, ApiResponse)]
+enum BatchDecided {
+    /// Every decision was applied.
+    #[oai(status = 200)]
+    Ok(Json<DecisionsResponse>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum Ranking {
+    /// The ranking as JSON.
+    #[oai(status = 200)]
+    Json(Json<RankingResponse>),
+    /// The ranking as CSV (with `Accept: text/csv`).
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(PlainText<String>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum Feedback {
+    /// The feedback.
+    #[oai(status = 200)]
+    Ok(Json<FeedbackResponse>),
+}
+
+fn require_officer(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(Role::Officer, "only programme officers decide")
+}
+
+fn parse_award(field: &str, raw: Option<&str>) -> Result<Money, ApiError> {
+    let raw = raw.ok_or_else(|| {
+        ApiError::from(domain::ValidationErrors::single(
+            field,
+            "required",
+            "is required for an approval",
+        ))
+    })?;
+    Money::parse(raw).map_err(|e| {
+        ApiError::from(domain::ValidationErrors::single(
+            field,
+            "invalid_amount",
+            e.to_string(),
+        ))
+    })
+}
+
+fn decided(record: ApplicationRecord) -> Decided {
+    let tag = super::preconditions::etag(record.version);
+    Decided::Ok(Json(application_response(record, false)), tag)
+}
+
+async fn decide_one(
+    state: &AppState,
+    caller: Caller,
+    id: Uuid,
+    command: Command,
+) -> Result<Decided, ApiError> {
+    let (record, _) = applications::run_transition(state, caller, id, command).await?;
+    Ok(decided(record))
+}
+
+/// Ranks the reviewed applications of `call`.
+async fn ranking_rows(
+    state: &AppState,
+    call: &CallRecord,
+) -> Result<(Vec<RankedRow>, Vec<ApplicationRecord>, CallScores), ApiError> {
+    let scores = call_scores(state, call).await?;
+    let ranked_statuses = [
+        ApplicationStatus::Reviewed,
+        ApplicationStatus::Waitlisted,
+        ApplicationStatus::Approved,
+        ApplicationStatus::Rejected,
+    ];
+    let applications = state
+        .store
+        .applications_of_call(call.id, &ranked_statuses)
+        .await?;
+    let inputs: Vec<RankInput> = applications
+        .iter()
+        .filter_map(|a| {
+            scores.aggregates.get(&a.id).map(|aggregate| RankInput {
+                application: a.id,
+                aggregate: *aggregate,
+                requested: a.totals.requested_amount,
+                submitted_at: a.submitted_at.unwrap_or(a.created_at),
+            })
+        })
+        .collect();
+    let rows = rank(
+        inputs,
+        call.spec.aggregation,
+        call.spec.fundable_min_score,
+        call.spec.budget,
+    );
+    Ok((rows, applications, scores))
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn ranking_csv(response: &RankingResponse) -> String {
+    let mut out = String::from(
+        "rank,application_id,title,status,score,count,mean,median,std_dev,min,max,normalized_mean,disagreement,requested_amount,cumulative_amount,fundable,above_funding_line\n",
+    );
+    for row in &response.rows {
+        let a = &row.aggregate;
+        let fields = [
+            row.rank.to_string(),
+            row.application_id.to_string(),
+            csv_field(row.title.as_deref().unwrap_or_default()),
+            row.status.clone(),
+            format!("{:.2}", row.score),
+            a.count.to_string(),
+            format!("{:.2}", a.mean),
+            format!("{:.2}", a.median),
+            format!("{:.2}", a.std_dev),
+            format!("{:.2}", a.min),
+            format!("{:.2}", a.max),
+            format!("{:.2}", a.normalized_mean),
+            a.disagreement.to_string(),
+            row.requested_amount.clone(),
+            row.cumulative_amount.clone(),
+            row.fundable.to_string(),
+            row.above_funding_line.to_string(),
+        ];
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Decisions and what follows from them.
+#[derive(Debug)]
+pub struct DecisionsApi;
+
+#[OpenApi(tag = "ApiTags::Decisions")]
+impl DecisionsApi {
+    /// Put a reviewed application on the waiting list (officers).
+    #[oai(
+        path = "/applications/:id/waitlist",
+        method = "post",
+        operation_id = "waitlist_application"
+    )]
+    async fn waitlist(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<Decided> {
+        Ok(decide_one(&state, auth.0, id.0, Command::Waitlist).await?)
+    }
+
+    /// Approve a reviewed or waitlisted application with a grant of at most the requested
+    /// amount (officers). Below the fundable minimum an override reason is required; the
+    /// call's total awarded never exceeds its budget.
+    #[oai(
+        path = "/applications/:id/approve",
+        method = "post",
+        operation_id = "approve_application"
+    )]
+    async fn approve(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: JsonBody<ApproveRequest>,
+    ) -> ApiResult<Decided> {
+        let body = body.0;
+        let awarded = parse_award("awarded_amount", Some(&body.awarded_amount))?;
+        let command = Command::Approve {
+            awarded,
+            reason: body.reason,
+        };
+        Ok(decide_one(&state, auth.0, id.0, command).await?)
+    }
+
+    /// Reject a reviewed or waitlisted application, with the reason (officers).
+    #[oai(
+        path = "/applications/:id/reject",
+        method = "post",
+        operation_id = "reject_application"
+    )]
+    async fn reject(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: JsonBody<ReasonRequest>,
+    ) -> ApiResult<Decided> {
+        Ok(decide_one(
+            &state,
+            auth.0,
+            id.0,
+            Command::Reject {
+                reason: body.0.reason,
+            },
+        )
+        .await?)
+    }
+
+    /// Send a reviewed application back under review, e.g. to add a reviewer after a
+    /// disagreement (officers).
+    #[oai(
+        path = "/applications/:id/reopen-review",
+        method = "post",
+        operation_id = "reopen_review"
+    )]
+    async fn reopen_review(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: JsonBody<ReasonRequest>,
+    ) -> ApiResult<Decided> {
+        Ok(decide_one(
+            &state,
+            auth.0,
+            id.0,
+            Command::ReopenReview {
+                reason: body.0.reason,
+            },
+        )
+        .await?)
+    }
+
+    /// Apply many decisions of one call together: all of them, or none when any is
+    /// refused (officers).
+    #[oai(
+        path = "/calls/:id/decisions",
+        method = "post",
+        operation_id = "decide_in_bulk"
+    )]
+    async fn bulk(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: JsonBody<DecisionsRequest>,
+    ) -> ApiResult<BatchDecided> {
+        require_officer(&auth.0)?;
+        let call = state.store.get_call(id.0).await?;
+        let items = body.0.decisions;
+        if items.is_empty() || items.len() > 1000 {
+            return Err(ApiError::from(domain::ValidationErrors::single(
+                "decisions",
+                "out_of_range",
+                "give between 1 and 1000 decisions",
+            ))
+            .into());
+        }
+        let mut commands = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let command = match item.decision {
+                DecisionKind::Approve => Command::Approve {
+                    awarded: parse_award(
+                        &format!("decisions[{index}].awarded_amount"),
+                        item.awarded_amount.as_deref(),
+                    )?,
+                    reason: item.reason,
+                },
+                DecisionKind::Reject => Command::Reject {
+                    reason: item.reason.unwrap_or_default(),
+                },
+                DecisionKind::Waitlist => Command::Waitlist,
+            };
+            commands.push((item.application_id, command));
+        }
+        let mut ids: Vec<Uuid> = commands.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        if ids.len() != before {
+            return Err(ApiError::from(domain::ValidationErrors::single(
+                "decisions",
+                "duplicate",
+                "an application may appear once",
+            ))
+            .into());
+        }
+        let records = applications::run_many_transitions(
+            &state,
+            &call,
+            Access::Staff(auth.0.role),
+            auth.0.id,
+            commands,
+        )
+        .await?;
+        Ok(BatchDecided::Ok(Json(DecisionsResponse {
+            applications: records
+                .into_iter()
+                .map(|r| application_response(r, false))
+                .collect(),
+        })))
+    }
+
+    /// The ranking of a call's reviewed applications with the funding line (officers and
+    /// admins). Send `Accept: text/csv` for a spreadsheet.
+    #[oai(
+        path = "/calls/:id/ranking",
+        method = "get",
+        operation_id = "call_ranking"
+    )]
+    async fn ranking(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "Accept")] accept: Header<Option<String>>,
+    ) -> ApiResult<Ranking> {
+        if !matches!(auth.0.role, Role::Officer | Role::Admin) {
+            return Err(ApiError::Forbidden("only staff read rankings").into());
+        }
+        let call = state.store.get_call(id.0).await?;
+        let (rows, applications, _) = ranking_rows(&state, &call).await?;
+        let response = RankingResponse {
+            call_id: call.id,
+            aggregation: call.spec.aggregation.code().to_owned(),
+            budget: call.spec.budget.to_string(),
+            fundable_min_score: call.spec.fundable_min_score,
+            rows: rows
+                .into_iter()
+                .map(|row| {
+                    let application = applications.iter().find(|a| a.id == row.application);
+                    RankingRow {
+                        rank: row.rank,
+                        application_id: row.application,
+                        title: application.and_then(|a| a.content.title.clone()),
+                        status: application
+                            .map(|a| a.status.code().to_owned())
+                            .unwrap_or_default(),
+                        score: round2(row.score),
+                        aggregate: aggregate_response(&row.aggregate),
+                        requested_amount: row.requested.to_string(),
+                        cumulative_amount: row.cumulative.to_string(),
+                        fundable: row.fundable,
+                        above_funding_line: row.above_line,
+                    }
+                })
+                .collect(),
+        };
+        let wants_csv = accept
+            .0
+            .as_deref()
+            .is_some_and(|a| a.split(',').any(|part| part.trim().starts_with("text/csv")));
+        if wants_csv {
+            return Ok(Ranking::Csv(PlainText(ranking_csv(&response))));
+        }
+        Ok(Ranking::Json(Json(response)))
+    }
+
+    /// What the applicant learns after the decision: per-criterion averages, the reviewers'
+    /// comments without names, the score, the fundable minimum and the place in the
+    /// ranking. Before a decision it is a 409 problem.
+    #[oai(
+        path = "/applications/:id/feedback",
+        method = "get",
+        operation_id = "application_feedback"
+    )]
+    async fn feedback(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Feedback> {
+        let (application, _) = applications::load_application(&state, auth.0, id.0).await?;
+        match application.status {
+            ApplicationStatus::Approved
+            | ApplicationStatus::Rejected
+            | ApplicationStatus::Waitlisted => {}
+            ApplicationStatus::Draft
+            | ApplicationStatus::Submitted
+            | ApplicationStatus::RevisionRequested
+            | ApplicationStatus::UnderReview
+            | ApplicationStatus::Reviewed
+            | ApplicationStatus::Withdrawn
+            | ApplicationStatus::Ineligible => {
+                return Err(ApiError::Conflict {
+                    slug: "not-decided",
+                    detail: "feedback is available once the application is decided".to_owned(),
+                }
+                .into());
+            }
+        }
+        let call = state.store.get_call(application.call_id).await?;
+        let (rows, _, scores) = ranking_rows(&state, &call).await?;
+        let own: Vec<_> = scores
+            .submitted
+            .iter()
+            .filter(|a| {
+                a.application_id == application.id && a.status == AssignmentStatus::Submitted
+            })
+            .collect();
+        let score_sets: Vec<&[CriterionScore]> = own
+            .iter()
+            .filter_map(|a| a.review.as_ref().map(|r| r.scores.as_slice()))
+            .collect();
+        let criteria = criterion_averages(&score_sets, &call.spec.rubric)
+            .into_iter()
+            .map(|c| CriterionFeedback {
+                key: c.key,
+                title: c.title,
+                max_score: c.max_score,
+                average: round2(c.average),
+            })
+            .collect();
+        let comments = own
+            .iter()
+            .enumerate()
+            .map(|(index, a)| ReviewerComment {
+                reviewer: format!("Reviewer {}", index + 1),
+                comment: a.review.as_ref().and_then(|r| r.comment.clone()),
+                criteria: a
+                    .review
+                    .as_ref()
+                    .map(|r| {
+                        r.scores
+                            .iter()
+                            .filter_map(|s| {
+                                s.comment.clone().map(|comment| CriterionComment {
+                                    criterion: s.criterion.clone(),
+                                    comment,
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let row = rows.iter().find(|r| r.application == application.id);
+        let aggregate = scores.aggregates.get(&application.id);
+        Ok(Feedback::Ok(Json(FeedbackResponse {
+            application_id: application.id,
+            status: application.status.code().to_owned(),
+            awarded_amount: application.awarded.map(|m| m.to_string()),
+            aggregate: aggregate.map(aggregate_response),
+            score: aggregate.map(|a| round2(a.by(call.spec.aggregation))),
+            fundable_min_score: call.spec.fundable_min_score,
+            rank: row.map(|r| r.rank),
+            ranked: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+            criteria,
+            comments,
+        })))
+    }
+}
