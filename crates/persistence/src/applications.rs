@@ -8,7 +8,7 @@ use domain::money::Money;
 use domain::region::Region;
 use domain::status::ApplicationStatus;
 use domain::transition::{Actor, CommandKind, Event};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -342,25 +342,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn awarded_total(&self, call_id: Uuid) -> Result<Money, RepoError> {
-        let sum = application::Entity::find()
-            .filter(application::Column::CallId.eq(call_id))
-            .filter(application::Column::Status.eq(ApplicationStatus::Approved.code()))
-            .select_only()
-            // PostgreSQL sums BIGINT into NUMERIC; cast back so both databases return an integer.
-            .column_as(
-                Expr::from(Func::cast_as(
-                    Func::sum(Expr::col(application::Column::AwardedMinor)),
-                    Alias::new("BIGINT"),
-                )),
-                "total",
-            )
-            .into_tuple::<Option<i64>>()
-            .one(&self.db)
-            .await?
-            .flatten()
-            .unwrap_or(0);
-        Money::from_minor(sum)
-            .ok_or_else(|| corrupt("applications", call_id, format!("awarded total {sum}")))
+        crate::decisions::awarded_total(&self.db, call_id).await
     }
 
     /// The audit history of application `id`, oldest first.

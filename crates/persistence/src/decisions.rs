@@ -14,7 +14,7 @@ use domain::transition::Event;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait, UpdateMany,
 };
 use uuid::Uuid;
 
@@ -84,11 +84,16 @@ async fn count_assignments<C: ConnectionTrait>(
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
-async fn awarded_total<C: ConnectionTrait>(conn: &C, call_id: Uuid) -> Result<Money, RepoError> {
+/// The sum awarded to approved applications of `call_id`.
+pub(crate) async fn awarded_total<C: ConnectionTrait>(
+    conn: &C,
+    call_id: Uuid,
+) -> Result<Money, RepoError> {
     let sum = application::Entity::find()
         .filter(application::Column::CallId.eq(call_id))
         .filter(application::Column::Status.eq(ApplicationStatus::Approved.code()))
         .select_only()
+        // PostgreSQL sums BIGINT into NUMERIC; cast back so both databases return an integer.
         .column_as(
             Expr::from(Func::cast_as(
                 Func::sum(Expr::col(application::Column::AwardedMinor)),
@@ -199,14 +204,12 @@ impl Store {
     {
         let tx = self.db.begin().await?;
         lock_call(&tx, call_id).await?;
-        let mut last_at = None;
         for id in applications {
             let snap = snapshot(&tx, call_id, *id).await?;
             let decided = match decide(&snap) {
                 Ok(decided) => decided,
                 Err(refusal) => return Ok(Err((*id, refusal))),
             };
-            last_at = Some(decided.event.at);
             let deciding = matches!(
                 decided.event.to,
                 ApplicationStatus::Approved
@@ -226,7 +229,6 @@ impl Store {
                 settle_call(&tx, call_id, decided.event.at).await?;
             }
         }
-        let _ = last_at;
         tx.commit().await?;
         let mut records = Vec::with_capacity(applications.len());
         for id in applications {
@@ -308,9 +310,7 @@ impl Store {
     where
         F: FnOnce(&Snapshot) -> Option<Event>,
     {
-        let tx = self.db.begin().await?;
-        lock_call(&tx, assignment.call_id).await?;
-        let updated = assignment::Entity::update_many()
+        let update = assignment::Entity::update_many()
             .col_expr(
                 assignment::Column::Status,
                 Expr::value(AssignmentStatus::Submitted.code()),
@@ -320,33 +320,9 @@ impl Store {
                 Expr::value(review_json(review)?),
             )
             .col_expr(assignment::Column::ReviewTotal, Expr::value(total))
-            .col_expr(assignment::Column::SubmittedAt, Expr::value(now))
-            .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                assignment::Column::Version,
-                Expr::col(assignment::Column::Version).add(1),
-            )
-            .filter(assignment::Column::Id.eq(assignment.id))
-            .filter(assignment::Column::Version.eq(assignment.version))
-            .exec(&tx)
-            .await?;
-        if updated.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
-        }
-        let snap = snapshot(&tx, assignment.call_id, assignment.application_id).await?;
-        if let Some(event) = complete(&snap) {
-            apply_event(
-                &tx,
-                assignment.application_id,
-                snap.application.version,
-                &event,
-                by,
-                None,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        self.get_assignment(assignment.id).await
+            .col_expr(assignment::Column::SubmittedAt, Expr::value(now));
+        self.change_assignment_in_call(assignment, update, now, by, complete)
+            .await
     }
 
     /// Reopens the submitted review of `assignment` (as read at its version) inside the
@@ -364,9 +340,7 @@ impl Store {
     where
         F: FnOnce(&Snapshot) -> Option<Event>,
     {
-        let tx = self.db.begin().await?;
-        lock_call(&tx, assignment.call_id).await?;
-        let updated = assignment::Entity::update_many()
+        let update = assignment::Entity::update_many()
             .col_expr(
                 assignment::Column::Status,
                 Expr::value(AssignmentStatus::Accepted.code()),
@@ -378,7 +352,27 @@ impl Store {
             .col_expr(
                 assignment::Column::SubmittedAt,
                 Expr::value(Option::<DateTime<Utc>>::None),
-            )
+            );
+        self.change_assignment_in_call(assignment, update, now, by, reopen)
+            .await
+    }
+
+    /// Applies `update` to `assignment` at the version it was read, inside the call's lock,
+    /// then records the application event `decide` asks for.
+    async fn change_assignment_in_call<F>(
+        &self,
+        assignment: &AssignmentRecord,
+        update: UpdateMany<assignment::Entity>,
+        now: DateTime<Utc>,
+        by: ActedBy,
+        decide: F,
+    ) -> Result<AssignmentRecord, RepoError>
+    where
+        F: FnOnce(&Snapshot) -> Option<Event>,
+    {
+        let tx = self.db.begin().await?;
+        lock_call(&tx, assignment.call_id).await?;
+        let updated = update
             .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
             .col_expr(
                 assignment::Column::Version,
@@ -392,7 +386,7 @@ impl Store {
             return Err(RepoError::Conflict("version"));
         }
         let snap = snapshot(&tx, assignment.call_id, assignment.application_id).await?;
-        if let Some(event) = reopen(&snap) {
+        if let Some(event) = decide(&snap) {
             apply_event(
                 &tx,
                 assignment.application_id,
