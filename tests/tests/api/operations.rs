@@ -127,3 +127,62 @@ async fn the_document_declares_problem_responses_and_bearer_auth() {
     assert_eq!(docs.status, 200);
     assert!(docs.text.contains("swagger"), "{}", docs.text);
 }
+
+#[tokio::test]
+async fn responses_are_compressed_for_clients_that_ask() {
+    let app = spawn_app().await;
+    let plain = app.req(Method::GET, "/api/v1/openapi.json").send().await;
+    assert_eq!(plain.header("content-encoding"), None);
+    let gzip = app
+        .req(Method::GET, "/api/v1/openapi.json")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert!(
+        gzip.text.len() < plain.text.len() / 3,
+        "{} vs {}",
+        gzip.text.len(),
+        plain.text.len()
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_resource_is_not_sent_again() {
+    let app = spawn_app().await;
+    let token = app.applicant("a@mail.kz").await;
+    let id = app.organization(&token, &grants_tests::valid_bin(1)).await;
+    let path = format!("/organizations/{id}");
+    let fresh = app
+        .get(&path)
+        .token(&token)
+        .header("if-none-match", "\"1\"")
+        .send()
+        .await;
+    assert_eq!(
+        (fresh.status, fresh.text.as_str(), fresh.header("etag")),
+        (304, "", Some("\"1\""))
+    );
+    let edited = app
+        .patch(&path)
+        .token(&token)
+        .json(&json!({"settlement": "Ойыл"}))
+        .send()
+        .await;
+    assert_eq!(edited.status, 200);
+    let stale = app
+        .get(&path)
+        .token(&token)
+        .header("if-none-match", "\"1\"")
+        .send()
+        .await;
+    assert_eq!((stale.status, stale.str("settlement")), (200, "Ойыл"));
+    // Someone else's cached tag does not reveal the resource either.
+    let other = app.applicant("b@mail.kz").await;
+    app.get(&path)
+        .token(&other)
+        .header("if-none-match", "\"2\"")
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+}
