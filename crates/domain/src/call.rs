@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Money, Share};
@@ -286,8 +286,10 @@ impl CallSpec {
         }
         let cofinancing_share = required(errs, "cofinancing_share", input.cofinancing_share)
             .and_then(|v| errs.check("cofinancing_share", Share::parse(&v)));
-        let opens_at = required(errs, "opens_at", input.opens_at);
-        let closes_at = required(errs, "closes_at", input.closes_at);
+        let opens_at = required(errs, "opens_at", input.opens_at)
+            .and_then(|at| plausible_instant(errs, "opens_at", at));
+        let closes_at = required(errs, "closes_at", input.closes_at)
+            .and_then(|at| plausible_instant(errs, "closes_at", at));
         if let (Some(opens), Some(closes)) = (opens_at, closes_at)
             && closes <= opens
         {
@@ -452,6 +454,25 @@ impl CallSpec {
             aggregation: Some(self.aggregation.code().to_owned()),
             hide_applicant_identity: Some(self.hide_applicant_identity),
         }
+    }
+}
+
+/// The instant when it lies between the years 2000 and 9999; a failure of `field` otherwise
+/// (databases do not all store instants far outside that range).
+fn plausible_instant(
+    errors: &mut ValidationErrors,
+    field: &str,
+    at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if (2000..=9999).contains(&at.year()) {
+        Some(at)
+    } else {
+        errors.push(
+            field,
+            "out_of_range",
+            "must be between the years 2000 and 9999",
+        );
+        None
     }
 }
 

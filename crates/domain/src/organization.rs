@@ -1,6 +1,6 @@
 //! Organisations (NGOs) and the roles of their members.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::bin::Bin;
 use crate::email::Email;
@@ -149,6 +149,9 @@ impl Fields {
         let registered_on = input.registered_on.and_then(|date| {
             if date > today {
                 errors.push("registered_on", "in_future", "must not be in the future");
+                None
+            } else if date.year() < 1900 {
+                errors.push("registered_on", "out_of_range", "must not be before 1900");
                 None
             } else {
                 Some(date)

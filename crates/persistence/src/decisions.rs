@@ -48,6 +48,10 @@ pub struct Decided {
     pub frozen: Option<Frozen>,
 }
 
+/// A change under the call's lock that the decision function refused; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
 /// A new assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewAssignment {
@@ -294,7 +298,8 @@ impl Store {
     }
 
     /// Submits the review of `assignment` (as read at its version) inside the call's lock,
-    /// then lets `complete` decide whether the application's review is complete.
+    /// then lets `complete` decide whether the application's review is complete (or refuse
+    /// the submission, writing nothing).
     ///
     /// # Errors
     /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
@@ -306,9 +311,9 @@ impl Store {
         now: DateTime<Utc>,
         by: ActedBy,
         complete: F,
-    ) -> Result<AssignmentRecord, RepoError>
+    ) -> Result<Result<AssignmentRecord, Refused>, RepoError>
     where
-        F: FnOnce(&Snapshot) -> Option<Event>,
+        F: FnOnce(&Snapshot) -> Result<Option<Event>, Refused>,
     {
         let update = assignment::Entity::update_many()
             .col_expr(
@@ -326,7 +331,8 @@ impl Store {
     }
 
     /// Reopens the submitted review of `assignment` (as read at its version) inside the
-    /// call's lock, then lets `reopen` decide whether the application goes back under review.
+    /// call's lock, then lets `reopen` decide whether the application goes back under review
+    /// (or refuse, writing nothing).
     ///
     /// # Errors
     /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
@@ -336,9 +342,9 @@ impl Store {
         now: DateTime<Utc>,
         by: ActedBy,
         reopen: F,
-    ) -> Result<AssignmentRecord, RepoError>
+    ) -> Result<Result<AssignmentRecord, Refused>, RepoError>
     where
-        F: FnOnce(&Snapshot) -> Option<Event>,
+        F: FnOnce(&Snapshot) -> Result<Option<Event>, Refused>,
     {
         let update = assignment::Entity::update_many()
             .col_expr(
@@ -366,9 +372,9 @@ impl Store {
         now: DateTime<Utc>,
         by: ActedBy,
         decide: F,
-    ) -> Result<AssignmentRecord, RepoError>
+    ) -> Result<Result<AssignmentRecord, Refused>, RepoError>
     where
-        F: FnOnce(&Snapshot) -> Option<Event>,
+        F: FnOnce(&Snapshot) -> Result<Option<Event>, Refused>,
     {
         let tx = self.db.begin().await?;
         lock_call(&tx, assignment.call_id).await?;
@@ -386,7 +392,12 @@ impl Store {
             return Err(RepoError::Conflict("version"));
         }
         let snap = snapshot(&tx, assignment.call_id, assignment.application_id).await?;
-        if let Some(event) = decide(&snap) {
+        let event = match decide(&snap) {
+            // Dropping the transaction rolls the assignment change back.
+            Err(refused) => return Ok(Err(refused)),
+            Ok(event) => event,
+        };
+        if let Some(event) = event {
             apply_event(
                 &tx,
                 assignment.application_id,
@@ -398,7 +409,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.get_assignment(assignment.id).await
+        self.get_assignment(assignment.id).await.map(Ok)
     }
 
     /// Declines `assignment` (as read at its version), recording the declared conflict with

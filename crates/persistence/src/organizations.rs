@@ -260,10 +260,10 @@ impl Store {
             .collect()
     }
 
-    /// Adds the account with `email` to organisation `id` with `role`.
+    /// Adds the applicant account with `email` to organisation `id` with `role`.
     ///
     /// # Errors
-    /// [`RepoError::NotFound`] when no account has that address; [`RepoError::Conflict`]
+    /// [`RepoError::NotFound`] when no applicant account has that address; [`RepoError::Conflict`]
     /// (`"member"`) when it is already a member.
     pub async fn add_member(
         &self,
@@ -272,8 +272,11 @@ impl Store {
         role: MemberRole,
         now: DateTime<Utc>,
     ) -> Result<Member, RepoError> {
+        // Only applicant accounts join organisations: staff never appear in an NGO's list,
+        // and an applicant cannot make a reviewer a member to steer assignments.
         let account = user::Entity::find()
             .filter(user::Column::Email.eq(email))
+            .filter(user::Column::Role.eq(domain::role::Role::Applicant.code()))
             .one(&self.db)
             .await?
             .ok_or(RepoError::NotFound)?;

@@ -1,7 +1,8 @@
 //! `Idempotency-Key` on POST: a retried request gets the first response instead of acting
 //! twice.
 //!
-//! Keys belong to the signed-in account and live 24 hours. The same key with a different
+//! Keys belong to the signed-in account and live 24 hours; `/auth/*` requests are never
+//! recorded, so no token is ever stored or replayed. The same key with a different
 //! request is refused (422); a retry that arrives while the first is still being answered
 //! is told so (409) and acts not at all. Server errors are not remembered, so the client
 //! may retry them. Requests without a valid bearer token (registration, login, refresh)
@@ -109,7 +110,10 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         if req.method() != Method::POST {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         }
-        let Some(key) = req.header(HEADER).map(str::to_owned) else {
+        // Token responses are never stored or replayed: a replayed refresh would hand out
+        // a spent token's successor again.
+        let is_auth = req.original_uri().path().starts_with("/api/v1/auth/");
+        let Some(key) = req.header(HEADER).filter(|_| !is_auth).map(str::to_owned) else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         if !valid_key(&key) {

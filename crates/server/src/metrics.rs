@@ -20,21 +20,25 @@ struct Series {
 /// Counts of requests by method, route and status, with a latency histogram per route.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    series: Mutex<BTreeMap<(String, &'static str, u16), Series>>,
+    series: Mutex<BTreeMap<(&'static str, &'static str, u16), Series>>,
 }
 
 impl Metrics {
     /// Records one request. `route` is the operation's id or a fixed label, never a raw
     /// path, so the number of series stays bounded.
-    pub fn record(&self, method: &str, route: &'static str, status: u16, elapsed: Duration) {
+    pub fn record(
+        &self,
+        method: &'static str,
+        route: &'static str,
+        status: u16,
+        elapsed: Duration,
+    ) {
         let secs = elapsed.as_secs_f64();
         let mut series = self
             .series
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = series
-            .entry((method.to_owned(), route, status))
-            .or_default();
+        let entry = series.entry((method, route, status)).or_default();
         entry.count += 1;
         entry.sum_secs += secs;
         for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {
@@ -66,7 +70,7 @@ impl Metrics {
         }
         let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
         for ((method, route, _), s) in &series {
-            let merged = by_route.entry((method.as_str(), route)).or_default();
+            let merged = by_route.entry((method, route)).or_default();
             merged.count += s.count;
             merged.sum_secs += s.sum_secs;
             for (total, add) in merged.buckets.iter_mut().zip(s.buckets) {

@@ -83,7 +83,8 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let route = response
             .data::<OperationId>()
             .map_or_else(|| fallback_route(&path, status), |op| op.0);
-        self.metrics.record(method.as_str(), route, status, elapsed);
+        self.metrics
+            .record(method_label(&method), route, status, elapsed);
         span.in_scope(|| {
             tracing::info!(
                 status,
@@ -132,6 +133,21 @@ fn method_not_allowed() -> Response {
         errors: None,
     };
     problem_response(&problem)
+}
+
+/// The method as a metrics label; unknown extension methods share one label so the
+/// number of series stays bounded.
+fn method_label(method: &poem::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
 }
 
 /// A bounded route label for requests no operation answered.

@@ -176,6 +176,11 @@ async fn a_wrong_password_and_an_unknown_email_look_the_same() {
     wrong.assert_problem(401, "unauthorized");
     unknown.assert_problem(401, "unauthorized");
     assert_eq!(wrong.body, unknown.body);
+    // An address that cannot exist (here with a NUL byte, which PostgreSQL refuses) is
+    // answered the same way, never with a server error.
+    let impossible = app.login("a\u{0}@mail.kz", PASSWORD).await;
+    impossible.assert_problem(401, "unauthorized");
+    assert_eq!(impossible.body, unknown.body);
 }
 
 #[tokio::test]
@@ -202,6 +207,24 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login() {
         200
     );
 
+    // Idempotency keys do not apply to token requests: nothing is replayed.
+    let keyed = app
+        .post("/auth/refresh")
+        .token(refreshed.str("access_token"))
+        .header("idempotency-key", "refresh-1")
+        .json(&json!({"refresh_token": second}))
+        .send()
+        .await;
+    assert_eq!(keyed.status, 200, "{}", keyed.text);
+    let replayed = app
+        .post("/auth/refresh")
+        .token(refreshed.str("access_token"))
+        .header("idempotency-key", "refresh-1")
+        .json(&json!({"refresh_token": second}))
+        .send()
+        .await;
+    replayed.assert_problem(401, "unauthorized");
+    let second = keyed.str("refresh_token").to_owned();
     // The spent token again: refused, and its successor dies with it.
     app.post("/auth/refresh")
         .json(&json!({"refresh_token": first}))

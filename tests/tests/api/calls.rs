@@ -227,6 +227,11 @@ async fn invalid_calls_are_refused_with_their_fields() {
         ),
         (with("opens_at", json!("next tuesday")), 400, "opens_at"),
         (with("title", json!("  ")), 422, "title"),
+        (
+            with("opens_at", json!("1999-12-31T00:00:00Z")),
+            422,
+            "opens_at",
+        ),
     ];
     for (body, status, field) in cases {
         let response = app.post("/calls").token(&officer).json(&body).send().await;

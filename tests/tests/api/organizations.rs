@@ -184,6 +184,23 @@ async fn invalid_organizations_are_refused_and_not_stored() {
         response.assert_problem(status, slug);
         assert_eq!(response.problem_fields(), vec![field], "{}", response.text);
     }
+    // Dates a database cannot store are refused before they reach it.
+    let ancient = app
+        .post("/organizations")
+        .token(&token)
+        .json(&with("registered_on", json!("1850-01-01")))
+        .send()
+        .await;
+    ancient.assert_problem(422, "validation-error");
+    assert_eq!(ancient.problem_fields(), vec!["registered_on"]);
+    let negative = app
+        .post("/organizations")
+        .token(&token)
+        .json(&with("registered_on", json!("-5000-01-01")))
+        .send()
+        .await;
+    assert!(matches!(negative.status, 400 | 422), "{}", negative.text);
+    assert_eq!(negative.problem_fields(), vec!["registered_on"]);
     assert_eq!(
         app.get("/organizations").token(&token).send().await.body,
         json!([])

@@ -135,7 +135,7 @@ async fn a_full_round_from_assignment_to_feedback() {
     body["max_grant"] = json!("1000000");
     let mut r = round(body, 12, 30, 8, 1_000_000).await;
 
-    // Conflicts: reviewer 0 declares two; reviewer 1 belongs to organisation 2.
+    // Conflicts: reviewer 0 declares two, reviewer 1 one.
     for org in [0, 1] {
         let declared = r
             .app
@@ -146,6 +146,7 @@ async fn a_full_round_from_assignment_to_feedback() {
             .await;
         assert_eq!(declared.status, 201, "{}", declared.text);
     }
+    // Staff accounts cannot be made members of an NGO (and so cannot be steered away).
     let joined = r
         .app
         .post(&format!("/organizations/{}/members", r.orgs[2].1))
@@ -153,7 +154,15 @@ async fn a_full_round_from_assignment_to_feedback() {
         .json(&json!({"email": r.reviewers[1].0}))
         .send()
         .await;
-    assert_eq!(joined.status, 201, "{}", joined.text);
+    joined.assert_problem(422, "validation-error");
+    let declared = r
+        .app
+        .post("/me/conflicts")
+        .token(&r.reviewers[1].1)
+        .json(&json!({"organization_id": r.orgs[2].1, "kind": "financial", "description": "Мен оның есепшісімін"}))
+        .send()
+        .await;
+    assert_eq!(declared.status, 201, "{}", declared.text);
 
     // Automatic assignment waits for the call to close.
     r.app
@@ -191,7 +200,7 @@ async fn a_full_round_from_assignment_to_feedback() {
         );
         assert!(
             !(reviewer == r.reviewers[1].2 && org == 2),
-            "membership ignored"
+            "declared conflict ignored"
         );
         *load.entry(reviewer.to_owned()).or_default() += 1;
     }
@@ -479,6 +488,20 @@ async fn a_full_round_from_assignment_to_feedback() {
         .unwrap_or_default();
     assert_eq!(labels, vec!["Reviewer 1", "Reviewer 2", "Reviewer 3"]);
     no_reviewer_identity(&feedback.text, &r.reviewers);
+    // Reviewers read reviews through their assignments, never the applicant's feedback.
+    let reviewer_of_approved = pairs
+        .iter()
+        .find(|p| p["application_id"] == json!(approved))
+        .and_then(|p| p["reviewer_id"].as_str())
+        .and_then(|id| r.reviewers.iter().find(|(_, _, rid)| rid == id))
+        .map(|(_, token, _)| token.clone())
+        .unwrap_or_default();
+    r.app
+        .get(&format!("/applications/{approved}/feedback"))
+        .token(&reviewer_of_approved)
+        .send()
+        .await
+        .assert_problem(404, "not-found");
     // Another organisation cannot read it.
     let other = (org_of[&approved] + 1) % 12;
     r.app
@@ -503,13 +526,22 @@ async fn manual_assignment_refuses_conflicts_duplicates_and_strangers() {
     let r = round(body, 2, 2, 3, 1_000_000).await;
     let (application, org) = r.applications[0].clone();
     let path = format!("/applications/{application}/assignments");
-    // Reviewer 2 belongs to the applying organisation.
-    r.app
-        .post(&format!("/organizations/{}/members", r.orgs[org].1))
-        .token(&r.orgs[org].0)
-        .json(&json!({"email": r.reviewers[2].0}))
+    // Reviewer 2 declared a conflict with the applying organisation.
+    let declared = r
+        .app
+        .post("/me/conflicts")
+        .token(&r.reviewers[2].1)
+        .json(&json!({"organization_id": r.orgs[org].1, "kind": "organization_member", "description": "Founder"}))
         .send()
         .await;
+    assert_eq!(declared.status, 201, "{}", declared.text);
+    r.app
+        .post("/me/conflicts")
+        .token(&r.reviewers[2].1)
+        .json(&json!({"organization_id": r.orgs[org].1, "kind": "other", "description": "Again"}))
+        .send()
+        .await
+        .assert_problem(409, "conflict-already-declared");
     r.app
         .post(&path)
         .token(&r.officer)
@@ -836,8 +868,31 @@ async fn decisions_follow_the_rules() {
     let mut body = call_body();
     body["reviewers_per_application"] = json!(1);
     body["fundable_min_score"] = json!(80);
-    let r = round(body, 1, 2, 1, 1_000_000).await;
+    let r = round(body, 1, 2, 2, 1_000_000).await;
     let token = &r.reviewers[0].1;
+    // A second reviewer is assigned to the first application but never finishes.
+    let late = r
+        .app
+        .post(&format!(
+            "/applications/{}/assignments",
+            r.applications[0].0
+        ))
+        .token(&r.officer)
+        .json(&json!({"reviewer_id": r.reviewers[1].2}))
+        .send()
+        .await;
+    assert_eq!(late.status, 201, "{}", late.text);
+    let late = late.str("id").to_owned();
+    r.app
+        .post(&format!(
+            "/applications/{}/assignments",
+            r.applications[0].0
+        ))
+        .token(&r.officer)
+        .json(&json!({"reviewer_id": r.reviewers[1].2, "due_at": "2020-01-01T00:00:00Z"}))
+        .send()
+        .await
+        .assert_problem(422, "validation-error");
     for (application, _) in &r.applications {
         let assigned = r
             .app
@@ -912,6 +967,17 @@ async fn decisions_follow_the_rules() {
     )
     .await
     .assert_problem(409, "wrong-status");
+    // Once decided, the late reviewer can neither save nor submit: the scores are final.
+    r.app
+        .req(
+            reqwest::Method::PUT,
+            &format!("/api/v1/assignments/{late}/review"),
+        )
+        .token(&r.reviewers[1].1)
+        .json(&review_body(1, 1, "Too late"))
+        .send()
+        .await
+        .assert_problem(409, "not-under-review");
     let waitlisted = r
         .app
         .post(&format!("/applications/{second}/waitlist"))

@@ -152,11 +152,15 @@ impl AuthApi {
         body: JsonBody<LoginRequest>,
     ) -> ApiResult<TokensResponse> {
         let body = body.0;
-        let email = body.email.trim().to_lowercase();
-        let found = match state.store.find_credentials(&email).await {
-            Ok(found) => Some(found),
-            Err(persistence::RepoError::NotFound) => None,
-            Err(err) => return Err(ApiError::from(err).into()),
+        // An address that cannot exist is looked up no further, but costs the same time.
+        let email = domain::email::Email::parse(&body.email).ok();
+        let found = match email {
+            Some(email) => match state.store.find_credentials(email.as_str()).await {
+                Ok(found) => Some(found),
+                Err(persistence::RepoError::NotFound) => None,
+                Err(err) => return Err(ApiError::from(err).into()),
+            },
+            None => None,
         };
         // An unknown address costs the same hashing work as a wrong password, so response
         // time does not tell which addresses have accounts.

@@ -312,11 +312,32 @@ async fn ranking_rows(
     Ok((rows, applications, scores))
 }
 
+/// A CSV cell: quoted when needed, and defused when a spreadsheet would read it as a
+/// formula (applicants write the titles).
 fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
     } else {
         value.to_owned()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Балалар алаңы"), "Балалар алаңы");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+1"), "'+1");
     }
 }
 
@@ -589,7 +610,11 @@ impl DecisionsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Feedback> {
-        let (application, _) = applications::load_application(&state, auth.0, id.0).await?;
+        let (application, access) = applications::load_application(&state, auth.0, id.0).await?;
+        // Feedback is the applicant's; a reviewer must not read the others' comments here.
+        if access == Access::Reviewer {
+            return Err(ApiError::NotFound.into());
+        }
         match application.status {
             ApplicationStatus::Approved
             | ApplicationStatus::Rejected

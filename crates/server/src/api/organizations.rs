@@ -322,7 +322,7 @@ impl OrganizationsApi {
         )))
     }
 
-    /// Add an existing account to the organisation (owners only).
+    /// Add a registered applicant to the organisation (owners only).
     #[oai(path = "/:id/members", method = "post", operation_id = "add_member")]
     async fn add_member(
         &self,
@@ -355,7 +355,7 @@ impl OrganizationsApi {
                 return Err(ApiError::from(domain::ValidationErrors::single(
                     "email",
                     "unknown_account",
-                    "no account has this address; ask the person to register first",
+                    "no applicant account has this address; ask the person to register first",
                 ))
                 .into());
             }

@@ -14,7 +14,7 @@ use domain::status::ApplicationStatus;
 use domain::transition::{Actor, Command, Context, Event, decide};
 use persistence::RepoError;
 use persistence::applications::ActedBy;
-use persistence::decisions::{NewAssignment, Snapshot};
+use persistence::decisions::{NewAssignment, Refused, Snapshot};
 use persistence::records::{AssignmentRecord, CallRecord, ConflictRecord, Organization};
 use persistence::reviews::NewConflict;
 use poem::web::Data;
@@ -440,6 +440,24 @@ fn assignment_refusal(err: &domain::assignment::AssignmentError) -> ApiError {
     }
 }
 
+fn not_under_review() -> ApiError {
+    ApiError::Conflict {
+        slug: "not-under-review",
+        detail: "the application is no longer under review".to_owned(),
+    }
+}
+
+/// Refuses a due date that is not in the future (or beyond what databases store).
+fn check_due(due_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), ApiError> {
+    use chrono::Datelike;
+    match due_at {
+        Some(due) if due <= now || due.year() > 9999 => Err(ApiError::from(
+            domain::ValidationErrors::single("due_at", "out_of_range", "must be in the future"),
+        )),
+        Some(_) | None => Ok(()),
+    }
+}
+
 fn conflict_with_reviewer() -> ApiError {
     ApiError::Conflict {
         slug: "reviewer-conflict",
@@ -746,6 +764,7 @@ impl ReviewsApi {
             .get_organization(application.organization_id)
             .await?;
         let now = state.clock.now();
+        check_due(body.due_at, now)?;
         let new = [NewAssignment {
             application_id: application.id,
             reviewer_id: body.reviewer_id,
@@ -795,6 +814,7 @@ impl ReviewsApi {
         require_officer(&auth.0)?;
         let call = state.store.get_call(id.0).await?;
         let now = state.clock.now();
+        check_due(body.0.due_at, now)?;
         match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
             CallPhase::Closed => {}
             CallPhase::Draft | CallPhase::Scheduled | CallPhase::Open | CallPhase::Decided => {
@@ -1034,6 +1054,16 @@ impl ReviewsApi {
         let assignment = own_assignment(&state, auth.0, id.0).await?;
         let next = next_status(assignment.status, AssignmentAction::SaveReview)
             .map_err(|e| assignment_refusal(&e))?;
+        let application = state
+            .store
+            .get_application(assignment.application_id)
+            .await?;
+        if !matches!(
+            application.status,
+            ApplicationStatus::UnderReview | ApplicationStatus::Reviewed
+        ) {
+            return Err(not_under_review().into());
+        }
         let call = state.store.get_call(assignment.call_id).await?;
         let review = ReviewContent::parse(review_input(body.0), &call.spec.rubric)
             .map_err(ApiError::from)?;
@@ -1104,13 +1134,25 @@ impl ReviewsApi {
         let updated = state
             .store
             .submit_review_in_call(&assignment, &review, total, now, by, |snap| {
-                if snap.application.status != ApplicationStatus::UnderReview {
-                    return None;
+                match snap.application.status {
+                    ApplicationStatus::UnderReview => {
+                        let ctx = system_context(&call, &organization, snap, now, Actor::System);
+                        Ok(decide(snap.application.status, &Command::CompleteReview, &ctx).ok())
+                    }
+                    // A late review of a completed, undecided review still counts.
+                    ApplicationStatus::Reviewed => Ok(None),
+                    ApplicationStatus::Draft
+                    | ApplicationStatus::Submitted
+                    | ApplicationStatus::RevisionRequested
+                    | ApplicationStatus::Waitlisted
+                    | ApplicationStatus::Approved
+                    | ApplicationStatus::Rejected
+                    | ApplicationStatus::Withdrawn
+                    | ApplicationStatus::Ineligible => Err(Refused),
                 }
-                let ctx = system_context(&call, &organization, snap, now, Actor::System);
-                decide(snap.application.status, &Command::CompleteReview, &ctx).ok()
             })
-            .await?;
+            .await?
+            .map_err(|Refused| not_under_review())?;
         Ok(AssignmentFound::Ok(Json(updated.into())))
     }
 
@@ -1172,14 +1214,25 @@ impl ReviewsApi {
         };
         let updated = state
             .store
-            .reopen_review_in_call(&assignment, now, by, |snap| {
-                if snap.application.status != ApplicationStatus::Reviewed {
-                    return None;
+            .reopen_review_in_call(&assignment, now, by, |snap| match snap.application.status {
+                ApplicationStatus::Reviewed => {
+                    let ctx = system_context(&call, &organization, snap, now, Actor::Officer);
+                    decide(snap.application.status, &command, &ctx)
+                        .map(Some)
+                        .map_err(|_| Refused)
                 }
-                let ctx = system_context(&call, &organization, snap, now, Actor::Officer);
-                decide(snap.application.status, &command, &ctx).ok()
+                ApplicationStatus::UnderReview => Ok(None),
+                ApplicationStatus::Draft
+                | ApplicationStatus::Submitted
+                | ApplicationStatus::RevisionRequested
+                | ApplicationStatus::Waitlisted
+                | ApplicationStatus::Approved
+                | ApplicationStatus::Rejected
+                | ApplicationStatus::Withdrawn
+                | ApplicationStatus::Ineligible => Err(Refused),
             })
-            .await?;
+            .await?
+            .map_err(|Refused| not_under_review())?;
         Ok(AssignmentFound::Ok(Json(updated.into())))
     }
 

@@ -71,11 +71,15 @@ pub async fn access(
     caller: Caller,
     application: &ApplicationRecord,
 ) -> Result<Access, ApiError> {
-    if is_member(state, caller, application.organization_id).await? {
-        return Ok(Access::Member);
-    }
     match caller.role {
         Role::Officer | Role::Admin => Ok(Access::Staff(caller.role)),
+        Role::Applicant => {
+            if is_member(state, caller, application.organization_id).await? {
+                Ok(Access::Member)
+            } else {
+                Err(ApiError::NotFound)
+            }
+        }
         Role::Reviewer => {
             let assigned = state
                 .store
@@ -89,7 +93,6 @@ pub async fn access(
                 Err(ApiError::NotFound)
             }
         }
-        Role::Applicant => Err(ApiError::NotFound),
     }
 }
 
