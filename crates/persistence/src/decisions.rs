@@ -11,9 +11,9 @@ use domain::money::Money;
 use domain::review::ReviewContent;
 use domain::status::ApplicationStatus;
 use domain::transition::Event;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait, UpdateMany,
 };
 use uuid::Uuid;
@@ -22,12 +22,14 @@ use crate::Store;
 use crate::applications::{ActedBy, Frozen, apply_event, decode};
 use crate::entity::{application, assignment, call, conflict};
 use crate::error::RepoError;
-use crate::records::{ApplicationRecord, AssignmentRecord};
+use crate::records::{ApplicationRecord, AssignmentRecord, CallRecord};
 use crate::reviews::{NewConflict, decode_assignment, review_json};
 
 /// What a decision inside the call's lock sees of one application.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
+    /// The call as it is now, read under its lock.
+    pub call: CallRecord,
     /// The application as it is now.
     pub application: ApplicationRecord,
     /// Its assignments that are not declined.
@@ -132,7 +134,12 @@ async fn snapshot<C: ConnectionTrait>(
         AssignmentStatus::Accepted,
         AssignmentStatus::Submitted,
     ];
+    let call = call::Entity::find_by_id(call_id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
     Ok(Snapshot {
+        call: crate::calls::decode(call)?,
         application: decode(model)?,
         active_assignments: count_assignments(conn, application_id, &active).await?,
         reviews_submitted: count_assignments(conn, application_id, &[AssignmentStatus::Submitted])
@@ -188,9 +195,9 @@ async fn settle_call(
 
 impl Store {
     /// Decides and records a change of each of `applications` (all of `call_id`), in order,
-    /// inside the call's lock; all or nothing. `decide` sees each application as it is at
-    /// that moment, with the amount awarded so far. After decisions the call becomes
-    /// decided when nothing is left to decide.
+    /// inside the call's lock; all or nothing. `decide` sees the call and each application
+    /// as they are at that moment, with the amount awarded so far. Afterwards the call
+    /// becomes decided when it has closed and nothing is left to decide.
     ///
     /// # Errors
     /// The outer error when the database fails or an application is not in the call; the
@@ -208,18 +215,14 @@ impl Store {
     {
         let tx = self.db.begin().await?;
         lock_call(&tx, call_id).await?;
+        let mut last_at = None;
         for id in applications {
             let snap = snapshot(&tx, call_id, *id).await?;
             let decided = match decide(&snap) {
                 Ok(decided) => decided,
                 Err(refusal) => return Ok(Err((*id, refusal))),
             };
-            let deciding = matches!(
-                decided.event.to,
-                ApplicationStatus::Approved
-                    | ApplicationStatus::Rejected
-                    | ApplicationStatus::Waitlisted
-            );
+            last_at = Some(decided.event.at);
             apply_event(
                 &tx,
                 *id,
@@ -229,9 +232,11 @@ impl Store {
                 decided.frozen,
             )
             .await?;
-            if deciding {
-                settle_call(&tx, call_id, decided.event.at).await?;
-            }
+        }
+        // Any change may have been the last one pending (a decision, but also a withdrawal
+        // after the call closed).
+        if let Some(at) = last_at {
+            settle_call(&tx, call_id, at).await?;
         }
         tx.commit().await?;
         let mut records = Vec::with_capacity(applications.len());
@@ -242,7 +247,8 @@ impl Store {
     }
 
     /// Creates `new` assignments in `call_id` inside the call's lock, then lets `start`
-    /// decide, for each application concerned, whether its review starts.
+    /// decide, for each application concerned, whether its review starts, or refuse the
+    /// whole batch (writing nothing) when an application is no longer reviewable.
     ///
     /// # Errors
     /// [`RepoError::Conflict`] (`"assignment"`) when a reviewer is already assigned to one
@@ -255,9 +261,9 @@ impl Store {
         now: DateTime<Utc>,
         by: ActedBy,
         mut start: F,
-    ) -> Result<Vec<AssignmentRecord>, RepoError>
+    ) -> Result<Result<Vec<AssignmentRecord>, Refused>, RepoError>
     where
-        F: FnMut(&Snapshot) -> Option<Event>,
+        F: FnMut(&Snapshot) -> Result<Option<Event>, Refused>,
     {
         let tx = self.db.begin().await?;
         lock_call(&tx, call_id).await?;
@@ -289,12 +295,17 @@ impl Store {
         applications.dedup();
         for id in applications {
             let snap = snapshot(&tx, call_id, id).await?;
-            if let Some(event) = start(&snap) {
+            let event = match start(&snap) {
+                // Dropping the transaction rolls the new assignments back.
+                Err(refused) => return Ok(Err(refused)),
+                Ok(event) => event,
+            };
+            if let Some(event) = event {
                 apply_event(&tx, id, snap.application.version, &event, by, None).await?;
             }
         }
         tx.commit().await?;
-        Ok(created)
+        Ok(Ok(created))
     }
 
     /// Submits the review of `assignment` (as read at its version) inside the call's lock,
@@ -425,6 +436,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<AssignmentRecord, RepoError> {
         let tx = self.db.begin().await?;
+        lock_call(&tx, assignment.call_id).await?;
         let updated = assignment::Entity::update_many()
             .col_expr(
                 assignment::Column::Status,
@@ -444,24 +456,29 @@ impl Store {
             return Err(RepoError::Conflict("version"));
         }
         if let Some(new) = conflict_declared {
-            let exists = conflict::Entity::find()
-                .filter(conflict::Column::ReviewerId.eq(new.reviewer_id))
-                .filter(conflict::Column::OrganizationId.eq(new.organization_id))
-                .count(&tx)
-                .await?
-                > 0;
-            if !exists {
-                conflict::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    reviewer_id: Set(new.reviewer_id),
-                    organization_id: Set(new.organization_id),
-                    kind: Set(new.kind.code().to_owned()),
-                    description: Set(new.description),
-                    source: Set(new.source.to_owned()),
-                    declared_at: Set(now),
-                }
-                .insert(&tx)
-                .await?;
+            // A conflict already on record (perhaps declared a moment ago) is kept as it is.
+            let inserted = conflict::Entity::insert(conflict::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                reviewer_id: Set(new.reviewer_id),
+                organization_id: Set(new.organization_id),
+                kind: Set(new.kind.code().to_owned()),
+                description: Set(new.description),
+                source: Set(new.source.to_owned()),
+                declared_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    conflict::Column::ReviewerId,
+                    conflict::Column::OrganizationId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec(&tx)
+            .await;
+            match inserted {
+                Ok(_) | Err(DbErr::RecordNotInserted) => {}
+                Err(err) => return Err(err.into()),
             }
         }
         tx.commit().await?;

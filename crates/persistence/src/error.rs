@@ -43,10 +43,24 @@ impl RepoError {
 
 impl From<DbErr> for RepoError {
     fn from(err: DbErr) -> Self {
-        if matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+        if matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) || is_transient(&err) {
             Self::Unavailable(err)
         } else {
             Self::Unexpected(err)
         }
     }
+}
+
+/// Whether the database refused for a moment rather than for good: SQLite still locked
+/// after the busy timeout, or a PostgreSQL serialisation failure or deadlock. A retry may
+/// succeed, so these are reported as unavailable rather than as bugs.
+fn is_transient(err: &DbErr) -> bool {
+    let text = err.to_string();
+    [
+        "database is locked",
+        "could not serialize access",
+        "deadlock detected",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }

@@ -305,6 +305,17 @@ impl Store {
         target: Uuid,
     ) -> Result<(), RemoveMemberError> {
         let tx = self.db.begin().await.map_err(RepoError::from)?;
+        // Lock the organisation before reading its members, so two owners leaving at once
+        // cannot both count the other as the remaining owner.
+        organization::Entity::update_many()
+            .col_expr(
+                organization::Column::Version,
+                Expr::col(organization::Column::Version),
+            )
+            .filter(organization::Column::Id.eq(id))
+            .exec(&tx)
+            .await
+            .map_err(RepoError::from)?;
         let members = organization_member::Entity::find()
             .filter(organization_member::Column::OrganizationId.eq(id))
             .all(&tx)

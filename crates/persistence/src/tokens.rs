@@ -60,6 +60,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RotateOutcome, RepoError> {
         let tx = self.db.begin().await?;
+        // Spend the token first: the write takes the lock before anything is read, so of
+        // two concurrent rotations exactly one spends it (SQLite waits instead of failing
+        // on a stale read; PostgreSQL re-checks the row after the winner commits).
+        let spent = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+            .filter(refresh_token::Column::TokenHash.eq(old_hash))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .filter(refresh_token::Column::ExpiresAt.gt(now))
+            .exec(&tx)
+            .await?;
         let Some(token) = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(old_hash))
             .one(&tx)
@@ -67,24 +78,12 @@ impl Store {
         else {
             return Ok(RotateOutcome::Unknown);
         };
-        if token.used_at.is_some() || token.revoked_at.is_some() {
-            revoke_family(&tx, token.family_id, now).await?;
-            tx.commit().await?;
-            return Ok(RotateOutcome::Reused);
-        }
-        if token.expires_at <= now {
-            return Ok(RotateOutcome::Expired);
-        }
-        // Spend it only if nobody else did in the meantime: the losing side of a race is
-        // treated as reuse.
-        let spent = refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
-            .filter(refresh_token::Column::Id.eq(token.id))
-            .filter(refresh_token::Column::UsedAt.is_null())
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&tx)
-            .await?;
         if spent.rows_affected != 1 {
+            if token.used_at.is_none() && token.revoked_at.is_none() {
+                return Ok(RotateOutcome::Expired);
+            }
+            // Presented again after it was spent or revoked: whoever holds the family is
+            // cut off.
             revoke_family(&tx, token.family_id, now).await?;
             tx.commit().await?;
             return Ok(RotateOutcome::Reused);

@@ -173,11 +173,26 @@ pub async fn bind(state: AppState) -> anyhow::Result<Bound> {
 /// When start-up or serving fails.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = build_state(settings, Arc::new(SystemClock)).await?;
+    tokio::spawn(purge_idempotency_keys(state.clone()));
     let bound = bind(state).await?;
     tracing::info!(address = %bound.local_addr()?, "listening");
     bound.run(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Forgets idempotency keys older than a day, once an hour, for as long as the server runs.
+async fn purge_idempotency_keys(state: AppState) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        let cutoff = state.clock.now() - chrono::Duration::hours(24);
+        match state.store.purge_idempotency_keys(cutoff).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
+            Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -335,3 +335,20 @@ async fn one_can_change_ones_name_and_language() {
         .await
         .assert_problem(401, "unauthorized");
 }
+
+#[tokio::test]
+async fn of_two_simultaneous_refreshes_exactly_one_wins() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    for _ in 0..5 {
+        let login = app.login("a@mail.kz", PASSWORD).await;
+        let body = json!({"refresh_token": login.str("refresh_token")});
+        let (one, two) = tokio::join!(
+            app.post("/auth/refresh").json(&body).send(),
+            app.post("/auth/refresh").json(&body).send()
+        );
+        let mut statuses = [one.status, two.status];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 401], "{} / {}", one.text, two.text);
+    }
+}

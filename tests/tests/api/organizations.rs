@@ -440,3 +440,53 @@ async fn malformed_ids_are_problems() {
         .await
         .assert_problem(404, "not-found");
 }
+
+#[tokio::test]
+async fn two_owners_leaving_at_once_leave_one_behind() {
+    let app = spawn_app().await;
+    let first = app.applicant("first@mail.kz").await;
+    let second = app.applicant("second@mail.kz").await;
+    let id = app.organization(&first, &valid_bin(1)).await;
+    let members = format!("/organizations/{id}/members");
+    let added = app
+        .post(&members)
+        .token(&first)
+        .json(&json!({"email": "second@mail.kz", "role": "owner"}))
+        .send()
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let first_id = app
+        .get("/me")
+        .token(&first)
+        .send()
+        .await
+        .str("id")
+        .to_owned();
+    let second_id = app
+        .get("/me")
+        .token(&second)
+        .send()
+        .await
+        .str("id")
+        .to_owned();
+    let (one, two) = tokio::join!(
+        app.delete(&format!("{members}/{first_id}"))
+            .token(&first)
+            .send(),
+        app.delete(&format!("{members}/{second_id}"))
+            .token(&second)
+            .send()
+    );
+    let mut statuses = [one.status, two.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [204, 409], "{} / {}", one.text, two.text);
+    let remaining = if one.status == 204 { &second } else { &first };
+    let listed = app.get(&members).token(remaining).send().await;
+    assert_eq!(
+        listed.body.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.text
+    );
+    assert_eq!(listed.body[0]["role"], json!("owner"));
+}

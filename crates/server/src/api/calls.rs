@@ -260,6 +260,11 @@ fn call_response(record: CallRecord, now: DateTime<Utc>) -> CallResponse {
     }
 }
 
+/// Instants are kept to the microsecond, what PostgreSQL stores, so both databases agree.
+fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(at, 6)
+}
+
 fn eligibility_input(body: EligibilityBody) -> EligibilityInput {
     EligibilityInput {
         rural_only: body.rural_only,
@@ -302,8 +307,8 @@ impl From<CreateCallRequest> for CallInput {
             min_grant: Some(body.min_grant),
             max_grant: Some(body.max_grant),
             cofinancing_share: Some(body.cofinancing_share),
-            opens_at: Some(body.opens_at),
-            closes_at: Some(body.closes_at),
+            opens_at: Some(to_micros(body.opens_at)),
+            closes_at: Some(to_micros(body.closes_at)),
             eligibility: Some(
                 body.eligibility
                     .map_or_else(EligibilityInput::default, eligibility_input),
@@ -328,8 +333,8 @@ impl From<UpdateCallRequest> for CallInput {
             min_grant: body.min_grant,
             max_grant: body.max_grant,
             cofinancing_share: body.cofinancing_share,
-            opens_at: body.opens_at,
-            closes_at: body.closes_at,
+            opens_at: body.opens_at.map(to_micros),
+            closes_at: body.closes_at.map(to_micros),
             eligibility: body.eligibility.map(eligibility_input),
             rubric: body.rubric.map(rubric_input),
             reviewers_per_application: body.reviewers_per_application,

@@ -493,19 +493,39 @@ fn system_context<'a>(
 
 /// The event starting the review of a submitted application that now has a reviewer.
 fn start_review(
-    call: &CallRecord,
     organizations: &[Organization],
     snap: &Snapshot,
     now: DateTime<Utc>,
-) -> Option<Event> {
-    if snap.application.status != ApplicationStatus::Submitted {
-        return None;
+) -> Result<Option<Event>, Refused> {
+    match snap.application.status {
+        ApplicationStatus::Submitted => {
+            let organization = organizations
+                .iter()
+                .find(|o| o.id == snap.application.organization_id)
+                .ok_or(Refused)?;
+            let ctx = system_context(&snap.call, organization, snap, now, Actor::System);
+            decide(snap.application.status, &Command::StartReview, &ctx)
+                .map(Some)
+                .map_err(|_| Refused)
+        }
+        ApplicationStatus::UnderReview => Ok(None),
+        // Withdrawn, returned or decided while the assignment was being made.
+        ApplicationStatus::Draft
+        | ApplicationStatus::RevisionRequested
+        | ApplicationStatus::Reviewed
+        | ApplicationStatus::Waitlisted
+        | ApplicationStatus::Approved
+        | ApplicationStatus::Rejected
+        | ApplicationStatus::Withdrawn
+        | ApplicationStatus::Ineligible => Err(Refused),
     }
-    let organization = organizations
-        .iter()
-        .find(|o| o.id == snap.application.organization_id)?;
-    let ctx = system_context(call, organization, snap, now, Actor::System);
-    decide(snap.application.status, &Command::StartReview, &ctx).ok()
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::Conflict {
+        slug: "not-reviewable",
+        detail: "an application changed while reviewers were being assigned; try again".to_owned(),
+    }
 }
 
 async fn own_assignment(
@@ -768,7 +788,9 @@ impl ReviewsApi {
         let new = [NewAssignment {
             application_id: application.id,
             reviewer_id: body.reviewer_id,
-            due_at: body.due_at,
+            due_at: body
+                .due_at
+                .map(|d| chrono::SubsecRound::trunc_subsecs(d, 6)),
         }];
         let by = ActedBy {
             user: Some(auth.0.id),
@@ -778,11 +800,12 @@ impl ReviewsApi {
         let created = state
             .store
             .assign_in_call(call.id, &new, Some(auth.0.id), now, by, |snap| {
-                start_review(&call, &organizations, snap, now)
+                start_review(&organizations, snap, now)
             })
             .await;
         match created {
-            Ok(mut records) => {
+            Ok(Err(Refused)) => Err(changed_meanwhile().into()),
+            Ok(Ok(mut records)) => {
                 let record = records.pop().ok_or(ApiError::NotFound)?;
                 Ok(Assigned::Created(Json(record.into())))
             }
@@ -872,7 +895,10 @@ impl ReviewsApi {
             .map(|(application_id, reviewer_id)| NewAssignment {
                 application_id: *application_id,
                 reviewer_id: *reviewer_id,
-                due_at: body.0.due_at,
+                due_at: body
+                    .0
+                    .due_at
+                    .map(|d| chrono::SubsecRound::trunc_subsecs(d, 6)),
             })
             .collect();
         let mut organization_ids: Vec<Uuid> =
@@ -888,9 +914,10 @@ impl ReviewsApi {
             state
                 .store
                 .assign_in_call(call.id, &new, None, now, by, |snap| {
-                    start_review(&call, &organizations, snap, now)
+                    start_review(&organizations, snap, now)
                 })
-                .await?;
+                .await?
+                .map_err(|Refused| changed_meanwhile())?;
         }
         Ok(AutoAssigned::Ok(Json(AutoAssignResponse {
             assigned: planned

@@ -390,7 +390,7 @@ impl ApplicationsApi {
     ) -> ApiResult<Found> {
         let command = Command::RequestRevision {
             comment: body.0.comment,
-            due_at: body.0.revision_due_at,
+            due_at: chrono::SubsecRound::trunc_subsecs(body.0.revision_due_at, 6),
         };
         let (record, access) = transition::run(&state, auth.0, id.0, command).await?;
         Ok(found(record, access))

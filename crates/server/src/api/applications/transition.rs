@@ -47,7 +47,6 @@ pub async fn run_many(
     commands: Vec<(Uuid, Command)>,
 ) -> Result<Vec<ApplicationRecord>, ApiError> {
     let now = state.clock.now();
-    let phase = call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now);
     let needs_scores = commands
         .iter()
         .any(|(_, c)| c.kind() == CommandKind::Approve);
@@ -105,15 +104,20 @@ pub async fn run_many(
                 let ctx = Context {
                     now,
                     actor: access.actor(),
-                    call: &call.spec,
-                    call_phase: phase,
+                    call: &snap.call.spec,
+                    call_phase: call::phase(
+                        snap.call.state,
+                        snap.call.spec.opens_at,
+                        snap.call.spec.closes_at,
+                        now,
+                    ),
                     organization: &organization.profile,
                     today: almaty_date(now),
                     content: &application.content,
                     revision_due_at: application.revision_due_at,
                     reviewers_assigned: snap.active_assignments,
                     reviews_submitted: snap.reviews_submitted,
-                    score: scores.score_floor(application.id, call.spec.aggregation),
+                    score: scores.score_floor(application.id, snap.call.spec.aggregation),
                     requested_amount: application.totals.requested_amount,
                     call_awarded_total: snap.call_awarded_total,
                 };
