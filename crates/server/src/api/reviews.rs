@@ -440,6 +440,32 @@ fn assignment_refusal(err: &domain::assignment::AssignmentError) -> ApiError {
     }
 }
 
+/// Where an application's review stands, for changes to its reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReviewStage {
+    /// Reviews are being written.
+    Open,
+    /// Enough reviews are in, no decision yet.
+    Complete,
+    /// Not (or no longer) under review: reviews may not change.
+    Closed,
+}
+
+fn review_stage(status: ApplicationStatus) -> ReviewStage {
+    match status {
+        ApplicationStatus::UnderReview => ReviewStage::Open,
+        ApplicationStatus::Reviewed => ReviewStage::Complete,
+        ApplicationStatus::Draft
+        | ApplicationStatus::Submitted
+        | ApplicationStatus::RevisionRequested
+        | ApplicationStatus::Waitlisted
+        | ApplicationStatus::Approved
+        | ApplicationStatus::Rejected
+        | ApplicationStatus::Withdrawn
+        | ApplicationStatus::Ineligible => ReviewStage::Closed,
+    }
+}
+
 fn not_under_review() -> ApiError {
     ApiError::Conflict {
         slug: "not-under-review",
@@ -1085,10 +1111,7 @@ impl ReviewsApi {
             .store
             .get_application(assignment.application_id)
             .await?;
-        if !matches!(
-            application.status,
-            ApplicationStatus::UnderReview | ApplicationStatus::Reviewed
-        ) {
+        if review_stage(application.status) == ReviewStage::Closed {
             return Err(not_under_review().into());
         }
         let call = state.store.get_call(assignment.call_id).await?;
@@ -1161,21 +1184,14 @@ impl ReviewsApi {
         let updated = state
             .store
             .submit_review_in_call(&assignment, &review, total, now, by, |snap| {
-                match snap.application.status {
-                    ApplicationStatus::UnderReview => {
+                match review_stage(snap.application.status) {
+                    ReviewStage::Open => {
                         let ctx = system_context(&call, &organization, snap, now, Actor::System);
                         Ok(decide(snap.application.status, &Command::CompleteReview, &ctx).ok())
                     }
                     // A late review of a completed, undecided review still counts.
-                    ApplicationStatus::Reviewed => Ok(None),
-                    ApplicationStatus::Draft
-                    | ApplicationStatus::Submitted
-                    | ApplicationStatus::RevisionRequested
-                    | ApplicationStatus::Waitlisted
-                    | ApplicationStatus::Approved
-                    | ApplicationStatus::Rejected
-                    | ApplicationStatus::Withdrawn
-                    | ApplicationStatus::Ineligible => Err(Refused),
+                    ReviewStage::Complete => Ok(None),
+                    ReviewStage::Closed => Err(Refused),
                 }
             })
             .await?
@@ -1241,22 +1257,17 @@ impl ReviewsApi {
         };
         let updated = state
             .store
-            .reopen_review_in_call(&assignment, now, by, |snap| match snap.application.status {
-                ApplicationStatus::Reviewed => {
-                    let ctx = system_context(&call, &organization, snap, now, Actor::Officer);
-                    decide(snap.application.status, &command, &ctx)
-                        .map(Some)
-                        .map_err(|_| Refused)
+            .reopen_review_in_call(&assignment, now, by, |snap| {
+                match review_stage(snap.application.status) {
+                    ReviewStage::Complete => {
+                        let ctx = system_context(&call, &organization, snap, now, Actor::Officer);
+                        decide(snap.application.status, &command, &ctx)
+                            .map(Some)
+                            .map_err(|_| Refused)
+                    }
+                    ReviewStage::Open => Ok(None),
+                    ReviewStage::Closed => Err(Refused),
                 }
-                ApplicationStatus::UnderReview => Ok(None),
-                ApplicationStatus::Draft
-                | ApplicationStatus::Submitted
-                | ApplicationStatus::RevisionRequested
-                | ApplicationStatus::Waitlisted
-                | ApplicationStatus::Approved
-                | ApplicationStatus::Rejected
-                | ApplicationStatus::Withdrawn
-                | ApplicationStatus::Ineligible => Err(Refused),
             })
             .await?
             .map_err(|Refused| not_under_review())?;
