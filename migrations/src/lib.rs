@@ -9,6 +9,7 @@ mod m20261126_000001_accounts;
 mod m20261126_000002_organizations;
 mod m20261126_000003_calls_and_applications;
 mod m20261126_000004_reviews;
+mod m20261126_000005_outbox;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_organizations::Migration),
             Box::new(m20261126_000003_calls_and_applications::Migration),
             Box::new(m20261126_000004_reviews::Migration),
+            Box::new(m20261126_000005_outbox::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The server's state, for setting up what has no route (the first admin).
     pub state: AppState,
+    /// The mail worker, when the server sends mail.
+    pub mail_worker: Option<server::mail::WorkerHandle>,
     shutdown: Option<oneshot::Sender<()>>,
     data_dir: PathBuf,
 }
@@ -139,8 +141,41 @@ async fn database_url(data_dir: &std::path::Path) -> String {
     }
 }
 
-/// Starts a server with a fresh database on a random port.
+/// Starts a server with a fresh database on a random port; mail is queued but not sent.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(None).await
+}
+
+/// The mail worker's pacing in tests: it looks for mail every 20 ms, and a failed attempt
+/// waits a minute on the test clock (move the clock to make it due) before the next, up
+/// to five attempts.
+#[must_use]
+pub fn test_worker_config() -> server::mail::WorkerConfig {
+    server::mail::WorkerConfig {
+        batch: 50,
+        concurrency: 4,
+        lease: chrono::Duration::minutes(5),
+        backoff: server::mail::backoff::Backoff {
+            base: std::time::Duration::from_secs(60),
+            cap: std::time::Duration::from_secs(3600),
+            max_attempts: 5,
+        },
+        poll: std::time::Duration::from_millis(20),
+        reminder_every: std::time::Duration::from_millis(20),
+    }
+}
+
+/// The sender of test mail.
+pub const MAIL_FROM: &str = "Гранты <grants@granty.test>";
+/// The public URL of test servers, for links in mail.
+pub const PUBLIC_URL: &str = "https://granty.test";
+
+/// Starts a server that sends its mail to the SMTP server at `smtp_url`.
+pub async fn spawn_app_with_mail(smtp_url: &str) -> TestApp {
+    spawn_app_with(Some(smtp_url)).await
+}
+
+async fn spawn_app_with(smtp_url: Option<&str>) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("grants-e2e-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&data_dir)
         .unwrap_or_else(|e| panic!("creating {}: {e}", data_dir.display()));
@@ -150,12 +185,24 @@ pub async fn spawn_app() -> TestApp {
         database_url: Some(Secret::new(database_url(&data_dir).await)),
         database_max_connections: 5,
         jwt_secret: Some(Secret::new(JWT_SECRET)),
+        mail_transport: if smtp_url.is_some() {
+            server::config::MailTransport::Smtp
+        } else {
+            server::config::MailTransport::Log
+        },
+        smtp_url: smtp_url.map(Secret::new),
+        mail_from: MAIL_FROM.to_owned(),
+        public_url: PUBLIC_URL.to_owned(),
         ..Settings::default()
     };
     let clock = Arc::new(ManualClock::new(start_instant()));
     let state = server::app::build_state(settings, clock.clone())
         .await
         .unwrap_or_else(|e| panic!("starting the server: {e:#}"));
+    let mail_worker = smtp_url.map(|_| {
+        server::app::start_worker(&state, test_worker_config())
+            .unwrap_or_else(|e| panic!("starting the mail worker: {e:#}"))
+    });
     let bound = server::app::bind(state.clone())
         .await
         .unwrap_or_else(|e| panic!("binding: {e:#}"));
@@ -174,6 +221,7 @@ pub async fn spawn_app() -> TestApp {
         client: reqwest::Client::new(),
         clock,
         state,
+        mail_worker,
         shutdown: Some(tx),
         data_dir,
     }
@@ -265,6 +313,12 @@ impl TestApp {
     #[must_use]
     pub fn post(&self, path: &str) -> Req<'_> {
         self.req(Method::POST, &format!("/api/v1{path}"))
+    }
+
+    /// `PUT /api/v1{path}`.
+    #[must_use]
+    pub fn put(&self, path: &str) -> Req<'_> {
+        self.req(Method::PUT, &format!("/api/v1{path}"))
     }
 
     /// `PATCH /api/v1{path}`.

@@ -15,6 +15,7 @@ pub mod feedback;
 mod fixtures;
 pub mod language;
 pub mod money;
+pub mod notification;
 pub mod organization;
 pub mod password;
 pub mod ranking;

@@ -500,7 +500,10 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
             RepoError::NotFound
         });
     }
-    insert_event(conn, id, event, by).await?;
+    let event_id = insert_event(conn, id, event, by).await?;
+    if let Some(kind) = domain::notification::for_event(event) {
+        crate::outbox::enqueue_for_applicants(conn, id, event_id, kind, event.at).await?;
+    }
     Ok(())
 }
 
@@ -509,7 +512,7 @@ async fn insert_event<C: ConnectionTrait>(
     id: Uuid,
     event: &Event,
     by: ActedBy,
-) -> Result<(), RepoError> {
+) -> Result<Uuid, RepoError> {
     let last = application_event::Entity::find()
         .filter(application_event::Column::ApplicationId.eq(id))
         .select_only()
@@ -519,8 +522,9 @@ async fn insert_event<C: ConnectionTrait>(
         .await?
         .flatten()
         .unwrap_or(0);
+    let event_id = Uuid::now_v7();
     application_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(event_id),
         application_id: Set(id),
         seq: Set(last + 1),
         command: Set(event.command.code().to_owned()),
@@ -536,5 +540,5 @@ async fn insert_event<C: ConnectionTrait>(
     .insert(conn)
     .await
     .map_err(|e| RepoError::unique(e, "version"))?;
-    Ok(())
+    Ok(event_id)
 }

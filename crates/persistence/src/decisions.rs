@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::assignment::AssignmentStatus;
 use domain::money::Money;
+use domain::notification::NotificationKind;
 use domain::review::ReviewContent;
 use domain::status::ApplicationStatus;
 use domain::transition::Event;
@@ -282,12 +283,22 @@ impl Store {
                 review: Set(None),
                 review_total: Set(None),
                 submitted_at: Set(None),
+                reminded_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
             .insert(&tx)
             .await
             .map_err(|e| RepoError::unique(e, "assignment"))?;
+            crate::outbox::enqueue_for_reviewer(
+                &tx,
+                model.id,
+                model.reviewer_id,
+                model.application_id,
+                NotificationKind::ReviewerAssigned,
+                now,
+            )
+            .await?;
             created.push(decode_assignment(model)?);
         }
         let mut applications: Vec<Uuid> = new.iter().map(|n| n.application_id).collect();

@@ -12,6 +12,7 @@ mod entity;
 mod error;
 pub mod idempotency;
 mod organizations;
+pub mod outbox;
 pub mod records;
 pub mod reviews;
 #[cfg(feature = "test-support")]

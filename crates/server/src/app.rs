@@ -15,7 +15,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::conditional::ConditionalGet;
 use crate::config::Settings;
 use crate::idempotency::Idempotency;
-use crate::metrics::Metrics;
+use crate::mail::{Mailer, Worker, WorkerConfig, WorkerHandle};
+use crate::metrics::{Metrics, OutboxDepth};
 use crate::observe::Observe;
 use crate::state::AppState;
 
@@ -92,10 +93,20 @@ async fn ready(state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-fn render_metrics(state: Data<&AppState>) -> Response {
+async fn render_metrics(state: Data<&AppState>) -> Response {
+    let depth = match state.store.outbox_counts().await {
+        Ok(counts) => Some(OutboxDepth {
+            pending: counts.pending,
+            failed: counts.failed,
+        }),
+        Err(err) => {
+            tracing::warn!(error = %err, "outbox depth unavailable");
+            None
+        }
+    };
     Response::builder()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(state.metrics.render_with(depth))
 }
 
 fn json_status(code: u16, status: &str) -> Response {
@@ -109,6 +120,7 @@ fn json_status(code: u16, status: &str) -> Response {
 pub struct Bound {
     acceptor: TcpAcceptor,
     state: AppState,
+    worker: Option<WorkerHandle>,
 }
 
 impl std::fmt::Debug for Bound {
@@ -132,6 +144,12 @@ impl Bound {
             .context("listener has no socket address")
     }
 
+    /// Runs `worker` beside the server; it is stopped after the last request, before the
+    /// database closes.
+    pub fn attach_worker(&mut self, worker: WorkerHandle) {
+        self.worker = Some(worker);
+    }
+
     /// Serves until `shutdown` completes, then finishes requests in flight.
     ///
     /// # Errors
@@ -145,6 +163,9 @@ impl Bound {
             .run_with_graceful_shutdown(app, shutdown, Some(std::time::Duration::from_secs(10)))
             .await
             .context("serving HTTP")?;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
         self.state
             .store
             .close()
@@ -164,7 +185,11 @@ pub async fn bind(state: AppState) -> anyhow::Result<Bound> {
         .into_acceptor()
         .await
         .with_context(|| format!("binding {addr}"))?;
-    Ok(Bound { acceptor, state })
+    Ok(Bound {
+        acceptor,
+        state,
+        worker: None,
+    })
 }
 
 /// Starts the server with the system clock and runs it until SIGTERM or Ctrl-C.
@@ -174,9 +199,51 @@ pub async fn bind(state: AppState) -> anyhow::Result<Bound> {
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = build_state(settings, Arc::new(SystemClock)).await?;
     tokio::spawn(purge_idempotency_keys(state.clone()));
-    let bound = bind(state).await?;
+    let worker = if state.settings.mail_worker {
+        Some(start_worker(
+            &state,
+            WorkerConfig::from_settings(&state.settings),
+        )?)
+    } else {
+        None
+    };
+    let mut bound = bind(state).await?;
+    if let Some(worker) = worker {
+        bound.attach_worker(worker);
+    }
     tracing::info!(address = %bound.local_addr()?, "listening");
     bound.run(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Starts the mail worker for `state` with `config`.
+///
+/// # Errors
+/// When the mail settings (sender, SMTP URL) are unusable.
+pub fn start_worker(state: &AppState, config: WorkerConfig) -> anyhow::Result<WorkerHandle> {
+    let mailer =
+        Mailer::from_settings(&state.settings, config.concurrency).context("setting up mail")?;
+    Ok(Worker::new(
+        state.store.clone(),
+        state.clock.clone(),
+        state.metrics.clone(),
+        Arc::new(mailer),
+        config,
+    )
+    .spawn())
+}
+
+/// Runs only the mail worker, with the system clock, until SIGTERM or Ctrl-C.
+///
+/// # Errors
+/// When start-up fails.
+pub async fn work(settings: Settings) -> anyhow::Result<()> {
+    let state = build_state(settings, Arc::new(SystemClock)).await?;
+    let worker = start_worker(&state, WorkerConfig::from_settings(&state.settings))?;
+    shutdown_signal().await;
+    worker.stop().await;
+    state.store.close().await.context("closing the database")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -29,6 +29,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server (the default).
     Serve,
+    /// Run only the mail worker, which sends the outbox (`serve` runs one too unless
+    /// `GRANTS_MAIL_WORKER=false`).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage accounts.
@@ -79,6 +82,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let settings = load(cli.config.as_ref())?;
             app::serve(settings).await
+        }
+        Command::Worker => {
+            let settings = load(cli.config.as_ref())?;
+            app::work(settings).await
         }
         Command::Migrate => {
             let settings = load(cli.config.as_ref())?;

@@ -63,13 +63,16 @@ impl Clock for ManualClock {
 /// Kazakhstan's single time zone (Asia/Almaty, UTC+5 since March 2024), for calendar dates.
 const ALMATY_OFFSET_SECS: i32 = 5 * 3600;
 
+/// `instant` on the wall clocks of Asia/Almaty.
+#[must_use]
+pub fn in_almaty(instant: DateTime<Utc>) -> chrono::NaiveDateTime {
+    instant.naive_utc() + chrono::Duration::seconds(i64::from(ALMATY_OFFSET_SECS))
+}
+
 /// The calendar date in Asia/Almaty at `instant`.
 #[must_use]
 pub fn almaty_date(instant: DateTime<Utc>) -> chrono::NaiveDate {
-    chrono::FixedOffset::east_opt(ALMATY_OFFSET_SECS).map_or_else(
-        || instant.date_naive(),
-        |tz| instant.with_timezone(&tz).date_naive(),
-    )
+    in_almaty(instant).date()
 }
 
 #[cfg(test)]

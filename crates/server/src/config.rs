@@ -73,6 +73,15 @@ pub struct Settings {
     pub mail_from: String,
     /// Public base URL of the service, for links in mail.
     pub public_url: String,
+    /// Whether `serve` also runs the mail worker.
+    pub mail_worker: bool,
+    /// Attempts after which a mail is marked failed.
+    pub mail_max_attempts: u32,
+    /// The delay after a mail's first failed attempt, in milliseconds; it doubles with
+    /// every further failure, up to an hour.
+    pub mail_retry_base_ms: u64,
+    /// How often the mail worker looks for due mail when it found none, in milliseconds.
+    pub mail_poll_ms: u64,
     /// Log filter, e.g. `info` or `server=debug,info`.
     pub log: String,
 }
@@ -91,6 +100,10 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "Grants <grants@localhost>".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            mail_worker: true,
+            mail_max_attempts: 12,
+            mail_retry_base_ms: 30_000,
+            mail_poll_ms: 1_000,
             log: "info".to_owned(),
         }
     }
@@ -111,6 +124,10 @@ struct Layer {
     smtp_url: Option<Secret>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    mail_worker: Option<bool>,
+    mail_max_attempts: Option<u32>,
+    mail_retry_base_ms: Option<u64>,
+    mail_poll_ms: Option<u64>,
     log: Option<String>,
 }
 
@@ -200,6 +217,10 @@ impl Settings {
             smtp_url,
             mail_from,
             public_url,
+            mail_worker,
+            mail_max_attempts,
+            mail_retry_base_ms,
+            mail_poll_ms,
             log,
         } = layer;
         self.bind = bind.unwrap_or_else(|| self.bind.clone());
@@ -214,6 +235,10 @@ impl Settings {
         self.smtp_url = smtp_url.or_else(|| self.smtp_url.clone());
         self.mail_from = mail_from.unwrap_or_else(|| self.mail_from.clone());
         self.public_url = public_url.unwrap_or_else(|| self.public_url.clone());
+        self.mail_worker = mail_worker.unwrap_or(self.mail_worker);
+        self.mail_max_attempts = mail_max_attempts.unwrap_or(self.mail_max_attempts);
+        self.mail_retry_base_ms = mail_retry_base_ms.unwrap_or(self.mail_retry_base_ms);
+        self.mail_poll_ms = mail_poll_ms.unwrap_or(self.mail_poll_ms);
         self.log = log.unwrap_or_else(|| self.log.clone());
     }
 
@@ -236,6 +261,12 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 name: "token lifetimes",
                 reason: "must be positive".to_owned(),
+            });
+        }
+        if self.mail_max_attempts == 0 || self.mail_poll_ms == 0 {
+            return Err(ConfigError::Invalid {
+                name: "mail_max_attempts, mail_poll_ms",
+                reason: "must be at least 1".to_owned(),
             });
         }
         if self.database_max_connections == 0 {
@@ -283,6 +314,34 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
             }),
         })
         .transpose()?;
+    let whole = |name: &'static str| -> Result<Option<u64>, ConfigError> {
+        number(name)?
+            .map(|n| {
+                u64::try_from(n).map_err(|e| ConfigError::Env {
+                    name,
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    };
+    let mail_worker = get("GRANTS_MAIL_WORKER")
+        .map(|v| match v.as_str() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            other => Err(ConfigError::Env {
+                name: "GRANTS_MAIL_WORKER",
+                reason: format!("{other:?} is not true or false"),
+            }),
+        })
+        .transpose()?;
+    let mail_max_attempts = whole("GRANTS_MAIL_MAX_ATTEMPTS")?
+        .map(|n| {
+            u32::try_from(n).map_err(|e| ConfigError::Env {
+                name: "GRANTS_MAIL_MAX_ATTEMPTS",
+                reason: e.to_string(),
+            })
+        })
+        .transpose()?;
     let max_connections = number("GRANTS_DATABASE_MAX_CONNECTIONS")?
         .map(|n| {
             u32::try_from(n).map_err(|e| ConfigError::Env {
@@ -303,6 +362,10 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
         smtp_url: get("GRANTS_SMTP_URL").map(Secret),
         mail_from: get("GRANTS_MAIL_FROM"),
         public_url: get("GRANTS_PUBLIC_URL"),
+        mail_worker,
+        mail_max_attempts,
+        mail_retry_base_ms: whole("GRANTS_MAIL_RETRY_BASE_MS")?,
+        mail_poll_ms: whole("GRANTS_MAIL_POLL_MS")?,
         log: get("GRANTS_LOG"),
     })
 }
@@ -354,6 +417,9 @@ mod tests {
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_TRANSPORT", "pigeon")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_JWT_SECRET", "short")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_TRANSPORT", "smtp")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_WORKER", "sometimes")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_MAX_ATTEMPTS", "0")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_POLL_MS", "-5")])).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod config;
 pub mod error;
 pub mod idempotency;
+pub mod mail;
 pub mod metrics;
 pub mod observe;
 pub mod state;

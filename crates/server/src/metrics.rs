@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram, in seconds.
@@ -17,10 +18,34 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
-/// Counts of requests by method, route and status, with a latency histogram per route.
+/// Counts of requests by method, route and status, with a latency histogram per route, and
+/// the mail worker's counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(&'static str, &'static str, u16), Series>>,
+    mail_sent: AtomicU64,
+    mail_failed_attempts: AtomicU64,
+    mail_given_up: AtomicU64,
+}
+
+/// What the mail worker reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailOutcome {
+    /// The mail server accepted a mail.
+    Sent,
+    /// An attempt failed and the mail will be tried again.
+    Retrying,
+    /// An attempt failed and the mail was given up.
+    GivenUp,
+}
+
+/// How many outbox rows are in each status, read when the metrics are scraped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxDepth {
+    /// Waiting to be sent.
+    pub pending: u64,
+    /// Given up.
+    pub failed: u64,
 }
 
 impl Metrics {
@@ -48,7 +73,62 @@ impl Metrics {
         }
     }
 
-    /// The metrics as Prometheus text.
+    /// Counts one outcome of the mail worker.
+    pub fn record_mail(&self, outcome: MailOutcome) {
+        let counter = match outcome {
+            MailOutcome::Sent => &self.mail_sent,
+            MailOutcome::Retrying => &self.mail_failed_attempts,
+            MailOutcome::GivenUp => {
+                self.mail_failed_attempts.fetch_add(1, Ordering::Relaxed);
+                &self.mail_given_up
+            }
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The metrics as Prometheus text, with the outbox's depth when it could be read.
+    #[must_use]
+    pub fn render_with(&self, outbox: Option<OutboxDepth>) -> String {
+        let mut out = self.render();
+        let counters = [
+            (
+                "grants_mail_sent_total",
+                "Mails the mail server accepted.",
+                &self.mail_sent,
+            ),
+            (
+                "grants_mail_send_failures_total",
+                "Mail attempts that failed.",
+                &self.mail_failed_attempts,
+            ),
+            (
+                "grants_mail_given_up_total",
+                "Mails marked failed after their last attempt.",
+                &self.mail_given_up,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+        }
+        if let Some(depth) = outbox {
+            out.push_str("# HELP grants_outbox_rows Outbox rows waiting to be sent or given up.\n");
+            out.push_str("# TYPE grants_outbox_rows gauge\n");
+            let _ = writeln!(
+                out,
+                "grants_outbox_rows{{status=\"pending\"}} {}",
+                depth.pending
+            );
+            let _ = writeln!(
+                out,
+                "grants_outbox_rows{{status=\"failed\"}} {}",
+                depth.failed
+            );
+        }
+        out
+    }
+
+    /// The request metrics as Prometheus text.
     #[must_use]
     pub fn render(&self) -> String {
         let series = self
@@ -128,5 +208,28 @@ mod tests {
         assert!(text.contains(
             "grants_http_request_duration_seconds_count{method=\"GET\",route=\"get_me\"} 3"
         ));
+    }
+
+    #[test]
+    fn mail_outcomes_and_the_outbox_depth_are_reported() {
+        let metrics = Metrics::default();
+        metrics.record_mail(MailOutcome::Sent);
+        metrics.record_mail(MailOutcome::Sent);
+        metrics.record_mail(MailOutcome::Retrying);
+        metrics.record_mail(MailOutcome::GivenUp);
+        let text = metrics.render_with(Some(OutboxDepth {
+            pending: 7,
+            failed: 1,
+        }));
+        for line in [
+            "grants_mail_sent_total 2",
+            "grants_mail_send_failures_total 2",
+            "grants_mail_given_up_total 1",
+            "grants_outbox_rows{status=\"pending\"} 7",
+            "grants_outbox_rows{status=\"failed\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        assert!(!metrics.render_with(None).contains("grants_outbox_rows"));
     }
 }

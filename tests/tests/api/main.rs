@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod applications;
 mod calls;
+mod mail;
 mod operations;
 mod organizations;
 mod reviews;

@@ -16,6 +16,7 @@ pub struct Model {
     pub review: Option<String>,
     pub review_total: Option<f64>,
     pub submitted_at: Option<ChronoDateTimeUtc>,
+    pub reminded_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

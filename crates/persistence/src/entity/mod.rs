@@ -9,5 +9,6 @@ pub mod conflict;
 pub mod idempotency_key;
 pub mod organization;
 pub mod organization_member;
+pub mod outbox;
 pub mod refresh_token;
 pub mod user;

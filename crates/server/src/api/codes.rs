@@ -4,6 +4,7 @@
 use domain::application::BudgetCategory;
 use domain::call::{Aggregation, CallPhase, PriorityArea};
 use domain::language::Language;
+use domain::notification::{DeliveryStatus, NotificationKind};
 use domain::organization::MemberRole;
 use domain::region::Region;
 use domain::role::Role;
@@ -329,5 +330,45 @@ mod tests {
                 Some(status.code())
             );
         }
+    }
+}
+
+mirror_enum! {
+    /// Where an outbox mail stands.
+    pub enum DeliveryStatusCode mirrors DeliveryStatus {
+        /// Waiting for its first or next attempt.
+        Pending,
+        /// Accepted by the mail server.
+        Sent,
+        /// Given up after its last attempt; an admin may retry it.
+        Failed,
+    }
+}
+
+mirror_enum! {
+    /// What a mail is about.
+    pub enum NotificationKindCode mirrors NotificationKind {
+        /// The application was submitted (with the receipt).
+        Submitted,
+        /// An officer asked for a revision.
+        RevisionRequested,
+        /// The revised application was submitted.
+        Resubmitted,
+        /// The application was refused as ineligible.
+        Ineligible,
+        /// The application went to its reviewers.
+        UnderReview,
+        /// The application was funded.
+        Approved,
+        /// The application is on the reserve list.
+        Waitlisted,
+        /// The application was not funded.
+        Rejected,
+        /// The applicant withdrew the application.
+        Withdrawn,
+        /// A reviewer was assigned an application.
+        ReviewerAssigned,
+        /// A review is due within 48 hours.
+        ReviewDueSoon,
     }
 }

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod decisions;
 pub mod me;
 pub mod organizations;
+pub mod outbox;
 pub mod pagination;
 pub mod preconditions;
 pub mod reviews;
@@ -36,6 +37,8 @@ pub enum ApiTags {
     Reviews,
     /// Ranking, decisions and feedback.
     Decisions,
+    /// The mail outbox.
+    Mail,
 }
 
 /// Every resource of the API.
@@ -48,6 +51,7 @@ pub type Api = (
     applications::ApplicationsApi,
     reviews::ReviewsApi,
     decisions::DecisionsApi,
+    outbox::OutboxApi,
 );
 
 /// The path prefix of the API.
@@ -66,6 +70,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             applications::ApplicationsApi,
             reviews::ReviewsApi,
             decisions::DecisionsApi,
+            outbox::OutboxApi,
         ),
         "Grants for rural NGOs",
         env!("CARGO_PKG_VERSION"),

@@ -1,0 +1,288 @@
+//! The outbox worker: claims due rows under a lease, composes and sends them, and marks each
+//! one sent or reschedules it with backoff; once a minute it queues due reminders. Safe to
+//! run in every replica: the database decides which worker sends which row.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::Mailbox;
+use persistence::Store;
+use persistence::outbox::{Letter, Undeliverable};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::backoff::{Backoff, random_unit};
+use super::compose::Letterhead;
+use super::templates::Templates;
+use super::transport::Transport;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::metrics::{MailOutcome, Metrics};
+
+/// How the worker paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerConfig {
+    /// Rows claimed at once.
+    pub batch: u64,
+    /// Mails in flight at once (and SMTP connections in the pool).
+    pub concurrency: u32,
+    /// How long a claim holds a row before another worker may take it.
+    pub lease: chrono::Duration,
+    /// Retries.
+    pub backoff: Backoff,
+    /// The pause when nothing is due.
+    pub poll: Duration,
+    /// How often reminders are looked for.
+    pub reminder_every: Duration,
+}
+
+impl WorkerConfig {
+    /// The pacing `settings` ask for.
+    #[must_use]
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            batch: 50,
+            concurrency: 8,
+            lease: chrono::Duration::minutes(5),
+            backoff: Backoff {
+                base: Duration::from_millis(settings.mail_retry_base_ms),
+                cap: Duration::from_secs(3600),
+                max_attempts: settings.mail_max_attempts,
+            },
+            poll: Duration::from_millis(settings.mail_poll_ms),
+            reminder_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Templates, letterhead and transport: everything needed to turn a row into a sent mail.
+#[derive(Debug)]
+pub struct Mailer {
+    templates: Templates,
+    letterhead: Letterhead,
+    transport: Transport,
+}
+
+impl Mailer {
+    /// The mailer `settings` describe.
+    ///
+    /// # Errors
+    /// When the sender address, the public URL or the SMTP settings are unusable.
+    pub fn from_settings(settings: &Settings, connections: u32) -> anyhow::Result<Self> {
+        let from: Mailbox = settings.mail_from.parse().with_context(|| {
+            format!("GRANTS_MAIL_FROM {:?} is not a mailbox", settings.mail_from)
+        })?;
+        let id_domain = from.email.domain().to_owned();
+        Ok(Self {
+            templates: Templates::load().context("loading the mail templates")?,
+            letterhead: Letterhead {
+                from,
+                public_url: settings.public_url.trim_end_matches('/').to_owned(),
+                id_domain,
+            },
+            transport: Transport::from_settings(settings, connections)?,
+        })
+    }
+
+    /// The Message-ID a row's mail carries.
+    #[must_use]
+    pub fn message_id(&self, id: uuid::Uuid) -> String {
+        self.letterhead.message_id(id)
+    }
+}
+
+/// A running worker.
+#[derive(Debug)]
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Stops claiming, lets the mails in flight finish, and waits for the worker to end.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(err) = self.task.await {
+            tracing::error!(error = %err, "mail worker ended abnormally");
+        }
+    }
+}
+
+/// Sends the outbox.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    mailer: Arc<Mailer>,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    /// A worker over `store`.
+    #[must_use]
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        mailer: Arc<Mailer>,
+        config: WorkerConfig,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            metrics,
+            mailer,
+            config,
+        }
+    }
+
+    /// Runs until stopped through the handle.
+    #[must_use]
+    pub fn spawn(self) -> WorkerHandle {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(self.run(stopped));
+        WorkerHandle { stop, task }
+    }
+
+    async fn run(self, mut stopped: watch::Receiver<bool>) {
+        tracing::info!("mail worker started");
+        let mut next_reminders = tokio::time::Instant::now();
+        while !*stopped.borrow() {
+            if tokio::time::Instant::now() >= next_reminders {
+                next_reminders += self.config.reminder_every;
+                match self.store.enqueue_reminders(self.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(queued) => tracing::info!(queued, "review reminders queued"),
+                    Err(err) => tracing::warn!(error = %err, "queueing reminders failed"),
+                }
+            }
+            let pause = match self.run_once().await {
+                // A full batch means more may be waiting.
+                Ok(claimed) if claimed as u64 >= self.config.batch => continue,
+                Ok(_) => self.config.poll,
+                Err(err) => {
+                    tracing::warn!(error = format!("{err:#}"), "mail worker round failed");
+                    self.config.poll
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                _ = stopped.changed() => {}
+            }
+        }
+        tracing::info!("mail worker stopped");
+    }
+
+    /// Claims one batch of due rows and sends it; returns how many rows were claimed.
+    ///
+    /// # Errors
+    /// When the claim fails; failures of single mails are recorded on their rows.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let letters = self
+            .store
+            .claim_mail(self.clock.now(), self.config.lease, self.config.batch)
+            .await
+            .context("claiming mail")?;
+        let claimed = letters.len();
+        let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1) as usize));
+        let mut sending = JoinSet::new();
+        for letter in letters {
+            let worker = self.clone();
+            let slots = Arc::clone(&slots);
+            sending.spawn(async move {
+                let _slot = slots.acquire_owned().await;
+                worker.deliver(letter).await;
+            });
+        }
+        while let Some(done) = sending.join_next().await {
+            if let Err(err) = done {
+                tracing::error!(error = %err, "a mail task ended abnormally");
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn deliver(&self, letter: Result<Letter, Undeliverable>) {
+        let letter = match letter {
+            Ok(letter) => letter,
+            Err(lost) => {
+                tracing::error!(outbox_id = %lost.id, why = %lost.why, "mail cannot be written");
+                self.record(lost.id, lost.claim, Err((lost.why, None)))
+                    .await;
+                return;
+            }
+        };
+        let message = match self
+            .mailer
+            .letterhead
+            .compose(&self.mailer.templates, &letter)
+        {
+            Ok(message) => message,
+            Err(err) => {
+                tracing::error!(outbox_id = %letter.id, error = %err, "mail cannot be composed");
+                self.record(letter.id, letter.claim, Err((err.to_string(), None)))
+                    .await;
+                return;
+            }
+        };
+        let outcome = match self.mailer.transport.send(letter.id, message).await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                let attempts = u32::try_from(letter.attempts).unwrap_or(u32::MAX);
+                let retry = if err.permanent {
+                    None
+                } else {
+                    self.config.backoff.after(attempts, random_unit())
+                };
+                tracing::warn!(
+                    outbox_id = %letter.id,
+                    attempts,
+                    retry_in_ms = retry.map(|d| d.as_millis()),
+                    error = %err,
+                    "mail not sent"
+                );
+                Err((err.text, retry))
+            }
+        };
+        self.record(letter.id, letter.claim, outcome).await;
+    }
+
+    async fn record(
+        &self,
+        id: uuid::Uuid,
+        claim: uuid::Uuid,
+        outcome: Result<(), (String, Option<Duration>)>,
+    ) {
+        let now = self.clock.now();
+        let (result, reported) = match outcome {
+            Ok(()) => (
+                self.store.mark_sent(id, claim, now).await,
+                MailOutcome::Sent,
+            ),
+            Err((error, retry)) => {
+                let retry_at = retry
+                    .and_then(|d| chrono::Duration::from_std(d).ok())
+                    .map(|d| now + d);
+                let reported = match retry_at {
+                    Some(_) => MailOutcome::Retrying,
+                    None => MailOutcome::GivenUp,
+                };
+                (
+                    self.store
+                        .mark_attempt_failed(id, claim, now, &error, retry_at)
+                        .await,
+                    reported,
+                )
+            }
+        };
+        self.metrics.record_mail(reported);
+        match result {
+            Ok(true) => {}
+            // The lease lapsed and another worker took the row; it will report it.
+            Ok(false) => tracing::warn!(outbox_id = %id, "mail claim lapsed before it was marked"),
+            Err(err) => tracing::error!(outbox_id = %id, error = %err, "marking mail failed"),
+        }
+    }
+}
