@@ -10,10 +10,10 @@ use domain::language::Language;
 use domain::money::Money;
 use domain::notification::{self, DeliveryStatus, NotificationKind};
 use domain::status::ApplicationStatus;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -280,30 +280,12 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<Result<Letter, Undeliverable>>, RepoError> {
         let claim = Uuid::new_v4();
-        let due = Query::select()
-            .column(outbox::Column::Id)
-            .from(outbox::Entity)
-            .and_where(Expr::col(outbox::Column::Status).eq(DeliveryStatus::Pending.code()))
-            .and_where(Expr::col(outbox::Column::NextAttemptAt).lte(now))
-            .order_by(outbox::Column::NextAttemptAt, Order::Asc)
-            .limit(limit)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        let claimed = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Claim, Expr::value(claim))
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + lease))
-            .col_expr(
-                outbox::Column::Attempts,
-                Expr::col(outbox::Column::Attempts).add(1),
-            )
-            .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
-            .filter(outbox::Column::Id.in_subquery(due))
-            // Re-checked by the UPDATE itself, so a row another claimant took first is left.
-            .filter(outbox::Column::Status.eq(DeliveryStatus::Pending.code()))
-            .filter(outbox::Column::NextAttemptAt.lte(now))
-            .exec(&self.db)
-            .await?;
-        if claimed.rows_affected == 0 {
+        let claimed = if self.db.get_database_backend() == DbBackend::Postgres {
+            self.claim_postgres(claim, now, lease, limit).await?
+        } else {
+            self.claim_single_writer(claim, now, lease, limit).await?
+        };
+        if claimed == 0 {
             return Ok(Vec::new());
         }
         let rows = outbox::Entity::find()
@@ -313,6 +295,70 @@ impl Store {
             .await?;
         let facts = Facts::load(&self.db, &rows).await?;
         Ok(rows.into_iter().map(|row| facts.letter(row)).collect())
+    }
+
+    async fn claim_postgres(
+        &self,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<u64, RepoError> {
+        // The locking subquery runs once in a CTE. Inside `IN (…)` PostgreSQL may
+        // re-run it for every row, and rows this statement already updated no longer
+        // lock, so LIMIT would keep pulling more rows than asked.
+        let sql = "WITH due AS (\
+            SELECT id FROM outbox WHERE status = $1 AND next_attempt_at <= $2 \
+            ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+            UPDATE outbox SET claim = $4, next_attempt_at = $5, \
+            attempts = outbox.attempts + 1, updated_at = $2 \
+            FROM due WHERE outbox.id = due.id";
+        let values: [sea_orm::Value; 5] = [
+            DeliveryStatus::Pending.code().into(),
+            now.into(),
+            i64::try_from(limit).unwrap_or(i64::MAX).into(),
+            claim.into(),
+            (now + lease).into(),
+        ];
+        let done = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                values,
+            ))
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn claim_single_writer(
+        &self,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<u64, RepoError> {
+        // SQLite has one writer, so the statement as a whole is the claim.
+        let due = Query::select()
+            .column(outbox::Column::Id)
+            .from(outbox::Entity)
+            .and_where(Expr::col(outbox::Column::Status).eq(DeliveryStatus::Pending.code()))
+            .and_where(Expr::col(outbox::Column::NextAttemptAt).lte(now))
+            .order_by(outbox::Column::NextAttemptAt, Order::Asc)
+            .limit(limit)
+            .to_owned();
+        let done = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Claim, Expr::value(claim))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + lease))
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
+            .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
+            .filter(outbox::Column::Id.in_subquery(due))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected)
     }
 
     /// Marks row `id` sent, if `claim` still holds it.

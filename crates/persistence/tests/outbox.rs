@@ -1,0 +1,552 @@
+//! The outbox contract: rows written with their change, claimed once under a lease, marked
+//! only by their claim, rescheduled, given up and retried, and reminders queued once. Each
+//! test runs on in-memory SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domain::application::ApplicationContent;
+use domain::call::{CallInput, CallSpec, CriterionInput};
+use domain::language::Language;
+use domain::notification::{DeliveryStatus, NotificationKind};
+use domain::organization::{OrganizationInput, OrganizationProfile};
+use domain::region::Region;
+use domain::role::Role;
+use domain::status::ApplicationStatus;
+use domain::transition::{Actor, CommandKind, Event};
+use persistence::applications::ActedBy;
+use persistence::decisions::NewAssignment;
+use persistence::outbox::Letter;
+use persistence::records::NewUser;
+use persistence::{RepoError, Store};
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+const LEASE: i64 = 5;
+
+fn lease() -> Duration {
+    Duration::minutes(LEASE)
+}
+
+macro_rules! contract {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = persistence::testdb::sqlite_memory().await.unwrap_or_else(|e| panic!("sqlite: {e}"));
+                    super::$name(store).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(url) = persistence::testdb::postgres_url() else {
+                        assert!(std::env::var("CI").is_err(), "CI must set {}", persistence::testdb::ENV);
+                        eprintln!("skipped: {} is not set", persistence::testdb::ENV);
+                        return;
+                    };
+                    let store = persistence::testdb::postgres(&url).await.unwrap_or_else(|e| panic!("postgres: {e}"));
+                    super::$name(store).await;
+                }
+            )+
+        }
+    };
+}
+
+contract!(
+    a_visible_change_writes_one_row_per_member_and_a_hidden_one_none,
+    rows_are_claimed_once_until_their_lease_lapses,
+    only_the_current_claim_marks_a_row,
+    failures_reschedule_then_give_up_and_an_admin_retry_requeues,
+    concurrent_claims_never_share_a_row,
+    reminders_are_queued_once_inside_the_window,
+);
+
+struct Fixture {
+    owner: Uuid,
+    reviewer: Uuid,
+    call: Uuid,
+    organization: Uuid,
+}
+
+async fn account(store: &Store, email: &str, role: Role, language: Language) -> Uuid {
+    let user = NewUser {
+        email: email.to_owned(),
+        name: format!("Name of {email}"),
+        language,
+        role,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+    };
+    store
+        .create_user(user, now())
+        .await
+        .unwrap_or_else(|e| panic!("user: {e}"))
+        .id
+}
+
+async fn fixture(store: &Store) -> Fixture {
+    let owner = account(store, "owner@mail.kz", Role::Applicant, Language::Ru).await;
+    account(store, "member@mail.kz", Role::Applicant, Language::Kk).await;
+    let reviewer = account(store, "expert@grants.kz", Role::Reviewer, Language::En).await;
+    let officer = account(store, "officer@grants.kz", Role::Officer, Language::Ru).await;
+    let profile = OrganizationProfile::create(
+        OrganizationInput {
+            name: Some("Ақ ниет"),
+            bin: Some("040540001230"),
+            region: Some("aktobe"),
+            settlement: Some("Шалқар"),
+            rural: Some(true),
+            registered_on: NaiveDate::from_ymd_opt(2019, 3, 1),
+            contact_email: Some("aqniet@mail.kz"),
+        },
+        now().date_naive(),
+    )
+    .unwrap_or_else(|e| panic!("profile: {e}"));
+    let organization = store
+        .create_organization(owner, profile, now())
+        .await
+        .unwrap_or_else(|e| panic!("organisation: {e}"))
+        .id;
+    store
+        .add_member(
+            organization,
+            "member@mail.kz",
+            domain::organization::MemberRole::Member,
+            now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("member: {e}"));
+    let spec = CallSpec::create(CallInput {
+        title: Some("Ауыл аманаты".to_owned()),
+        description: Some("Гранты для сельских НПО".to_owned()),
+        priority_areas: Some(vec!["public_health".to_owned()]),
+        budget: Some("10000000".to_owned()),
+        min_grant: Some("100000".to_owned()),
+        max_grant: Some("3000000".to_owned()),
+        cofinancing_share: Some("0".to_owned()),
+        opens_at: Some(now() - Duration::days(1)),
+        closes_at: Some(now() + Duration::days(30)),
+        eligibility: None,
+        rubric: Some(vec![CriterionInput {
+            key: Some("relevance".to_owned()),
+            title: Some("Relevance".to_owned()),
+            max_score: Some(10),
+            weight: Some(1),
+        }]),
+        reviewers_per_application: Some(1),
+        fundable_min_score: Some(50),
+        disagreement_spread: Some(30),
+        aggregation: Some("mean".to_owned()),
+        hide_applicant_identity: None,
+    })
+    .unwrap_or_else(|e| panic!("call: {e:?}"));
+    let call = store
+        .create_call(&spec, officer, now())
+        .await
+        .unwrap_or_else(|e| panic!("call: {e}"))
+        .id;
+    Fixture {
+        owner,
+        reviewer,
+        call,
+        organization,
+    }
+}
+
+fn event(command: CommandKind, from: ApplicationStatus, to: ApplicationStatus) -> Event {
+    Event {
+        command,
+        from,
+        to,
+        reason: None,
+        revision_due_at: None,
+        awarded: None,
+        at: now(),
+    }
+}
+
+impl Fixture {
+    /// A new application moved through `events`; returns its id.
+    async fn application(&self, store: &Store, title: &str, events: &[Event]) -> Uuid {
+        let content = ApplicationContent {
+            title: Some(title.to_owned()),
+            ..ApplicationContent::default()
+        };
+        let record = store
+            .create_application(
+                self.call,
+                self.organization,
+                Region::Aktobe,
+                self.owner,
+                &content,
+                now(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("application: {e}"));
+        let mut version = record.version;
+        for event in events {
+            let by = ActedBy {
+                user: Some(self.owner),
+                actor: Actor::Member,
+            };
+            version = store
+                .record_transition(record.id, version, event, by, None)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", event.command))
+                .version;
+        }
+        record.id
+    }
+
+    /// An application withdrawn from its draft: one mail to each of the two members.
+    async fn withdrawn(&self, store: &Store, title: &str) -> Uuid {
+        let withdraw = event(
+            CommandKind::Withdraw,
+            ApplicationStatus::Draft,
+            ApplicationStatus::Withdrawn,
+        );
+        self.application(store, title, &[withdraw]).await
+    }
+}
+
+async fn claim(store: &Store, at: DateTime<Utc>, limit: u64) -> Vec<Letter> {
+    store
+        .claim_mail(at, lease(), limit)
+        .await
+        .unwrap_or_else(|e| panic!("claim: {e}"))
+        .into_iter()
+        .map(|l| l.unwrap_or_else(|u| panic!("undeliverable: {u:?}")))
+        .collect()
+}
+
+async fn a_visible_change_writes_one_row_per_member_and_a_hidden_one_none(store: Store) {
+    let f = fixture(&store).await;
+    let id = f.withdrawn(&store, "Ауыл кітапханасы").await;
+    let letters = claim(&store, now(), 10).await;
+    let recipients: BTreeSet<(Uuid, String, &str)> = letters
+        .iter()
+        .map(|l| {
+            (
+                l.application.id,
+                l.recipient.email.clone(),
+                l.recipient.language.code(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        recipients,
+        BTreeSet::from([
+            (id, "member@mail.kz".to_owned(), "kk"),
+            (id, "owner@mail.kz".to_owned(), "ru"),
+        ])
+    );
+    for letter in &letters {
+        assert_eq!(letter.kind, NotificationKind::Withdrawn);
+        assert_eq!(
+            letter.application.title.as_deref(),
+            Some("Ауыл кітапханасы")
+        );
+        assert_eq!(letter.application.organization_name, "Ақ ниет");
+        assert_eq!(letter.application.call_title, "Ауыл аманаты");
+        assert_eq!(letter.attempts, 1);
+        assert!(letter.event.is_some() && letter.assignment.is_none());
+    }
+    // Submitting, then completing a review the applicant cannot see: one mail per member
+    // for the submission, none for the hidden change.
+    f.application(
+        &store,
+        "Жасырын",
+        &[
+            event(
+                CommandKind::Submit,
+                ApplicationStatus::Draft,
+                ApplicationStatus::Submitted,
+            ),
+            event(
+                CommandKind::StartReview,
+                ApplicationStatus::Submitted,
+                ApplicationStatus::UnderReview,
+            ),
+            event(
+                CommandKind::CompleteReview,
+                ApplicationStatus::UnderReview,
+                ApplicationStatus::Reviewed,
+            ),
+        ],
+    )
+    .await;
+    let kinds: Vec<NotificationKind> = claim(&store, now(), 10)
+        .await
+        .into_iter()
+        .map(|l| l.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            NotificationKind::Submitted,
+            NotificationKind::Submitted,
+            NotificationKind::UnderReview,
+            NotificationKind::UnderReview
+        ]
+    );
+}
+
+async fn rows_are_claimed_once_until_their_lease_lapses(store: Store) {
+    let f = fixture(&store).await;
+    for title in ["Бір", "Екі", "Үш"] {
+        f.withdrawn(&store, title).await;
+    }
+    let first = claim(&store, now(), 4).await;
+    let rest = claim(&store, now(), 4).await;
+    assert_eq!((first.len(), rest.len()), (4, 2));
+    assert!(claim(&store, now(), 4).await.is_empty(), "all six are held");
+    // Just before the lease lapses nothing is due; after it, every row is due again.
+    assert!(
+        claim(&store, now() + lease() - Duration::seconds(1), 10)
+            .await
+            .is_empty()
+    );
+    let again = claim(&store, now() + lease(), 10).await;
+    assert_eq!(again.len(), 6);
+    assert!(again.iter().all(|l| l.attempts == 2));
+    let counts = store
+        .outbox_counts()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((counts.pending, counts.sent, counts.failed), (6, 0, 0));
+}
+
+async fn only_the_current_claim_marks_a_row(store: Store) {
+    let f = fixture(&store).await;
+    f.withdrawn(&store, "Бір").await;
+    let stale = claim(&store, now(), 1).await.remove(0);
+    let current = claim(&store, now() + lease(), 10)
+        .await
+        .into_iter()
+        .find(|l| l.id == stale.id)
+        .unwrap_or_else(|| panic!("the lapsed row is claimed again"));
+    assert_ne!(stale.claim, current.claim);
+    let at = now() + lease();
+    assert!(
+        !store
+            .mark_sent(stale.id, stale.claim, at)
+            .await
+            .unwrap_or(true)
+    );
+    assert!(
+        !store
+            .mark_attempt_failed(stale.id, stale.claim, at, "late", None)
+            .await
+            .unwrap_or(true)
+    );
+    assert!(
+        store
+            .mark_sent(current.id, current.claim, at)
+            .await
+            .unwrap_or(false)
+    );
+    let row = store
+        .get_outbox(current.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((row.status, row.sent_at), (DeliveryStatus::Sent, Some(at)));
+    assert!(
+        claim(&store, at + Duration::days(1), 10)
+            .await
+            .iter()
+            .all(|l| l.id != current.id),
+        "a sent row is never claimed again"
+    );
+}
+
+async fn failures_reschedule_then_give_up_and_an_admin_retry_requeues(store: Store) {
+    let f = fixture(&store).await;
+    f.withdrawn(&store, "Бір").await;
+    let letter = claim(&store, now(), 1).await.remove(0);
+    let retry_at = now() + Duration::minutes(1);
+    assert!(
+        store
+            .mark_attempt_failed(letter.id, letter.claim, now(), "451 busy", Some(retry_at))
+            .await
+            .unwrap_or(false)
+    );
+    let row = store
+        .get_outbox(letter.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (row.status, row.next_attempt_at, row.last_error.as_deref()),
+        (DeliveryStatus::Pending, retry_at, Some("451 busy"))
+    );
+    assert!(
+        claim(&store, now() + Duration::seconds(59), 10)
+            .await
+            .iter()
+            .all(|l| l.id != letter.id)
+    );
+    let second = claim(&store, retry_at, 10)
+        .await
+        .into_iter()
+        .find(|l| l.id == letter.id)
+        .unwrap_or_else(|| panic!("due again at its retry instant"));
+    assert_eq!(second.attempts, 2);
+    store
+        .retry_mail(letter.id, retry_at)
+        .await
+        .map(|_| ())
+        .map_err(|e| assert!(matches!(e, RepoError::Conflict("status")), "{e}"))
+        .err()
+        .unwrap_or_else(|| panic!("only failed mail is retried"));
+    let long = "x".repeat(5_000);
+    assert!(
+        store
+            .mark_attempt_failed(second.id, second.claim, retry_at, &long, None)
+            .await
+            .unwrap_or(false)
+    );
+    let failed = store
+        .list_outbox(Some(DeliveryStatus::Failed), None, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(failed.items.len(), 1);
+    assert_eq!(
+        failed.items[0]
+            .last_error
+            .as_ref()
+            .map(|e| e.chars().count()),
+        Some(1_000),
+        "errors are clipped"
+    );
+    let later = retry_at + Duration::hours(1);
+    let requeued = store
+        .retry_mail(letter.id, later)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (requeued.status, requeued.attempts, requeued.next_attempt_at),
+        (DeliveryStatus::Pending, 0, later)
+    );
+    assert!(matches!(
+        store.retry_mail(Uuid::new_v4(), later).await,
+        Err(RepoError::NotFound)
+    ));
+    assert!(
+        claim(&store, later, 10)
+            .await
+            .iter()
+            .any(|l| l.id == letter.id)
+    );
+}
+
+async fn concurrent_claims_never_share_a_row(store: Store) {
+    let f = fixture(&store).await;
+    for i in 0..20 {
+        f.withdrawn(&store, &format!("Жоба {i}")).await;
+    }
+    let claims = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { claim(&store, now(), 7).await })
+    });
+    let mut seen = BTreeSet::new();
+    let mut total = 0;
+    for handle in claims {
+        for letter in handle.await.unwrap_or_else(|e| panic!("{e}")) {
+            total += 1;
+            seen.insert(letter.id);
+        }
+    }
+    assert_eq!(seen.len(), total, "a row was claimed twice");
+    assert_eq!(total, 40, "eight claims of seven cover forty rows");
+}
+
+async fn reminders_are_queued_once_inside_the_window(store: Store) {
+    let f = fixture(&store).await;
+    let id = f
+        .application(
+            &store,
+            "Бір",
+            &[event(
+                CommandKind::Submit,
+                ApplicationStatus::Draft,
+                ApplicationStatus::Submitted,
+            )],
+        )
+        .await;
+    let due = now() + Duration::hours(72);
+    let by = ActedBy {
+        user: None,
+        actor: Actor::System,
+    };
+    let assigned = store
+        .assign_in_call(
+            f.call,
+            &[NewAssignment {
+                application_id: id,
+                reviewer_id: f.reviewer,
+                due_at: Some(due),
+            }],
+            None,
+            now(),
+            by,
+            |_| {
+                Ok(Some(event(
+                    CommandKind::StartReview,
+                    ApplicationStatus::Submitted,
+                    ApplicationStatus::UnderReview,
+                )))
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|_| panic!("refused"));
+    let letters = claim(&store, now(), 10).await;
+    let assigned_mail: Vec<&Letter> = letters
+        .iter()
+        .filter(|l| l.kind == NotificationKind::ReviewerAssigned)
+        .collect();
+    assert_eq!(assigned_mail.len(), 1);
+    assert_eq!(assigned_mail[0].recipient.email, "expert@grants.kz");
+    assert_eq!(
+        assigned_mail[0].assignment,
+        Some((assigned[0].id, Some(due)))
+    );
+
+    let reminders = |at| {
+        let store = store.clone();
+        async move {
+            store
+                .enqueue_reminders(at)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    assert_eq!(
+        reminders(now() + Duration::hours(23)).await,
+        0,
+        "49 hours before"
+    );
+    assert_eq!(
+        reminders(now() + Duration::hours(25)).await,
+        1,
+        "47 hours before"
+    );
+    assert_eq!(reminders(now() + Duration::hours(26)).await, 0, "only once");
+    let reminder: Vec<Letter> = claim(&store, now() + Duration::hours(26), 10)
+        .await
+        .into_iter()
+        .filter(|l| l.kind == NotificationKind::ReviewDueSoon)
+        .collect();
+    assert_eq!(reminder.len(), 1);
+    assert_eq!(
+        (reminder[0].kind, reminder[0].recipient.language),
+        (NotificationKind::ReviewDueSoon, Language::En)
+    );
+}
