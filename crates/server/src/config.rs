@@ -82,6 +82,9 @@ pub struct Settings {
     pub mail_retry_base_ms: u64,
     /// How often the mail worker looks for due mail when it found none, in milliseconds.
     pub mail_poll_ms: u64,
+    /// How long a worker holds the mail it claimed, in seconds; mail of a worker that died
+    /// is sent by another once this passes.
+    pub mail_lease_secs: u64,
     /// Log filter, e.g. `info` or `server=debug,info`.
     pub log: String,
 }
@@ -104,6 +107,7 @@ impl Default for Settings {
             mail_max_attempts: 12,
             mail_retry_base_ms: 30_000,
             mail_poll_ms: 1_000,
+            mail_lease_secs: 300,
             log: "info".to_owned(),
         }
     }
@@ -128,6 +132,7 @@ struct Layer {
     mail_max_attempts: Option<u32>,
     mail_retry_base_ms: Option<u64>,
     mail_poll_ms: Option<u64>,
+    mail_lease_secs: Option<u64>,
     log: Option<String>,
 }
 
@@ -221,6 +226,7 @@ impl Settings {
             mail_max_attempts,
             mail_retry_base_ms,
             mail_poll_ms,
+            mail_lease_secs,
             log,
         } = layer;
         self.bind = bind.unwrap_or_else(|| self.bind.clone());
@@ -239,6 +245,7 @@ impl Settings {
         self.mail_max_attempts = mail_max_attempts.unwrap_or(self.mail_max_attempts);
         self.mail_retry_base_ms = mail_retry_base_ms.unwrap_or(self.mail_retry_base_ms);
         self.mail_poll_ms = mail_poll_ms.unwrap_or(self.mail_poll_ms);
+        self.mail_lease_secs = mail_lease_secs.unwrap_or(self.mail_lease_secs);
         self.log = log.unwrap_or_else(|| self.log.clone());
     }
 
@@ -263,10 +270,16 @@ impl Settings {
                 reason: "must be positive".to_owned(),
             });
         }
-        if self.mail_max_attempts == 0 || self.mail_poll_ms == 0 {
+        if self.mail_max_attempts == 0 || self.mail_poll_ms == 0 || self.mail_lease_secs == 0 {
             return Err(ConfigError::Invalid {
-                name: "mail_max_attempts, mail_poll_ms",
+                name: "mail_max_attempts, mail_poll_ms, mail_lease_secs",
                 reason: "must be at least 1".to_owned(),
+            });
+        }
+        if self.mail_lease_secs > 86_400 || self.mail_retry_base_ms > 86_400_000 {
+            return Err(ConfigError::Invalid {
+                name: "mail_lease_secs, mail_retry_base_ms",
+                reason: "must be at most a day".to_owned(),
             });
         }
         if self.database_max_connections == 0 {
@@ -366,6 +379,7 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
         mail_max_attempts,
         mail_retry_base_ms: whole("GRANTS_MAIL_RETRY_BASE_MS")?,
         mail_poll_ms: whole("GRANTS_MAIL_POLL_MS")?,
+        mail_lease_secs: whole("GRANTS_MAIL_LEASE_SECS")?,
         log: get("GRANTS_LOG"),
     })
 }
@@ -420,6 +434,7 @@ mod tests {
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_WORKER", "sometimes")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_MAX_ATTEMPTS", "0")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_POLL_MS", "-5")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "100000")])).is_err());
     }
 
     #[test]

@@ -44,7 +44,10 @@ impl WorkerConfig {
         Self {
             batch: 50,
             concurrency: 8,
-            lease: chrono::Duration::minutes(5),
+            // Settings keep the lease within a day.
+            lease: chrono::Duration::seconds(
+                i64::try_from(settings.mail_lease_secs).unwrap_or(86_400),
+            ),
             backoff: Backoff {
                 base: Duration::from_millis(settings.mail_retry_base_ms),
                 cap: Duration::from_secs(3600),
