@@ -132,14 +132,24 @@ impl MailSink {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = self.shared.arrived.notified();
-            let mails = self.mails();
-            if mails.len() >= count {
-                return mails;
+            if self.count() >= count {
+                break;
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                return self.mails();
+                break;
             }
         }
+        self.mails()
+    }
+
+    /// How many mails have arrived.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.shared
+            .mails
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }
 

@@ -126,14 +126,7 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(user::Column::Id.gt(after));
         }
-        let mut rows = query.limit(limit + 1).all(&self.db).await?;
-        let next = if rows.len() as u64 > limit {
-            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            rows.last().map(|m| m.id)
-        } else {
-            None
-        };
-        let items = rows.into_iter().map(decode).collect::<Result<_, _>>()?;
-        Ok(Page { items, next })
+        let rows = query.limit(limit + 1).all(&self.db).await?;
+        crate::paging::keyset(rows, limit, |m| m.id, decode)
     }
 }

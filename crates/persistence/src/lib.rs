@@ -10,9 +10,12 @@ mod db;
 pub mod decisions;
 mod entity;
 mod error;
+#[cfg(feature = "test-support")]
+pub mod fixtures;
 pub mod idempotency;
 mod organizations;
 pub mod outbox;
+mod paging;
 pub mod records;
 pub mod reviews;
 #[cfg(feature = "test-support")]

@@ -361,16 +361,20 @@ impl Store {
         Ok(done.rows_affected)
     }
 
-    /// Marks row `id` sent, if `claim` still holds it.
+    /// Marks rows `ids` sent, those that `claim` still holds, in one statement; returns
+    /// how many it marked.
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn mark_sent(
         &self,
-        id: Uuid,
+        ids: &[Uuid],
         claim: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<bool, RepoError> {
+    ) -> Result<u64, RepoError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
         let done = outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::Status,
@@ -383,11 +387,11 @@ impl Store {
                 outbox::Column::LastError,
                 Expr::value(Option::<String>::None),
             )
-            .filter(outbox::Column::Id.eq(id))
+            .filter(outbox::Column::Id.is_in(ids.iter().copied()))
             .filter(outbox::Column::Claim.eq(claim))
             .exec(&self.db)
             .await?;
-        Ok(done.rows_affected == 1)
+        Ok(done.rows_affected)
     }
 
     /// Records a failed attempt of row `id`, if `claim` still holds it: it is tried again
@@ -441,15 +445,8 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(outbox::Column::Id.gt(after));
         }
-        let mut rows = query.limit(limit + 1).all(&self.db).await?;
-        let next = if rows.len() as u64 > limit {
-            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            rows.last().map(|m| m.id)
-        } else {
-            None
-        };
-        let items = rows.into_iter().map(decode).collect::<Result<_, _>>()?;
-        Ok(Page { items, next })
+        let rows = query.limit(limit + 1).all(&self.db).await?;
+        crate::paging::keyset(rows, limit, |m| m.id, decode)
     }
 
     /// One outbox row.

@@ -4,12 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::application::ApplicationContent;
-use domain::call::{CallInput, CallSpec, CriterionInput};
 use domain::language::Language;
 use domain::notification::{DeliveryStatus, NotificationKind};
-use domain::organization::{OrganizationInput, OrganizationProfile};
 use domain::region::Region;
 use domain::role::Role;
 use domain::status::ApplicationStatus;
@@ -17,8 +15,7 @@ use domain::transition::{Actor, CommandKind, Event};
 use persistence::applications::ActedBy;
 use persistence::decisions::NewAssignment;
 use persistence::outbox::Letter;
-use persistence::records::NewUser;
-use persistence::{RepoError, Store};
+use persistence::{RepoError, Store, fixtures};
 use uuid::Uuid;
 
 fn now() -> DateTime<Utc> {
@@ -78,15 +75,8 @@ struct Fixture {
 }
 
 async fn account(store: &Store, email: &str, role: Role, language: Language) -> Uuid {
-    let user = NewUser {
-        email: email.to_owned(),
-        name: format!("Name of {email}"),
-        language,
-        role,
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
-    };
     store
-        .create_user(user, now())
+        .create_user(fixtures::user(email, role, language), now())
         .await
         .unwrap_or_else(|e| panic!("user: {e}"))
         .id
@@ -97,21 +87,8 @@ async fn fixture(store: &Store) -> Fixture {
     account(store, "member@mail.kz", Role::Applicant, Language::Kk).await;
     let reviewer = account(store, "expert@grants.kz", Role::Reviewer, Language::En).await;
     let officer = account(store, "officer@grants.kz", Role::Officer, Language::Ru).await;
-    let profile = OrganizationProfile::create(
-        OrganizationInput {
-            name: Some("Ақ ниет"),
-            bin: Some("040540001230"),
-            region: Some("aktobe"),
-            settlement: Some("Шалқар"),
-            rural: Some(true),
-            registered_on: NaiveDate::from_ymd_opt(2019, 3, 1),
-            contact_email: Some("aqniet@mail.kz"),
-        },
-        now().date_naive(),
-    )
-    .unwrap_or_else(|e| panic!("profile: {e}"));
     let organization = store
-        .create_organization(owner, profile, now())
+        .create_organization(owner, fixtures::organization(now().date_naive()), now())
         .await
         .unwrap_or_else(|e| panic!("organisation: {e}"))
         .id;
@@ -124,32 +101,8 @@ async fn fixture(store: &Store) -> Fixture {
         )
         .await
         .unwrap_or_else(|e| panic!("member: {e}"));
-    let spec = CallSpec::create(CallInput {
-        title: Some("Ауыл аманаты".to_owned()),
-        description: Some("Гранты для сельских НПО".to_owned()),
-        priority_areas: Some(vec!["public_health".to_owned()]),
-        budget: Some("10000000".to_owned()),
-        min_grant: Some("100000".to_owned()),
-        max_grant: Some("3000000".to_owned()),
-        cofinancing_share: Some("0".to_owned()),
-        opens_at: Some(now() - Duration::days(1)),
-        closes_at: Some(now() + Duration::days(30)),
-        eligibility: None,
-        rubric: Some(vec![CriterionInput {
-            key: Some("relevance".to_owned()),
-            title: Some("Relevance".to_owned()),
-            max_score: Some(10),
-            weight: Some(1),
-        }]),
-        reviewers_per_application: Some(1),
-        fundable_min_score: Some(50),
-        disagreement_spread: Some(30),
-        aggregation: Some("mean".to_owned()),
-        hide_applicant_identity: None,
-    })
-    .unwrap_or_else(|e| panic!("call: {e:?}"));
     let call = store
-        .create_call(&spec, officer, now())
+        .create_call(&fixtures::call(now()), officer, now())
         .await
         .unwrap_or_else(|e| panic!("call: {e}"))
         .id;
@@ -335,11 +288,9 @@ async fn only_the_current_claim_marks_a_row(store: Store) {
         .unwrap_or_else(|| panic!("the lapsed row is claimed again"));
     assert_ne!(stale.claim, current.claim);
     let at = now() + lease();
-    assert!(
-        !store
-            .mark_sent(stale.id, stale.claim, at)
-            .await
-            .unwrap_or(true)
+    assert_eq!(
+        store.mark_sent(&[stale.id], stale.claim, at).await.ok(),
+        Some(0)
     );
     assert!(
         !store
@@ -347,11 +298,9 @@ async fn only_the_current_claim_marks_a_row(store: Store) {
             .await
             .unwrap_or(true)
     );
-    assert!(
-        store
-            .mark_sent(current.id, current.claim, at)
-            .await
-            .unwrap_or(false)
+    assert_eq!(
+        store.mark_sent(&[current.id], current.claim, at).await.ok(),
+        Some(1)
     );
     let row = store
         .get_outbox(current.id)

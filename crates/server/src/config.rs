@@ -85,6 +85,8 @@ pub struct Settings {
     /// How long a worker holds the mail it claimed, in seconds; mail of a worker that died
     /// is sent by another once this passes.
     pub mail_lease_secs: u64,
+    /// Mails a worker sends at once, each over its own pooled SMTP connection.
+    pub mail_concurrency: u32,
     /// Log filter, e.g. `info` or `server=debug,info`.
     pub log: String,
 }
@@ -108,6 +110,7 @@ impl Default for Settings {
             mail_retry_base_ms: 30_000,
             mail_poll_ms: 1_000,
             mail_lease_secs: 300,
+            mail_concurrency: 16,
             log: "info".to_owned(),
         }
     }
@@ -133,6 +136,7 @@ struct Layer {
     mail_retry_base_ms: Option<u64>,
     mail_poll_ms: Option<u64>,
     mail_lease_secs: Option<u64>,
+    mail_concurrency: Option<u32>,
     log: Option<String>,
 }
 
@@ -227,6 +231,7 @@ impl Settings {
             mail_retry_base_ms,
             mail_poll_ms,
             mail_lease_secs,
+            mail_concurrency,
             log,
         } = layer;
         self.bind = bind.unwrap_or_else(|| self.bind.clone());
@@ -246,6 +251,7 @@ impl Settings {
         self.mail_retry_base_ms = mail_retry_base_ms.unwrap_or(self.mail_retry_base_ms);
         self.mail_poll_ms = mail_poll_ms.unwrap_or(self.mail_poll_ms);
         self.mail_lease_secs = mail_lease_secs.unwrap_or(self.mail_lease_secs);
+        self.mail_concurrency = mail_concurrency.unwrap_or(self.mail_concurrency);
         self.log = log.unwrap_or_else(|| self.log.clone());
     }
 
@@ -274,6 +280,12 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 name: "mail_max_attempts, mail_poll_ms, mail_lease_secs",
                 reason: "must be at least 1".to_owned(),
+            });
+        }
+        if !(1..=256).contains(&self.mail_concurrency) {
+            return Err(ConfigError::Invalid {
+                name: "mail_concurrency",
+                reason: "must be between 1 and 256".to_owned(),
             });
         }
         if self.mail_lease_secs > 86_400 || self.mail_retry_base_ms > 86_400_000 {
@@ -355,6 +367,14 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
             })
         })
         .transpose()?;
+    let mail_concurrency = whole("GRANTS_MAIL_CONCURRENCY")?
+        .map(|n| {
+            u32::try_from(n).map_err(|e| ConfigError::Env {
+                name: "GRANTS_MAIL_CONCURRENCY",
+                reason: e.to_string(),
+            })
+        })
+        .transpose()?;
     let max_connections = number("GRANTS_DATABASE_MAX_CONNECTIONS")?
         .map(|n| {
             u32::try_from(n).map_err(|e| ConfigError::Env {
@@ -380,6 +400,7 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
         mail_retry_base_ms: whole("GRANTS_MAIL_RETRY_BASE_MS")?,
         mail_poll_ms: whole("GRANTS_MAIL_POLL_MS")?,
         mail_lease_secs: whole("GRANTS_MAIL_LEASE_SECS")?,
+        mail_concurrency,
         log: get("GRANTS_LOG"),
     })
 }
@@ -435,6 +456,7 @@ mod tests {
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_MAX_ATTEMPTS", "0")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_POLL_MS", "-5")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "100000")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_CONCURRENCY", "0")])).is_err());
     }
 
     #[test]

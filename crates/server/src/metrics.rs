@@ -73,6 +73,11 @@ impl Metrics {
         }
     }
 
+    /// Counts `count` mails the mail server accepted.
+    pub fn record_sent(&self, count: u64) {
+        self.mail_sent.fetch_add(count, Ordering::Relaxed);
+    }
+
     /// Counts one outcome of the mail worker.
     pub fn record_mail(&self, outcome: MailOutcome) {
         let counter = match outcome {

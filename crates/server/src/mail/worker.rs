@@ -42,8 +42,9 @@ impl WorkerConfig {
     #[must_use]
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
-            batch: 50,
-            concurrency: 8,
+            // A batch keeps every connection busy a few rounds per claim.
+            batch: u64::from(settings.mail_concurrency) * 4,
+            concurrency: settings.mail_concurrency,
             // Settings keep the lease within a day.
             lease: chrono::Duration::seconds(
                 i64::try_from(settings.mail_lease_secs).unwrap_or(86_400),
@@ -179,6 +180,9 @@ impl Worker {
     }
 
     /// Claims one batch of due rows and sends it; returns how many rows were claimed.
+    /// Failures are recorded as they happen; the sent rows are marked together when the
+    /// batch is done, one write instead of one per mail. A crash before that mark sends
+    /// them again, with the same Message-IDs.
     ///
     /// # Errors
     /// When the claim fails; failures of single mails are recorded on their rows.
@@ -189,6 +193,12 @@ impl Worker {
             .await
             .context("claiming mail")?;
         let claimed = letters.len();
+        let Some(claim) = letters.first().map(|l| match l {
+            Ok(letter) => letter.claim,
+            Err(lost) => lost.claim,
+        }) else {
+            return Ok(0);
+        };
         let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1) as usize));
         let mut sending = JoinSet::new();
         for letter in letters {
@@ -196,25 +206,44 @@ impl Worker {
             let slots = Arc::clone(&slots);
             sending.spawn(async move {
                 let _slot = slots.acquire_owned().await;
-                worker.deliver(letter).await;
+                worker.deliver(letter).await
             });
         }
+        let mut sent = Vec::with_capacity(claimed);
         while let Some(done) = sending.join_next().await {
-            if let Err(err) = done {
-                tracing::error!(error = %err, "a mail task ended abnormally");
+            match done {
+                Ok(Some(id)) => sent.push(id),
+                Ok(None) => {}
+                Err(err) => tracing::error!(error = %err, "a mail task ended abnormally"),
             }
+        }
+        match self.store.mark_sent(&sent, claim, self.clock.now()).await {
+            Ok(marked) => {
+                self.metrics.record_sent(marked);
+                if marked < sent.len() as u64 {
+                    // The lease lapsed and another worker took those rows again.
+                    tracing::warn!(
+                        sent = sent.len(),
+                        marked,
+                        "mail claims lapsed before they were marked"
+                    );
+                }
+            }
+            Err(err) => tracing::error!(error = %err, "marking sent mail failed"),
         }
         Ok(claimed)
     }
 
-    async fn deliver(&self, letter: Result<Letter, Undeliverable>) {
+    /// Sends one letter; returns its row id when the mail server accepted it, and records
+    /// the failure otherwise.
+    async fn deliver(&self, letter: Result<Letter, Undeliverable>) -> Option<uuid::Uuid> {
         let letter = match letter {
             Ok(letter) => letter,
             Err(lost) => {
                 tracing::error!(outbox_id = %lost.id, why = %lost.why, "mail cannot be written");
-                self.record(lost.id, lost.claim, Err((lost.why, None)))
+                self.record_failure(lost.id, lost.claim, &lost.why, None)
                     .await;
-                return;
+                return None;
             }
         };
         let message = match self
@@ -225,13 +254,13 @@ impl Worker {
             Ok(message) => message,
             Err(err) => {
                 tracing::error!(outbox_id = %letter.id, error = %err, "mail cannot be composed");
-                self.record(letter.id, letter.claim, Err((err.to_string(), None)))
+                self.record_failure(letter.id, letter.claim, &err.to_string(), None)
                     .await;
-                return;
+                return None;
             }
         };
-        let outcome = match self.mailer.transport.send(letter.id, message).await {
-            Ok(()) => Ok(()),
+        match self.mailer.transport.send(letter.id, message).await {
+            Ok(()) => Some(letter.id),
             Err(err) => {
                 let attempts = u32::try_from(letter.attempts).unwrap_or(u32::MAX);
                 let retry = if err.permanent {
@@ -246,42 +275,33 @@ impl Worker {
                     error = %err,
                     "mail not sent"
                 );
-                Err((err.text, retry))
+                self.record_failure(letter.id, letter.claim, &err.text, retry)
+                    .await;
+                None
             }
-        };
-        self.record(letter.id, letter.claim, outcome).await;
+        }
     }
 
-    async fn record(
+    async fn record_failure(
         &self,
         id: uuid::Uuid,
         claim: uuid::Uuid,
-        outcome: Result<(), (String, Option<Duration>)>,
+        error: &str,
+        retry: Option<Duration>,
     ) {
         let now = self.clock.now();
-        let (result, reported) = match outcome {
-            Ok(()) => (
-                self.store.mark_sent(id, claim, now).await,
-                MailOutcome::Sent,
-            ),
-            Err((error, retry)) => {
-                let retry_at = retry
-                    .and_then(|d| chrono::Duration::from_std(d).ok())
-                    .map(|d| now + d);
-                let reported = match retry_at {
-                    Some(_) => MailOutcome::Retrying,
-                    None => MailOutcome::GivenUp,
-                };
-                (
-                    self.store
-                        .mark_attempt_failed(id, claim, now, &error, retry_at)
-                        .await,
-                    reported,
-                )
-            }
-        };
-        self.metrics.record_mail(reported);
-        match result {
+        let retry_at = retry
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| now + d);
+        self.metrics.record_mail(match retry_at {
+            Some(_) => MailOutcome::Retrying,
+            None => MailOutcome::GivenUp,
+        });
+        match self
+            .store
+            .mark_attempt_failed(id, claim, now, error, retry_at)
+            .await
+        {
             Ok(true) => {}
             // The lease lapsed and another worker took the row; it will report it.
             Ok(false) => tracing::warn!(outbox_id = %id, "mail claim lapsed before it was marked"),
