@@ -1,5 +1,5 @@
 //! Mail through the `grants` binary: the default transport writes files; a server killed
-//! with SIGKILL in the middle of a burst loses no committed mail; two workers on one
+//! with SIGKILL in the middle of a burst loses no committed mail; two processes on one
 //! PostgreSQL database deliver each mail exactly once. The SMTP server runs in the test.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -505,7 +505,7 @@ async fn a_server_killed_mid_burst_sends_every_committed_mail_after_restart() {
 }
 
 #[tokio::test]
-async fn two_workers_on_one_database_deliver_each_of_a_thousand_mails_once() {
+async fn two_servers_on_one_database_deliver_each_of_a_thousand_mails_once() {
     let Some(database) = postgres_database().await else {
         return;
     };
