@@ -1,5 +1,6 @@
-//! The mail outbox, written in the same transaction as the change that owes the mail, and
-//! the mark that an assignment's reviewer has been reminded.
+//! The mail outbox, written in the same transaction as the change that owes the mail; the
+//! mark that an assignment's reviewer has been reminded; and the receipt of each submission
+//! on its audit event, so a mail sent late still shows the receipt of its own submission.
 
 use sea_orm_migration::prelude::*;
 
@@ -10,6 +11,12 @@ pub struct Migration;
 enum Users {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum ApplicationEvents {
+    Table,
+    ReceiptSha256,
 }
 
 #[derive(DeriveIden)]
@@ -40,6 +47,18 @@ enum Outbox {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ApplicationEvents::Table)
+                    .add_column(
+                        ColumnDef::new(ApplicationEvents::ReceiptSha256)
+                            .string_len(64)
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -127,6 +146,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Assignments::Table)
                     .drop_column(Assignments::RemindedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ApplicationEvents::Table)
+                    .drop_column(ApplicationEvents::ReceiptSha256)
                     .to_owned(),
             )
             .await

@@ -112,14 +112,18 @@ pub enum DeliveryStatus {
     Sent,
     /// Given up after the last attempt; an admin may retry it.
     Failed,
+    /// No longer owed when it came to be sent: the recipient left the organisation, the
+    /// assignment was declined, or the review was submitted.
+    Cancelled,
 }
 
 impl DeliveryStatus {
     /// Every status.
-    pub const ALL: [DeliveryStatus; 3] = [
+    pub const ALL: [DeliveryStatus; 4] = [
         DeliveryStatus::Pending,
         DeliveryStatus::Sent,
         DeliveryStatus::Failed,
+        DeliveryStatus::Cancelled,
     ];
 
     /// The stable code used in the database and the API.
@@ -129,6 +133,7 @@ impl DeliveryStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
         }
     }
 }

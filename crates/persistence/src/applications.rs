@@ -431,6 +431,7 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
     by: ActedBy,
     frozen: Option<Frozen>,
 ) -> Result<(), RepoError> {
+    let receipt = frozen.as_ref().map(|f| f.receipt.clone());
     let mut update = application::Entity::update_many()
         .col_expr(application::Column::Status, Expr::value(event.to.code()))
         .col_expr(application::Column::UpdatedAt, Expr::value(event.at))
@@ -500,7 +501,7 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
             RepoError::NotFound
         });
     }
-    let event_id = insert_event(conn, id, event, by).await?;
+    let event_id = insert_event(conn, id, event, by, receipt).await?;
     if let Some(kind) = domain::notification::for_event(event) {
         crate::outbox::enqueue_for_applicants(conn, id, event_id, kind, event.at).await?;
     }
@@ -512,6 +513,7 @@ async fn insert_event<C: ConnectionTrait>(
     id: Uuid,
     event: &Event,
     by: ActedBy,
+    receipt: Option<String>,
 ) -> Result<Uuid, RepoError> {
     let last = application_event::Entity::find()
         .filter(application_event::Column::ApplicationId.eq(id))
@@ -535,6 +537,7 @@ async fn insert_event<C: ConnectionTrait>(
         reason: Set(event.reason.clone()),
         revision_due_at: Set(event.revision_due_at),
         awarded_minor: Set(event.awarded.map(Money::minor)),
+        receipt_sha256: Set(receipt),
         at: Set(event.at),
     }
     .insert(conn)

@@ -2,13 +2,13 @@
 //! mail and carries ids only; workers claim due rows under a lease, re-read the facts, and
 //! mark each row sent or reschedule it. Admins list rows and re-queue failed ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use domain::assignment::AssignmentStatus;
 use domain::language::Language;
 use domain::money::Money;
-use domain::notification::{self, DeliveryStatus, NotificationKind};
+use domain::notification::{self, Audience, DeliveryStatus, NotificationKind};
 use domain::status::ApplicationStatus;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -52,13 +52,11 @@ pub struct OutboxRecord {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// How many rows are in each status.
+/// How many rows wait or were given up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxCounts {
     /// Waiting to be sent.
     pub pending: u64,
-    /// Sent.
-    pub sent: u64,
     /// Given up.
     pub failed: u64,
 }
@@ -104,6 +102,8 @@ pub struct EventFacts {
     pub revision_due_at: Option<DateTime<Utc>>,
     /// The amount awarded.
     pub awarded: Option<Money>,
+    /// The receipt of the content frozen by this change, for submissions.
+    pub receipt: Option<String>,
     /// When it happened.
     pub at: DateTime<Utc>,
 }
@@ -129,14 +129,17 @@ pub struct Letter {
     pub assignment: Option<(Uuid, Option<DateTime<Utc>>)>,
 }
 
-/// A claimed row whose mail cannot be written (its kind or the rows it names are gone).
+/// A claimed row whose mail is not to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undeliverable {
     /// The outbox row.
     pub id: Uuid,
     /// The claim that must be shown to mark it.
     pub claim: Uuid,
-    /// What is missing.
+    /// Whether the mail is still owed but cannot be written (its kind or the rows it names
+    /// are gone), rather than no longer owed.
+    pub owed: bool,
+    /// Why.
     pub why: String,
 }
 
@@ -289,6 +292,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(DeliveryStatus::Pending.code()))
             .filter(outbox::Column::Claim.eq(claim))
             .order_by_asc(outbox::Column::Id)
             .all(&self.db)
@@ -427,6 +431,77 @@ impl Store {
         Ok(done.rows_affected == 1)
     }
 
+    /// Marks row `id` cancelled (no longer owed), if `claim` still holds it.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn mark_cancelled(
+        &self,
+        id: Uuid,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        why: &str,
+    ) -> Result<bool, RepoError> {
+        let done = outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::Status,
+                Expr::value(DeliveryStatus::Cancelled.code()),
+            )
+            .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
+            .col_expr(outbox::Column::Claim, Expr::value(Option::<Uuid>::None))
+            .col_expr(outbox::Column::LastError, Expr::value(clip(why)))
+            .filter(outbox::Column::Id.eq(id))
+            .filter(outbox::Column::Claim.eq(claim))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected == 1)
+    }
+
+    /// Gives rows `ids` back unsent, due now, without counting the attempt: the worker
+    /// holding them ran short of its lease before it could send them.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn release_mail(
+        &self,
+        ids: &[Uuid],
+        claim: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<u64, RepoError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let done = outbox::Entity::update_many()
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+            .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
+            .col_expr(outbox::Column::Claim, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).sub(1),
+            )
+            .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+            .filter(outbox::Column::Claim.eq(claim))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected)
+    }
+
+    /// Deletes sent and cancelled rows last changed before `before`; returns how many.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn purge_mail(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
+        let done = outbox::Entity::delete_many()
+            .filter(outbox::Column::Status.is_in([
+                DeliveryStatus::Sent.code(),
+                DeliveryStatus::Cancelled.code(),
+            ]))
+            .filter(outbox::Column::UpdatedAt.lt(before))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected)
+    }
+
     /// Outbox rows in `status` (all when `None`), oldest first, `limit` at a time after the
     /// cursor `after`.
     ///
@@ -490,12 +565,17 @@ impl Store {
         Ok(row)
     }
 
-    /// How many rows are in each status.
+    /// How many rows wait and how many were given up (sent and cancelled rows, the bulk of
+    /// the table, are not counted).
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, RepoError> {
         let rows = outbox::Entity::find()
+            .filter(outbox::Column::Status.is_in([
+                DeliveryStatus::Pending.code(),
+                DeliveryStatus::Failed.code(),
+            ]))
             .select_only()
             .column(outbox::Column::Status)
             .column_as(outbox::Column::Id.count(), "n")
@@ -508,8 +588,8 @@ impl Store {
             let n = u64::try_from(n).unwrap_or(0);
             match status.parse::<DeliveryStatus>() {
                 Ok(DeliveryStatus::Pending) => counts.pending = n,
-                Ok(DeliveryStatus::Sent) => counts.sent = n,
                 Ok(DeliveryStatus::Failed) => counts.failed = n,
+                Ok(DeliveryStatus::Sent | DeliveryStatus::Cancelled) => {}
                 Err(e) => {
                     return Err(RepoError::Corrupt {
                         table: "outbox",
@@ -537,6 +617,7 @@ impl Store {
             ]))
             .filter(assignment::Column::DueAt.gt(now))
             .filter(assignment::Column::DueAt.lte(notification::reminder_horizon(now)))
+            .order_by_asc(assignment::Column::Id)
             .select_only()
             .column(assignment::Column::Id)
             .column(assignment::Column::ReviewerId)
@@ -576,6 +657,10 @@ impl Store {
                 .col_expr(assignment::Column::RemindedAt, Expr::value(now))
                 .filter(assignment::Column::Id.eq(id))
                 .filter(assignment::Column::RemindedAt.is_null())
+                .filter(assignment::Column::Status.is_in([
+                    AssignmentStatus::Assigned.code(),
+                    AssignmentStatus::Accepted.code(),
+                ]))
                 .exec(&tx)
                 .await?;
             if marked.rows_affected == 1 {
@@ -638,7 +723,9 @@ struct Facts {
     organizations: HashMap<Uuid, String>,
     calls: HashMap<Uuid, (String, DateTime<Utc>)>,
     events: HashMap<Uuid, application_event::Model>,
-    assignments: HashMap<Uuid, Option<DateTime<Utc>>>,
+    assignments: HashMap<Uuid, (Option<DateTime<Utc>>, String)>,
+    /// (organisation, account) pairs of current members among the recipients.
+    members: HashSet<(Uuid, Uuid)>,
 }
 
 impl Facts {
@@ -687,7 +774,7 @@ impl Facts {
         call_ids.sort_unstable();
         call_ids.dedup();
         let organizations = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(organization_ids))
+            .filter(organization::Column::Id.is_in(organization_ids.clone()))
             .select_only()
             .column(organization::Column::Id)
             .column(organization::Column::Name)
@@ -720,7 +807,21 @@ impl Facts {
             .select_only()
             .column(assignment::Column::Id)
             .column(assignment::Column::DueAt)
-            .into_tuple::<(Uuid, Option<DateTime<Utc>>)>()
+            .column(assignment::Column::Status)
+            .into_tuple::<(Uuid, Option<DateTime<Utc>>, String)>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|(id, due, status)| (id, (due, status)))
+            .collect();
+        // Applicant mail goes only to people who are still members when it is sent.
+        let members = organization_member::Entity::find()
+            .filter(organization_member::Column::OrganizationId.is_in(organization_ids))
+            .filter(organization_member::Column::UserId.is_in(ids(|r| Some(r.recipient_id))))
+            .select_only()
+            .column(organization_member::Column::OrganizationId)
+            .column(organization_member::Column::UserId)
+            .into_tuple::<(Uuid, Uuid)>()
             .all(conn)
             .await?
             .into_iter()
@@ -732,6 +833,7 @@ impl Facts {
             calls,
             events,
             assignments,
+            members,
         })
     }
 
@@ -740,7 +842,14 @@ impl Facts {
         let fail = |why: String| Undeliverable {
             id: row.id,
             claim,
+            owed: true,
             why,
+        };
+        let unowed = |why: &str| Undeliverable {
+            id: row.id,
+            claim,
+            owed: false,
+            why: why.to_owned(),
         };
         let kind: NotificationKind = row
             .kind
@@ -780,6 +889,7 @@ impl Facts {
                     reason: e.reason.clone(),
                     revision_due_at: e.revision_due_at,
                     awarded: e.awarded_minor.map(money).transpose()?,
+                    receipt: e.receipt_sha256.clone(),
                     at: e.at,
                 })
             }
@@ -787,13 +897,34 @@ impl Facts {
         let assignment = match row.assignment_id {
             None => None,
             Some(id) => {
-                let due = self
+                let (due, status) = self
                     .assignments
                     .get(&id)
                     .ok_or_else(|| fail("the assignment is gone".to_owned()))?;
+                match status.parse::<AssignmentStatus>() {
+                    Ok(AssignmentStatus::Assigned | AssignmentStatus::Accepted) => {}
+                    Ok(AssignmentStatus::Declined) => {
+                        return Err(unowed("the assignment was declined"));
+                    }
+                    // The assignment mail still tells the reviewer what they reviewed; a
+                    // reminder would be wrong.
+                    Ok(AssignmentStatus::Submitted) => {
+                        if kind == NotificationKind::ReviewDueSoon {
+                            return Err(unowed("the review was submitted"));
+                        }
+                    }
+                    Err(e) => return Err(fail(format!("assignment status: {e}"))),
+                }
                 Some((id, *due))
             }
         };
+        if kind.audience() == Audience::Applicant
+            && !self
+                .members
+                .contains(&(app.organization_id, row.recipient_id))
+        {
+            return Err(unowed("the recipient left the organisation"));
+        }
         Ok(Letter {
             id: row.id,
             claim,

@@ -12,9 +12,9 @@ use domain::region::Region;
 use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::{Actor, CommandKind, Event};
-use persistence::applications::ActedBy;
+use persistence::applications::{ActedBy, Frozen};
 use persistence::decisions::NewAssignment;
-use persistence::outbox::Letter;
+use persistence::outbox::{Letter, Undeliverable};
 use persistence::{RepoError, Store, fixtures};
 use uuid::Uuid;
 
@@ -65,6 +65,9 @@ contract!(
     failures_reschedule_then_give_up_and_an_admin_retry_requeues,
     concurrent_claims_never_share_a_row,
     reminders_are_queued_once_inside_the_window,
+    mail_no_longer_owed_is_handed_back_as_such,
+    a_submission_mail_keeps_its_own_receipt,
+    released_rows_are_due_again_and_old_sent_rows_are_purged,
 );
 
 struct Fixture {
@@ -274,7 +277,7 @@ async fn rows_are_claimed_once_until_their_lease_lapses(store: Store) {
         .outbox_counts()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((counts.pending, counts.sent, counts.failed), (6, 0, 0));
+    assert_eq!((counts.pending, counts.failed), (6, 0));
 }
 
 async fn only_the_current_claim_marks_a_row(store: Store) {
@@ -498,4 +501,212 @@ async fn reminders_are_queued_once_inside_the_window(store: Store) {
         (reminder[0].kind, reminder[0].recipient.language),
         (NotificationKind::ReviewDueSoon, Language::En)
     );
+}
+
+async fn claim_all(store: &Store, at: DateTime<Utc>) -> Vec<Result<Letter, Undeliverable>> {
+    store
+        .claim_mail(at, lease(), 100)
+        .await
+        .unwrap_or_else(|e| panic!("claim: {e}"))
+}
+
+async fn mail_no_longer_owed_is_handed_back_as_such(store: Store) {
+    let f = fixture(&store).await;
+    f.withdrawn(&store, "Бір").await;
+    // The member leaves before the mail goes out: only the owner's mail is still owed.
+    let member = store
+        .members(f.organization)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|m| m.email == "member@mail.kz")
+        .unwrap_or_else(|| panic!("member"));
+    store
+        .remove_member(f.organization, f.owner, member.user_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let claimed = claim_all(&store, now()).await;
+    let owed: Vec<&Letter> = claimed.iter().filter_map(|c| c.as_ref().ok()).collect();
+    let unowed: Vec<&Undeliverable> = claimed.iter().filter_map(|c| c.as_ref().err()).collect();
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].recipient.email, "owner@mail.kz");
+    assert_eq!(unowed.len(), 1);
+    assert!(!unowed[0].owed, "{:?}", unowed[0]);
+    assert!(
+        store
+            .mark_cancelled(unowed[0].id, unowed[0].claim, now(), &unowed[0].why)
+            .await
+            .unwrap_or(false)
+    );
+    let row = store
+        .get_outbox(unowed[0].id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(row.status, DeliveryStatus::Cancelled);
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("the recipient left the organisation")
+    );
+
+    // A declined assignment's mail is not owed either.
+    let id = f
+        .application(
+            &store,
+            "Екі",
+            &[event(
+                CommandKind::Submit,
+                ApplicationStatus::Draft,
+                ApplicationStatus::Submitted,
+            )],
+        )
+        .await;
+    let by = ActedBy {
+        user: None,
+        actor: Actor::System,
+    };
+    let assigned = store
+        .assign_in_call(
+            f.call,
+            &[NewAssignment {
+                application_id: id,
+                reviewer_id: f.reviewer,
+                due_at: None,
+            }],
+            None,
+            now(),
+            by,
+            |_| Ok(None),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|_| panic!("refused"));
+    store
+        .decline_assignment(&assigned[0], Some("busy".to_owned()), None, now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let later = now() + Duration::minutes(1);
+    let reviewer_mail: Vec<Result<Letter, Undeliverable>> = claim_all(&store, later)
+        .await
+        .into_iter()
+        .filter(|c| c.as_ref().err().is_some_and(|u| !u.owed))
+        .collect();
+    assert_eq!(reviewer_mail.len(), 1, "{reviewer_mail:?}");
+}
+
+async fn a_submission_mail_keeps_its_own_receipt(store: Store) {
+    let f = fixture(&store).await;
+    let content = ApplicationContent {
+        title: Some("Бір".to_owned()),
+        ..ApplicationContent::default()
+    };
+    let draft = store
+        .create_application(
+            f.call,
+            f.organization,
+            Region::Aktobe,
+            f.owner,
+            &content,
+            now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let by = ActedBy {
+        user: Some(f.owner),
+        actor: Actor::Member,
+    };
+    let frozen = |receipt: &str| Frozen {
+        canonical: "{}".to_owned(),
+        receipt: receipt.repeat(64),
+    };
+    let steps = [
+        (
+            event(
+                CommandKind::Submit,
+                ApplicationStatus::Draft,
+                ApplicationStatus::Submitted,
+            ),
+            Some(frozen("a")),
+        ),
+        (
+            event(
+                CommandKind::RequestRevision,
+                ApplicationStatus::Submitted,
+                ApplicationStatus::RevisionRequested,
+            ),
+            None,
+        ),
+        (
+            event(
+                CommandKind::Resubmit,
+                ApplicationStatus::RevisionRequested,
+                ApplicationStatus::Submitted,
+            ),
+            Some(frozen("b")),
+        ),
+    ];
+    let mut version = draft.version;
+    for (event, frozen) in steps {
+        version = store
+            .record_transition(draft.id, version, &event, by, frozen)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .version;
+    }
+    // Sent only now, after the resubmission: each mail still names its own receipt.
+    let receipts: Vec<(NotificationKind, Option<String>)> = claim(&store, now(), 100)
+        .await
+        .into_iter()
+        .filter(|l| l.recipient.email == "owner@mail.kz")
+        .map(|l| (l.kind, l.event.and_then(|e| e.receipt)))
+        .collect();
+    assert_eq!(
+        receipts,
+        vec![
+            (NotificationKind::Submitted, Some("a".repeat(64))),
+            (NotificationKind::RevisionRequested, None),
+            (NotificationKind::Resubmitted, Some("b".repeat(64))),
+        ]
+    );
+}
+
+async fn released_rows_are_due_again_and_old_sent_rows_are_purged(store: Store) {
+    let f = fixture(&store).await;
+    f.withdrawn(&store, "Бір").await;
+    let letters = claim(&store, now(), 10).await;
+    let ids: Vec<Uuid> = letters.iter().map(|l| l.id).collect();
+    let released = store
+        .release_mail(&ids, letters[0].claim, now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(released, 2);
+    let again = claim(&store, now(), 10).await;
+    assert_eq!(again.len(), 2, "released rows are due at once");
+    assert!(
+        again.iter().all(|l| l.attempts == 1),
+        "a release is not an attempt"
+    );
+    let sent = store
+        .mark_sent(&ids, again[0].claim, now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sent, 2);
+    assert_eq!(
+        store
+            .purge_mail(now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        0,
+        "rows sent at the cutoff stay"
+    );
+    assert_eq!(
+        store
+            .purge_mail(now() + Duration::seconds(1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        2
+    );
+    assert!(matches!(
+        store.get_outbox(ids[0]).await,
+        Err(RepoError::NotFound)
+    ));
 }

@@ -231,7 +231,7 @@ async fn every_visible_change_mails_each_member_in_their_language() {
         &[
             &receipt,
             "1\u{a0}050\u{a0}000\u{a0}тенге",
-            "26 декабря 2026 г., 11:00 (время Алматы, UTC+5)",
+            "26 декабря 2026 г., 11:00 (по времени Алматы, UTC+5)",
             "Ерлан Серікұлы",
         ],
     );
@@ -697,4 +697,56 @@ async fn a_mail_that_keeps_failing_is_given_up_and_an_admin_can_retry_it() {
         .send()
         .await
         .assert_problem(409, "wrong-status");
+}
+
+#[tokio::test]
+async fn a_member_who_left_before_the_mail_went_out_is_not_mailed() {
+    let w = world().await;
+    w.sink.refuse(true);
+    w.submitted("Ауыл кітапханасы").await;
+    wait_until_pending_with_error(&w.app, &w.admin, 2).await;
+    let members = w
+        .app
+        .get(&format!("/organizations/{}/members", w.org))
+        .token(&w.owner)
+        .send()
+        .await;
+    let member = members
+        .body
+        .as_array()
+        .or_else(|| members.body["items"].as_array())
+        .and_then(|list| list.iter().find(|m| m["email"] == json!("member@mail.kz")))
+        .map(|m| m["user_id"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_else(|| panic!("{}", members.text));
+    let left = w
+        .app
+        .delete(&format!("/organizations/{}/members/{member}", w.org))
+        .token(&w.owner)
+        .send()
+        .await;
+    assert!(left.status < 300, "{}", left.text);
+
+    w.sink.refuse(false);
+    w.app.clock.advance(chrono::Duration::minutes(2));
+    let mails = w.sink.wait_for(1, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(w.sink.mails().len(), 1, "the former member is not mailed");
+    assert_eq!(mails[0].to, ["owner@mail.kz"]);
+    let admin = w.app.token_for("admin@grants.kz").await;
+    let cancelled = w
+        .app
+        .get("/admin/outbox?status=cancelled")
+        .token(&admin)
+        .send()
+        .await;
+    let rows = cancelled.body["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rows.len(), 1, "{}", cancelled.text);
+    assert_eq!(
+        rows[0]["last_error"],
+        json!("the recipient left the organisation")
+    );
 }

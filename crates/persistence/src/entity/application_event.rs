@@ -15,6 +15,7 @@ pub struct Model {
     pub reason: Option<String>,
     pub revision_due_at: Option<ChronoDateTimeUtc>,
     pub awarded_minor: Option<i64>,
+    pub receipt_sha256: Option<String>,
     pub at: ChronoDateTimeUtc,
 }
 

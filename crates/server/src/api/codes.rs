@@ -342,6 +342,9 @@ mirror_enum! {
         Sent,
         /// Given up after its last attempt; an admin may retry it.
         Failed,
+        /// No longer owed when it came to be sent (the recipient left the organisation,
+        /// the assignment was declined or the review submitted).
+        Cancelled,
     }
 }
 

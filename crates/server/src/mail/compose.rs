@@ -113,26 +113,31 @@ impl Letterhead {
                 Value::from(format!("{base}/api/v1/applications/{}/feedback", app.id)),
             ));
         }
+        // A submission's mail shows that submission's receipt and instant, even when it is
+        // sent after a later resubmission.
+        let receipt = || {
+            Value::from(
+                event
+                    .and_then(|e| e.receipt.clone())
+                    .or_else(|| app.receipt.clone())
+                    .unwrap_or_default(),
+            )
+        };
         let submitted_at = || {
-            app.submitted_at
-                .or(event.map(|e| e.at))
+            event
+                .map(|e| e.at)
+                .or(app.submitted_at)
                 .map_or(Value::from(""), instant)
         };
         match letter.kind {
             NotificationKind::Submitted => {
-                facts.push((
-                    "receipt",
-                    Value::from(app.receipt.clone().unwrap_or_default()),
-                ));
+                facts.push(("receipt", receipt()));
                 facts.push(("submitted_at", submitted_at()));
                 facts.push(("closes_at", instant(app.call_closes_at)));
                 facts.push(("requested", money(app.requested)));
             }
             NotificationKind::Resubmitted => {
-                facts.push((
-                    "receipt",
-                    Value::from(app.receipt.clone().unwrap_or_default()),
-                ));
+                facts.push(("receipt", receipt()));
                 facts.push(("submitted_at", submitted_at()));
             }
             NotificationKind::RevisionRequested => {
@@ -164,9 +169,9 @@ impl Letterhead {
 
 const fn untitled(language: Language) -> &'static str {
     match language {
-        Language::Kk => "атауы жоқ өтінім",
-        Language::Ru => "заявка без названия",
-        Language::En => "untitled application",
+        Language::Kk => "атауы жоқ",
+        Language::Ru => "без названия",
+        Language::En => "untitled",
     }
 }
 
@@ -204,7 +209,7 @@ mod tests {
                 organization_name: "Ақ ниет".to_owned(),
                 call_title: "Ауыл аманаты 2026".to_owned(),
                 call_closes_at: at(13),
-                receipt: Some("ab".repeat(32)),
+                receipt: Some("cd".repeat(32)),
                 submitted_at: Some(at(5)),
                 requested: Money::from_minor(250_000_000).unwrap_or_default(),
             },
@@ -212,6 +217,7 @@ mod tests {
                 reason: Some("Бюджетті нақтылаңыз".to_owned()),
                 revision_due_at: Some(at(18)),
                 awarded: Some(Money::from_minor(200_000_000).unwrap_or_default()),
+                receipt: Some("ab".repeat(32)),
                 at: at(6),
             }),
             assignment: reviewer.then(|| (Uuid::from_u128(10), Some(at(12)))),

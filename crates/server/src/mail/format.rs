@@ -91,7 +91,7 @@ const MONTHS_KK: [&str; 12] = [
 
 /// `instant` on Almaty's clocks, with the zone named:
 /// `2026 жылғы 26 қараша, 18:00 (Алматы уақыты, UTC+5)` /
-/// `26 ноября 2026 г., 18:00 (время Алматы, UTC+5)` /
+/// `26 ноября 2026 г., 18:00 (по времени Алматы, UTC+5)` /
 /// `26 November 2026, 18:00 (Almaty time, UTC+5)`.
 #[must_use]
 pub fn instant(at: DateTime<Utc>, language: Language) -> String {
@@ -105,7 +105,7 @@ pub fn instant(at: DateTime<Utc>, language: Language) -> String {
             MONTHS_KK[month]
         ),
         Language::Ru => format!(
-            "{day} {} {year} г., {time} (время Алматы, UTC+5)",
+            "{day} {} {year} г., {time} (по времени Алматы, UTC+5)",
             MONTHS_RU[month]
         ),
         Language::En => format!(
@@ -152,7 +152,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             instant(at, Language::Ru),
-            "26 ноября 2026 г., 18:00 (время Алматы, UTC+5)"
+            "26 ноября 2026 г., 18:00 (по времени Алматы, UTC+5)"
         );
         assert_eq!(
             instant(at, Language::Kk),

@@ -150,8 +150,6 @@ fn percent_decode(s: &str) -> Option<String> {
 #[derive(Debug, thiserror::Error)]
 #[error("{text}")]
 pub struct SendError {
-    /// Whether retrying cannot help (the server refused the mail for good).
-    pub permanent: bool,
     /// What happened, without secrets.
     pub text: String,
 }
@@ -185,14 +183,12 @@ impl Transport {
     pub async fn send(&self, id: uuid::Uuid, message: Message) -> Result<(), SendError> {
         match self {
             Self::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| SendError {
-                permanent: e.is_permanent(),
                 text: e.to_string(),
             }),
             Self::File(dir) => {
                 write_file(dir, id, message.formatted())
                     .await
                     .map_err(|e| SendError {
-                        permanent: false,
                         text: format!("writing {}: {e}", dir.display()),
                     })
             }
@@ -221,7 +217,9 @@ fn smtp(
     };
     let mut builder = builder
         .port(target.port)
-        .timeout(Some(Duration::from_secs(30)))
+        // Each SMTP step may take this long; the worst send stays well inside half the
+        // default lease, which is what keeps a slow send from being taken over.
+        .timeout(Some(Duration::from_secs(20)))
         .pool_config(PoolConfig::new().max_size(connections.max(1)));
     if let Some((user, password)) = &target.credentials {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));

@@ -20,6 +20,12 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::{MailOutcome, Metrics};
 
+/// How long sent and cancelled rows stay in the outbox, for admins to look back on.
+pub const KEEP_SENT_DAYS: i64 = 30;
+
+/// How often old rows are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 /// How the worker paces itself.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerConfig {
@@ -42,8 +48,8 @@ impl WorkerConfig {
     #[must_use]
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
-            // A batch keeps every connection busy a few rounds per claim.
-            batch: u64::from(settings.mail_concurrency) * 4,
+            // Two rounds per connection per claim: few claims, short batches.
+            batch: u64::from(settings.mail_concurrency) * 2,
             concurrency: settings.mail_concurrency,
             // Settings keep the lease within a day.
             lease: chrono::Duration::seconds(
@@ -153,7 +159,17 @@ impl Worker {
     async fn run(self, mut stopped: watch::Receiver<bool>) {
         tracing::info!("mail worker started");
         let mut next_reminders = tokio::time::Instant::now();
+        let mut next_purge = tokio::time::Instant::now();
         while !*stopped.borrow() {
+            if tokio::time::Instant::now() >= next_purge {
+                next_purge += PURGE_EVERY;
+                let before = self.clock.now() - chrono::Duration::days(KEEP_SENT_DAYS);
+                match self.store.purge_mail(before).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "old sent mail purged from the outbox"),
+                    Err(err) => tracing::warn!(error = %err, "purging the outbox failed"),
+                }
+            }
             if tokio::time::Instant::now() >= next_reminders {
                 next_reminders += self.config.reminder_every;
                 match self.store.enqueue_reminders(self.clock.now()).await {
@@ -180,13 +196,16 @@ impl Worker {
     }
 
     /// Claims one batch of due rows and sends it; returns how many rows were claimed.
-    /// Failures are recorded as they happen; the sent rows are marked together when the
-    /// batch is done, one write instead of one per mail. A crash before that mark sends
-    /// them again, with the same Message-IDs.
+    ///
+    /// Each mail is marked as soon as the mail server accepts it, so only a crash in that
+    /// instant sends a mail twice (with the same Message-ID). Sends start only in the first
+    /// half of the lease: rows not started by then go back to the queue, so a row is taken
+    /// again by another worker only if one send outlasts half a lease.
     ///
     /// # Errors
     /// When the claim fails; failures of single mails are recorded on their rows.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let claimed_at = tokio::time::Instant::now();
         let letters = self
             .store
             .claim_mail(self.clock.now(), self.config.lease, self.config.batch)
@@ -199,6 +218,7 @@ impl Worker {
         }) else {
             return Ok(0);
         };
+        let send_until = claimed_at + self.config.lease.to_std().unwrap_or_default() / 2;
         let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1) as usize));
         let mut sending = JoinSet::new();
         for letter in letters {
@@ -206,39 +226,57 @@ impl Worker {
             let slots = Arc::clone(&slots);
             sending.spawn(async move {
                 let _slot = slots.acquire_owned().await;
-                worker.deliver(letter).await
+                worker.deliver(letter, send_until).await
             });
         }
-        let mut sent = Vec::with_capacity(claimed);
+        let mut unsent = Vec::new();
         while let Some(done) = sending.join_next().await {
             match done {
-                Ok(Some(id)) => sent.push(id),
+                Ok(Some(id)) => unsent.push(id),
                 Ok(None) => {}
                 Err(err) => tracing::error!(error = %err, "a mail task ended abnormally"),
             }
         }
-        match self.store.mark_sent(&sent, claim, self.clock.now()).await {
-            Ok(marked) => {
-                self.metrics.record_sent(marked);
-                if marked < sent.len() as u64 {
-                    // The lease lapsed and another worker took those rows again.
-                    tracing::warn!(
-                        sent = sent.len(),
-                        marked,
-                        "mail claims lapsed before they were marked"
-                    );
-                }
+        if !unsent.is_empty() {
+            tracing::warn!(
+                unsent = unsent.len(),
+                "half the lease passed before these mails could start; they go back to the queue"
+            );
+            if let Err(err) = self
+                .store
+                .release_mail(&unsent, claim, self.clock.now())
+                .await
+            {
+                tracing::error!(error = %err, "releasing unsent mail failed");
             }
-            Err(err) => tracing::error!(error = %err, "marking sent mail failed"),
         }
         Ok(claimed)
     }
 
-    /// Sends one letter; returns its row id when the mail server accepted it, and records
-    /// the failure otherwise.
-    async fn deliver(&self, letter: Result<Letter, Undeliverable>) -> Option<uuid::Uuid> {
+    /// Sends one letter and records the outcome on its row; returns the row's id when it
+    /// was not started for lack of lease.
+    async fn deliver(
+        &self,
+        letter: Result<Letter, Undeliverable>,
+        send_until: tokio::time::Instant,
+    ) -> Option<uuid::Uuid> {
         let letter = match letter {
             Ok(letter) => letter,
+            Err(lost) if !lost.owed => {
+                tracing::info!(outbox_id = %lost.id, why = %lost.why, "mail no longer owed");
+                let now = self.clock.now();
+                match self
+                    .store
+                    .mark_cancelled(lost.id, lost.claim, now, &lost.why)
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(err) => {
+                        tracing::error!(outbox_id = %lost.id, error = %err, "cancelling mail failed")
+                    }
+                }
+                return None;
+            }
             Err(lost) => {
                 tracing::error!(outbox_id = %lost.id, why = %lost.why, "mail cannot be written");
                 self.record_failure(lost.id, lost.claim, &lost.why, None)
@@ -246,6 +284,17 @@ impl Worker {
                 return None;
             }
         };
+        let attempts = u32::try_from(letter.attempts).unwrap_or(u32::MAX);
+        if attempts > self.config.backoff.max_attempts {
+            // Earlier claims lapsed without an outcome (a worker died each time).
+            let why = "no attempt left: earlier attempts ended without an outcome";
+            self.record_failure(letter.id, letter.claim, why, None)
+                .await;
+            return None;
+        }
+        if tokio::time::Instant::now() > send_until {
+            return Some(letter.id);
+        }
         let message = match self
             .mailer
             .letterhead
@@ -260,14 +309,27 @@ impl Worker {
             }
         };
         match self.mailer.transport.send(letter.id, message).await {
-            Ok(()) => Some(letter.id),
+            Ok(()) => {
+                match self
+                    .store
+                    .mark_sent(&[letter.id], letter.claim, self.clock.now())
+                    .await
+                {
+                    Ok(marked) => {
+                        self.metrics.record_sent(marked);
+                        if marked == 0 {
+                            tracing::warn!(outbox_id = %letter.id, "mail claim lapsed before it was marked");
+                        }
+                    }
+                    Err(err) => {
+                        tracing::error!(outbox_id = %letter.id, error = %err, "marking sent mail failed");
+                    }
+                }
+            }
             Err(err) => {
-                let attempts = u32::try_from(letter.attempts).unwrap_or(u32::MAX);
-                let retry = if err.permanent {
-                    None
-                } else {
-                    self.config.backoff.after(attempts, random_unit())
-                };
+                // Every refusal is retried, even a permanent-looking one: a wrong SMTP
+                // password answers 535 to every mail, and must not fail them all at once.
+                let retry = self.config.backoff.after(attempts, random_unit());
                 tracing::warn!(
                     outbox_id = %letter.id,
                     attempts,
@@ -277,9 +339,9 @@ impl Worker {
                 );
                 self.record_failure(letter.id, letter.claim, &err.text, retry)
                     .await;
-                None
             }
         }
+        None
     }
 
     async fn record_failure(
