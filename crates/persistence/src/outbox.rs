@@ -562,7 +562,13 @@ impl Store {
         if done.rows_affected == 0 {
             return Err(RepoError::Conflict("status"));
         }
-        Ok(row)
+        // A worker may already have claimed it again; answer with the row as re-queued.
+        Ok(OutboxRecord {
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            ..row
+        })
     }
 
     /// How many rows wait and how many were given up (sent and cancelled rows, the bulk of

@@ -373,15 +373,8 @@ async fn every_visible_change_mails_each_member_in_their_language() {
     assert_eq!(all.len(), seen, "unexpected extra mail");
     let ids: BTreeSet<String> = all.iter().filter_map(Received::message_id).collect();
     assert_eq!(ids.len(), all.len(), "a Message-ID repeats");
-    let outbox = w
-        .app
-        .get("/admin/outbox?status=sent&limit=100")
-        .token(&w.admin)
-        .send()
-        .await;
-    assert_eq!(outbox.status, 200, "{}", outbox.text);
-    let rows = outbox.body["items"].as_array().cloned().unwrap_or_default();
-    assert_eq!(rows.len(), seen, "every mail is marked sent");
+    // A mail is marked sent just after the SMTP server accepts it.
+    let rows = outbox_rows(&w.app, "sent", seen).await;
     for row in &rows {
         assert!(ids.contains(&format!(
             "{}@granty.test",
@@ -550,12 +543,46 @@ async fn mail_waits_out_an_smtp_outage_and_arrives_once() {
     assert_eq!((mails.len(), mails_after.len()), (6, 6));
     let titles: BTreeSet<String> = mails_after.iter().map(subject).collect();
     assert_eq!(titles.len(), 6, "{titles:?}");
-    let metrics = app.req(reqwest::Method::GET, "/metrics").send().await.text;
+    outbox_rows(&app, "sent", 6).await;
+    // The counter moves just after the row is marked.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let metrics = loop {
+        let metrics = app.req(reqwest::Method::GET, "/metrics").send().await.text;
+        if metrics.contains("grants_mail_sent_total 6") || tokio::time::Instant::now() > deadline {
+            break metrics;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert!(metrics.contains("grants_mail_sent_total 6"), "{metrics}");
     assert!(
         metrics.contains("grants_outbox_rows{status=\"pending\"} 0"),
         "{metrics}"
     );
+}
+
+/// Waits until the outbox holds `count` rows in `status`, and returns them.
+async fn outbox_rows(app: &TestApp, status: &str, count: usize) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let admin = app.token_for("admin@grants.kz").await;
+        let listed = app
+            .get(&format!("/admin/outbox?status={status}&limit=100"))
+            .token(&admin)
+            .send()
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        let rows = listed.body["items"].as_array().cloned().unwrap_or_default();
+        if rows.len() >= count {
+            assert_eq!(rows.len(), count, "{}", listed.text);
+            return rows;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never {count} {status}: {}",
+            listed.text
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn wait_until_pending_with_error(app: &TestApp, admin: &str, count: usize) -> Vec<Value> {
@@ -733,18 +760,7 @@ async fn a_member_who_left_before_the_mail_went_out_is_not_mailed() {
     assert_eq!(mails.len(), 1);
     assert_eq!(w.sink.mails().len(), 1, "the former member is not mailed");
     assert_eq!(mails[0].to, ["owner@mail.kz"]);
-    let admin = w.app.token_for("admin@grants.kz").await;
-    let cancelled = w
-        .app
-        .get("/admin/outbox?status=cancelled")
-        .token(&admin)
-        .send()
-        .await;
-    let rows = cancelled.body["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(rows.len(), 1, "{}", cancelled.text);
+    let rows = outbox_rows(&w.app, "cancelled", 1).await;
     assert_eq!(
         rows[0]["last_error"],
         json!("the recipient left the organisation")
