@@ -175,7 +175,16 @@ pub async fn spawn_app_with_mail(smtp_url: &str) -> TestApp {
     spawn_app_with(Some(smtp_url)).await
 }
 
+/// Starts a server whose settings `configure` adjusts first; mail is queued, not sent.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_inner(None, configure).await
+}
+
 async fn spawn_app_with(smtp_url: Option<&str>) -> TestApp {
+    spawn_app_inner(smtp_url, |_| {}).await
+}
+
+async fn spawn_app_inner(smtp_url: Option<&str>, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("grants-e2e-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&data_dir)
         .unwrap_or_else(|e| panic!("creating {}: {e}", data_dir.display()));
@@ -195,6 +204,8 @@ async fn spawn_app_with(smtp_url: Option<&str>) -> TestApp {
         public_url: PUBLIC_URL.to_owned(),
         ..Settings::default()
     };
+    let mut settings = settings;
+    configure(&mut settings);
     let clock = Arc::new(ManualClock::new(start_instant()));
     let state = server::app::build_state(settings, clock.clone())
         .await

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use persistence::Store;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::Compression;
+use poem::middleware::{Compression, Cors};
 use poem::web::{CompressionAlgo, CompressionLevel, Data};
 use poem::{EndpointExt, IntoEndpoint, Response, Route, Server, get, handler};
 
@@ -38,7 +38,11 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     };
     Ok(AppState {
         store,
-        jwt: JwtKeys::new(&secret, settings.access_token_ttl_secs),
+        jwt: JwtKeys::rotated(
+            &secret,
+            &settings.jwt_previous_secrets,
+            settings.access_token_ttl_secs,
+        ),
         clock,
         metrics: Arc::new(Metrics::default()),
         settings: Arc::new(settings),
@@ -52,6 +56,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
     let metrics = state.metrics.clone();
+    let cors = cors(&state.settings);
     Route::new()
         .nest(api::PREFIX, service.with(Idempotency))
         .at(format!("{}/openapi.json", api::PREFIX), spec)
@@ -60,6 +65,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
         .at("/ready", get(ready))
         .at("/metrics", get(render_metrics))
         .with(ConditionalGet)
+        .with_if(cors.is_some(), cors.unwrap_or_default())
         .data(state)
         // Gzip and Brotli at their fastest level: most of the saving on a slow connection
         // for a fraction of the CPU of the best level.
@@ -69,8 +75,60 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
                 .with_quality(CompressionLevel::Fastest),
         )
         .with(Observe::new(metrics))
+        .around(security_headers)
         .into_endpoint()
         .map_to_response()
+}
+
+/// Headers every response carries, errors included: no content sniffing, no framing, no
+/// referrer, and outside the API document's browser page no script at all.
+async fn security_headers<E: poem::Endpoint>(
+    endpoint: Arc<E>,
+    req: poem::Request,
+) -> poem::Result<Response> {
+    let page = req.uri().path().starts_with("/docs");
+    let mut response = endpoint.get_response(req).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, poem::http::HeaderValue::from_static(value));
+    }
+    if !page {
+        headers.insert(
+            "content-security-policy",
+            poem::http::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    Ok(response)
+}
+
+/// CORS for the configured origins (and the service's own public origin), or `None` when
+/// no origin is configured: then browsers of other origins get no CORS headers at all.
+fn cors(settings: &Settings) -> Option<Cors> {
+    if settings.cors_origins.is_empty() {
+        return None;
+    }
+    let own = crate::config::web_origin(&settings.public_url);
+    let origins: Vec<String> = settings.cors_origins.iter().cloned().chain(own).collect();
+    Some(
+        Cors::new()
+            .allow_origins(origins)
+            .allow_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+            .allow_headers([
+                "authorization",
+                "content-type",
+                "if-match",
+                "if-none-match",
+                "idempotency-key",
+                "x-request-id",
+            ])
+            .expose_headers(["etag", "location", "retry-after", "x-request-id"])
+            .max_age(600),
+    )
 }
 
 #[handler]

@@ -61,6 +61,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// HMAC secret for access tokens; `None` means generated once into `data_dir`.
     pub jwt_secret: Option<Secret>,
+    /// Earlier secrets whose tokens are still accepted until they expire, after a rotation.
+    pub jwt_previous_secrets: Vec<Secret>,
     /// Lifetime of an access token in seconds.
     pub access_token_ttl_secs: i64,
     /// Lifetime of a refresh token in days.
@@ -73,6 +75,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Public base URL of the service, for links in mail.
     pub public_url: String,
+    /// Web origins (`https://portal.example.kz`) whose pages may call the API from a
+    /// browser; none when empty, and then no CORS headers are sent at all.
+    pub cors_origins: Vec<String>,
     /// Whether `serve` also runs the mail worker.
     pub mail_worker: bool,
     /// Attempts after which a mail is marked failed.
@@ -99,12 +104,14 @@ impl Default for Settings {
             database_url: None,
             database_max_connections: 16,
             jwt_secret: None,
+            jwt_previous_secrets: Vec::new(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
             mail_transport: MailTransport::File,
             smtp_url: None,
             mail_from: "Grants <grants@localhost>".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            cors_origins: Vec::new(),
             mail_worker: true,
             mail_max_attempts: 12,
             mail_retry_base_ms: 30_000,
@@ -125,12 +132,14 @@ struct Layer {
     database_url: Option<Secret>,
     database_max_connections: Option<u32>,
     jwt_secret: Option<Secret>,
+    jwt_previous_secrets: Option<Vec<Secret>>,
     access_token_ttl_secs: Option<i64>,
     refresh_token_ttl_days: Option<i64>,
     mail_transport: Option<MailTransport>,
     smtp_url: Option<Secret>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    cors_origins: Option<Vec<String>>,
     mail_worker: Option<bool>,
     mail_max_attempts: Option<u32>,
     mail_retry_base_ms: Option<u64>,
@@ -220,12 +229,14 @@ impl Settings {
             database_url,
             database_max_connections,
             jwt_secret,
+            jwt_previous_secrets,
             access_token_ttl_secs,
             refresh_token_ttl_days,
             mail_transport,
             smtp_url,
             mail_from,
             public_url,
+            cors_origins,
             mail_worker,
             mail_max_attempts,
             mail_retry_base_ms,
@@ -240,12 +251,15 @@ impl Settings {
         self.database_max_connections =
             database_max_connections.unwrap_or(self.database_max_connections);
         self.jwt_secret = jwt_secret.or_else(|| self.jwt_secret.clone());
+        self.jwt_previous_secrets =
+            jwt_previous_secrets.unwrap_or_else(|| self.jwt_previous_secrets.clone());
         self.access_token_ttl_secs = access_token_ttl_secs.unwrap_or(self.access_token_ttl_secs);
         self.refresh_token_ttl_days = refresh_token_ttl_days.unwrap_or(self.refresh_token_ttl_days);
         self.mail_transport = mail_transport.unwrap_or(self.mail_transport);
         self.smtp_url = smtp_url.or_else(|| self.smtp_url.clone());
         self.mail_from = mail_from.unwrap_or_else(|| self.mail_from.clone());
         self.public_url = public_url.unwrap_or_else(|| self.public_url.clone());
+        self.cors_origins = cors_origins.unwrap_or_else(|| self.cors_origins.clone());
         self.mail_worker = mail_worker.unwrap_or(self.mail_worker);
         self.mail_max_attempts = mail_max_attempts.unwrap_or(self.mail_max_attempts);
         self.mail_retry_base_ms = mail_retry_base_ms.unwrap_or(self.mail_retry_base_ms);
@@ -256,6 +270,16 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if self
+            .jwt_previous_secrets
+            .iter()
+            .any(|s| s.expose().len() < 32)
+        {
+            return Err(ConfigError::Invalid {
+                name: "jwt_previous_secrets",
+                reason: "each must be at least 32 characters".to_owned(),
+            });
+        }
         if let Some(secret) = &self.jwt_secret
             && secret.expose().len() < 32
         {
@@ -281,6 +305,16 @@ impl Settings {
                 name: "mail_max_attempts, mail_poll_ms, mail_lease_secs",
                 reason: "must be at least 1".to_owned(),
             });
+        }
+        for origin in &self.cors_origins {
+            if web_origin(origin).is_none() {
+                return Err(ConfigError::Invalid {
+                    name: "cors_origins",
+                    reason: format!(
+                        "{origin:?} is not an origin such as https://portal.example.kz"
+                    ),
+                });
+            }
         }
         if !(1..=256).contains(&self.mail_concurrency) {
             return Err(ConfigError::Invalid {
@@ -314,6 +348,15 @@ impl Settings {
             ),
         }
     }
+}
+
+/// `raw` as a web origin (`scheme://host[:port]`, nothing after), or `None`.
+#[must_use]
+pub fn web_origin(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    let origin = url.origin();
+    (bare && origin.is_tuple()).then(|| origin.ascii_serialization())
 }
 
 fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
@@ -389,12 +432,21 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
         database_url: get("GRANTS_DATABASE_URL").map(Secret),
         database_max_connections: max_connections,
         jwt_secret: get("GRANTS_JWT_SECRET").map(Secret),
+        // Secrets never contain whitespace, so it separates them.
+        jwt_previous_secrets: get("GRANTS_JWT_PREVIOUS_SECRETS")
+            .map(|v| v.split_whitespace().map(Secret::new).collect()),
         access_token_ttl_secs: number("GRANTS_ACCESS_TOKEN_TTL_SECS")?,
         refresh_token_ttl_days: number("GRANTS_REFRESH_TOKEN_TTL_DAYS")?,
         mail_transport,
         smtp_url: get("GRANTS_SMTP_URL").map(Secret),
         mail_from: get("GRANTS_MAIL_FROM"),
         public_url: get("GRANTS_PUBLIC_URL"),
+        cors_origins: get("GRANTS_CORS_ORIGINS").map(|v| {
+            v.split([',', ' '])
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
         mail_worker,
         mail_max_attempts,
         mail_retry_base_ms: whole("GRANTS_MAIL_RETRY_BASE_MS")?,
@@ -457,6 +509,26 @@ mod tests {
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_POLL_MS", "-5")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "100000")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_CONCURRENCY", "0")])).is_err());
+        assert!(
+            Settings::load_from(None, env(&[("GRANTS_CORS_ORIGINS", "https://a.kz/path")]))
+                .is_err()
+        );
+        assert!(Settings::load_from(None, env(&[("GRANTS_CORS_ORIGINS", "*")])).is_err());
+        assert!(
+            Settings::load_from(None, env(&[("GRANTS_JWT_PREVIOUS_SECRETS", "short")])).is_err()
+        );
+        let ok = Settings::load_from(
+            None,
+            env(&[(
+                "GRANTS_CORS_ORIGINS",
+                "https://portal.kz, http://localhost:3000",
+            )]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ok.cors_origins,
+            ["https://portal.kz", "http://localhost:3000"]
+        );
     }
 
     #[test]

@@ -102,6 +102,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
 
 /// A poem error as a problem response, keeping responses that already are problems.
 fn into_problem(err: poem::Error) -> Response {
+    // A browser page of an origin that is not let in (or asking for more than allowed).
+    if err.is::<poem::error::CorsError>() {
+        return problem_response(
+            &crate::error::ApiError::Forbidden("this origin may not call the API from a browser")
+                .to_problem(),
+        );
+    }
     let status = err.status();
     if err.is_from_response() {
         let response = err.into_response();

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -61,10 +61,19 @@ fn create_admin(dir: &Path, email: &str, password: &str) -> Output {
 struct Served {
     child: Child,
     base: String,
+    log: Arc<Mutex<String>>,
 }
 
 fn serve(dir: &Path) -> Served {
-    let mut child = grants(dir)
+    serve_with(dir, &[])
+}
+
+fn serve_with(dir: &Path, env: &[(&str, &str)]) -> Served {
+    let mut command = grants(dir);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
         .arg("serve")
         .env("GRANTS_BIND", "127.0.0.1:0")
         .stdout(Stdio::null())
@@ -73,8 +82,14 @@ fn serve(dir: &Path) -> Served {
         .unwrap_or_else(|e| panic!("spawning grants serve: {e}"));
     let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
     let (tx, rx) = mpsc::channel();
+    let log = Arc::new(Mutex::new(String::new()));
+    let collected = Arc::clone(&log);
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(mut log) = collected.lock() {
+                log.push_str(&line);
+                log.push('\n');
+            }
             let parsed: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
             if parsed["fields"]["message"] == json!("listening") {
                 let _ = tx.send(
@@ -92,10 +107,16 @@ fn serve(dir: &Path) -> Served {
     Served {
         child,
         base: format!("http://{address}"),
+        log,
     }
 }
 
 impl Served {
+    /// Everything the server logged so far.
+    fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
     fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill").args(["-TERM", &pid]).status();
@@ -259,5 +280,192 @@ async fn serve_stops_on_sigterm_and_tokens_survive_a_restart() {
         "a token from before the restart still works"
     );
     assert!(second.terminate().success());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn tokens_outlive_a_secret_rotation_while_the_old_secret_is_listed() {
+    let dir = data_dir();
+    let (old, new) = (
+        "the-first-secret-of-at-least-32-characters",
+        "the-second-secret-of-at-least-32-characters",
+    );
+    let mut command = grants(&dir);
+    command.env("GRANTS_JWT_SECRET", old).args([
+        "admin",
+        "create",
+        "--email",
+        "admin@grants.kz",
+        "--name",
+        "Admin",
+        "--password-stdin",
+    ]);
+    let created = run_with_stdin(command, &format!("{PASSWORD}\n"));
+    assert!(created.status.success());
+
+    let first = serve_with(&dir, &[("GRANTS_JWT_SECRET", old)]);
+    let tokens: Value = login(&first.base, "admin@grants.kz")
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let token = tokens["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(first.terminate().success());
+
+    let rotated = serve_with(
+        &dir,
+        &[
+            ("GRANTS_JWT_SECRET", new),
+            ("GRANTS_JWT_PREVIOUS_SECRETS", old),
+        ],
+    );
+    assert_eq!(
+        get_me(&rotated.base, &token).await,
+        200,
+        "an old token still works"
+    );
+    let fresh: Value = login(&rotated.base, "admin@grants.kz")
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let fresh = fresh["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(get_me(&rotated.base, &fresh).await, 200);
+    assert!(rotated.terminate().success());
+
+    let retired = serve_with(&dir, &[("GRANTS_JWT_SECRET", new)]);
+    assert_eq!(
+        get_me(&retired.base, &token).await,
+        401,
+        "the old secret is retired"
+    );
+    assert_eq!(get_me(&retired.base, &fresh).await, 200);
+    assert!(retired.terminate().success());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_logs() {
+    let dir = data_dir();
+    let jwt_secret = "jwt-secret-that-must-never-be-logged-0123";
+    let smtp_password = "smtp-password-never-logged";
+    let env = [
+        ("GRANTS_JWT_SECRET", jwt_secret),
+        ("GRANTS_LOG", "debug"),
+        ("GRANTS_MAIL_TRANSPORT", "smtp"),
+        // Nothing listens there: the worker logs its failures, which must not show the URL's
+        // password.
+        (
+            "GRANTS_SMTP_URL",
+            "smtp://mailer:smtp-password-never-logged@127.0.0.1:9?tls=none",
+        ),
+        ("GRANTS_MAIL_POLL_MS", "20"),
+    ];
+    let mut command = grants(&dir);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.args([
+        "admin",
+        "create",
+        "--email",
+        "admin@grants.kz",
+        "--name",
+        "Admin",
+        "--password-stdin",
+    ]);
+    let created = run_with_stdin(command, &format!("{PASSWORD}\n"));
+    assert!(created.status.success());
+    let admin_log = String::from_utf8_lossy(&created.stderr).into_owned();
+
+    let served = serve_with(&dir, &env);
+    let client = reqwest::Client::new();
+    let api = format!("{}/api/v1", served.base);
+    let applicant_password = "дала-жел-самал-2026";
+    let registered = client
+        .post(format!("{api}/auth/register"))
+        .json(&json!({"email": "ngo@mail.kz", "password": applicant_password, "name": "NGO", "language": "kk"}))
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(registered.ok(), Some(201));
+    let tokens: Value = client
+        .post(format!("{api}/auth/login"))
+        .json(&json!({"email": "ngo@mail.kz", "password": applicant_password}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let access = tokens["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!access.is_empty() && !refresh.is_empty());
+    let wrong = client
+        .post(format!("{api}/auth/login"))
+        .json(&json!({"email": "ngo@mail.kz", "password": "wrong-but-secret-password"}))
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(wrong.ok(), Some(401));
+    let me = client
+        .get(format!("{api}/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(me.ok(), Some(200));
+    let rotated: Value = client
+        .post(format!("{api}/auth/refresh"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let second_refresh = rotated["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let logout = client
+        .post(format!("{api}/auth/logout"))
+        .bearer_auth(&access)
+        .json(&json!({"refresh_token": second_refresh}))
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert!(logout.is_ok_and(|s| s < 300));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = format!("{admin_log}{}", served.log());
+    assert!(served.terminate().success());
+    assert!(log.contains("\"status\":401"), "the flow was logged: {log}");
+    for secret in [
+        PASSWORD,
+        applicant_password,
+        "wrong-but-secret-password",
+        jwt_secret,
+        smtp_password,
+        access.as_str(),
+        refresh.as_str(),
+        second_refresh.as_str(),
+    ] {
+        assert!(!log.contains(secret), "{secret:?} appears in the logs");
+    }
+    // Nor any part of a token: its signature is the part that matters.
+    let signature = access.rsplit('.').next().unwrap_or_default();
+    assert!(!signature.is_empty() && !log.contains(signature));
     std::fs::remove_dir_all(dir).ok();
 }

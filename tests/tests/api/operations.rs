@@ -186,3 +186,111 @@ async fn an_unchanged_resource_is_not_sent_again() {
         .await
         .assert_problem(404, "not-found");
 }
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = spawn_app().await;
+    for path in [
+        "/health",
+        "/api/v1/calls",
+        "/api/v1/me",
+        "/api/v1/no-such-route",
+    ] {
+        let response = app.req(Method::GET, path).send().await;
+        assert_eq!(
+            response.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(response.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            response.header("referrer-policy"),
+            Some("no-referrer"),
+            "{path}"
+        );
+        assert!(
+            response.header("access-control-allow-origin").is_none(),
+            "{path}"
+        );
+    }
+    let api = app.req(Method::GET, "/api/v1/calls").send().await;
+    assert_eq!(
+        api.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+    // The API document's browser page needs its scripts.
+    let docs = app.req(Method::GET, "/docs/").send().await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.header("content-security-policy").is_none());
+}
+
+#[tokio::test]
+async fn without_configured_origins_no_browser_origin_is_let_in() {
+    let app = spawn_app().await;
+    let simple = app
+        .req(Method::GET, "/api/v1/calls")
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    assert_eq!(simple.status, 200);
+    assert!(simple.header("access-control-allow-origin").is_none());
+    let preflight = app
+        .req(Method::OPTIONS, "/api/v1/calls")
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await;
+    assert!(preflight.header("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn configured_origins_and_only_they_may_call_from_a_browser() {
+    let app = grants_tests::spawn_app_configured(|settings| {
+        settings.cors_origins = vec!["https://portal.example.kz".to_owned()];
+    })
+    .await;
+    let preflight = app
+        .req(Method::OPTIONS, "/api/v1/calls")
+        .header("origin", "https://portal.example.kz")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await;
+    assert_eq!(preflight.status, 200, "{}", preflight.text);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("https://portal.example.kz")
+    );
+    let simple = app
+        .req(Method::GET, "/api/v1/calls")
+        .header("origin", "https://portal.example.kz")
+        .send()
+        .await;
+    assert_eq!(
+        simple.header("access-control-allow-origin"),
+        Some("https://portal.example.kz")
+    );
+    assert!(
+        simple
+            .header("access-control-expose-headers")
+            .is_some_and(|h| h.to_ascii_lowercase().contains("etag"))
+    );
+    // Its own public origin (the API document's page) still works.
+    let own = app
+        .req(Method::GET, "/api/v1/calls")
+        .header("origin", grants_tests::PUBLIC_URL)
+        .send()
+        .await;
+    assert_eq!(own.status, 200);
+    let refused = app
+        .req(Method::OPTIONS, "/api/v1/calls")
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await;
+    refused.assert_problem(403, "forbidden");
+    assert!(refused.header("access-control-allow-origin").is_none());
+}

@@ -1,4 +1,7 @@
 //! Access tokens: HS256 JWTs with the algorithm pinned and `iss`, `aud`, `exp`, `nbf` checked.
+//!
+//! Every token names its key in `kid`, so the secret can be rotated: tokens signed with a
+//! previous secret stay valid (until they expire) while that secret is listed as previous.
 
 use chrono::{DateTime, Utc};
 use domain::role::Role;
@@ -38,10 +41,24 @@ pub struct Claims {
 /// Signs and verifies access tokens.
 #[derive(Clone)]
 pub struct JwtKeys {
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// The current key first, then the previous ones, each with its `kid`.
+    decoding: Vec<(String, DecodingKey)>,
     validation: Validation,
     ttl_secs: i64,
+}
+
+/// The key id of `secret`: the first 8 bytes of its SHA-256, in hex. It names the key
+/// without revealing anything usable about a secret of 32 characters or more.
+#[must_use]
+pub fn key_id(secret: &Secret) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.expose().as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -56,6 +73,12 @@ impl JwtKeys {
     /// Keys from the HMAC `secret`; tokens live `ttl_secs` seconds.
     #[must_use]
     pub fn new(secret: &Secret, ttl_secs: i64) -> Self {
+        Self::rotated(secret, &[], ttl_secs)
+    }
+
+    /// Keys that sign with `secret` and also accept tokens signed with any of `previous`.
+    #[must_use]
+    pub fn rotated(secret: &Secret, previous: &[Secret], ttl_secs: i64) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -63,9 +86,14 @@ impl JwtKeys {
         // Expiry and not-before are checked against the service's clock below.
         validation.validate_exp = false;
         validation.validate_nbf = false;
+        let decoding = std::iter::once(secret)
+            .chain(previous)
+            .map(|s| (key_id(s), DecodingKey::from_secret(s.expose().as_bytes())))
+            .collect();
         Self {
+            kid: key_id(secret),
             encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
-            decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
+            decoding,
             validation,
             ttl_secs,
         }
@@ -92,8 +120,9 @@ impl JwtKeys {
             nbf: iat,
             exp: iat + self.ttl_secs,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(ApiError::internal)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)
     }
 
     /// Verifies `token` at `now`.
@@ -101,8 +130,20 @@ impl JwtKeys {
     /// # Errors
     /// [`ApiError::Unauthorized`] for a malformed, forged, expired or foreign token.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid"))?;
+        let invalid = || ApiError::Unauthorized("the access token is invalid");
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+        // A token without `kid` predates key ids and was signed with the current secret.
+        let key = match header.kid.as_deref() {
+            None => self.decoding.first().map(|(_, key)| key),
+            Some(kid) => self
+                .decoding
+                .iter()
+                .find(|(id, _)| id == kid)
+                .map(|(_, key)| key),
+        }
+        .ok_or_else(invalid)?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|_| invalid())?;
         let claims = data.claims;
         let now = now.timestamp();
         if claims.exp <= now {
@@ -166,5 +207,61 @@ mod tests {
                 .verify(&format!("{header}.{payload}."), now())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn tokens_of_a_previous_secret_stay_valid_while_it_is_listed() {
+        let old = Secret::new("the-previous-secret-of-32-characters");
+        let new = Secret::new("the-current-secret-of-32-characters!");
+        let user = Uuid::new_v4();
+        let before = JwtKeys::new(&old, 900)
+            .issue(user, Role::Reviewer, now())
+            .unwrap_or_default();
+        let rotated = JwtKeys::rotated(&new, std::slice::from_ref(&old), 900);
+        assert_eq!(
+            rotated.verify(&before, now()).map(|c| c.sub).ok(),
+            Some(user)
+        );
+        let after = rotated
+            .issue(user, Role::Reviewer, now())
+            .unwrap_or_default();
+        let kid = jsonwebtoken::decode_header(&after).ok().and_then(|h| h.kid);
+        assert_eq!(kid, Some(key_id(&new)));
+        assert_ne!(key_id(&new), key_id(&old));
+        // Once the old secret is dropped, its tokens are refused.
+        assert!(JwtKeys::new(&new, 900).verify(&before, now()).is_err());
+        // A token naming a key the server does not know is refused.
+        let stranger = JwtKeys::new(&Secret::new("a-third-secret-of-32-characters!!!"), 900)
+            .issue(user, Role::Admin, now())
+            .unwrap_or_default();
+        assert!(rotated.verify(&stranger, now()).is_err());
+    }
+
+    #[test]
+    fn a_token_naming_one_key_but_signed_with_another_is_refused() {
+        let old = Secret::new("the-previous-secret-of-32-characters");
+        let new = Secret::new("the-current-secret-of-32-characters!");
+        let rotated = JwtKeys::rotated(&new, std::slice::from_ref(&old), 900);
+        let claims = serde_json::json!({
+            "sub": Uuid::new_v4(), "role": "admin", "iss": ISSUER, "aud": AUDIENCE,
+            "iat": now().timestamp(), "nbf": now().timestamp(), "exp": now().timestamp() + 60
+        });
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(key_id(&new));
+        let forged = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(old.expose().as_bytes()),
+        )
+        .unwrap_or_default();
+        assert!(rotated.verify(&forged, now()).is_err());
+        // Without a kid, only the current key is tried.
+        let no_kid = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(old.expose().as_bytes()),
+        )
+        .unwrap_or_default();
+        assert!(rotated.verify(&no_kid, now()).is_err());
     }
 }
