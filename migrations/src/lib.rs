@@ -10,6 +10,7 @@ mod m20261126_000002_organizations;
 mod m20261126_000003_calls_and_applications;
 mod m20261126_000004_reviews;
 mod m20261126_000005_outbox;
+mod m20261126_000006_rate_limits;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_calls_and_applications::Migration),
             Box::new(m20261126_000004_reviews::Migration),
             Box::new(m20261126_000005_outbox::Migration),
+            Box::new(m20261126_000006_rate_limits::Migration),
         ]
     }
 }

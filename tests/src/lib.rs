@@ -202,6 +202,9 @@ async fn spawn_app_inner(smtp_url: Option<&str>, configure: impl FnOnce(&mut Set
         smtp_url: smtp_url.map(Secret::new),
         mail_from: MAIL_FROM.to_owned(),
         public_url: PUBLIC_URL.to_owned(),
+        // Tests log in far more often than people; the limits have their own test.
+        auth_rate_per_address: 0,
+        auth_rate_per_account: 0,
         ..Settings::default()
     };
     let mut settings = settings;

@@ -96,6 +96,7 @@ contract!(
     duplicate_bin_is_a_conflict,
     stale_version_is_a_conflict,
     members_are_added_once_and_the_last_owner_stays,
+    rate_limits_count_per_key_and_window,
 );
 
 async fn duplicate_email_is_a_conflict(store: Store) {
@@ -664,3 +665,44 @@ contract_more!(
     a_transition_writes_status_and_event_together,
     idempotency_keys_settle_retries,
 );
+
+async fn rate_limits_count_per_key_and_window(store: Store) {
+    let window = Duration::minutes(1);
+    for hit in 1..=3 {
+        let over = store
+            .hit_rate_limit("login:ip:10.0.0.1", now(), window, 3)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(over, None, "hit {hit} is within the limit");
+    }
+    let later = now() + Duration::seconds(20);
+    let over = store
+        .hit_rate_limit("login:ip:10.0.0.1", later, window, 3)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        over,
+        Some(Duration::seconds(40)),
+        "the fourth waits for the window's end"
+    );
+    // Another key counts apart.
+    let other = store
+        .hit_rate_limit("login:ip:10.0.0.2", later, window, 3)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(other, None);
+    // A new window starts afresh.
+    let next = store
+        .hit_rate_limit("login:ip:10.0.0.1", now() + window, window, 3)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(next, None);
+    let purged = store
+        .purge_rate_limits(now() + Duration::seconds(30))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        purged, 1,
+        "only the 10.0.0.2 window started before the cutoff"
+    );
+}

@@ -306,7 +306,8 @@ pub async fn work(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Forgets idempotency keys older than a day, once an hour, for as long as the server runs.
+/// Forgets idempotency keys older than a day and rate-limit counters of past windows, once
+/// an hour, for as long as the server runs.
 async fn purge_idempotency_keys(state: AppState) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -316,6 +317,10 @@ async fn purge_idempotency_keys(state: AppState) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
             Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+        let ended = state.clock.now() - chrono::Duration::hours(1);
+        if let Err(err) = state.store.purge_rate_limits(ended).await {
+            tracing::warn!(error = %err, "purging rate-limit counters failed");
         }
     }
 }

@@ -67,6 +67,11 @@ pub struct Settings {
     pub access_token_ttl_secs: i64,
     /// Lifetime of a refresh token in days.
     pub refresh_token_ttl_days: i64,
+    /// Logins, and separately registrations, one client address may attempt per minute;
+    /// 0 for no limit.
+    pub auth_rate_per_address: u32,
+    /// Logins one account may be attempted with per minute; 0 for no limit.
+    pub auth_rate_per_account: u32,
     /// How mail is sent.
     pub mail_transport: MailTransport,
     /// SMTP server, e.g. `smtp://user:pass@host:587?tls=starttls`.
@@ -107,6 +112,8 @@ impl Default for Settings {
             jwt_previous_secrets: Vec::new(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
+            auth_rate_per_address: 30,
+            auth_rate_per_account: 10,
             mail_transport: MailTransport::File,
             smtp_url: None,
             mail_from: "Grants <grants@localhost>".to_owned(),
@@ -135,6 +142,8 @@ struct Layer {
     jwt_previous_secrets: Option<Vec<Secret>>,
     access_token_ttl_secs: Option<i64>,
     refresh_token_ttl_days: Option<i64>,
+    auth_rate_per_address: Option<u32>,
+    auth_rate_per_account: Option<u32>,
     mail_transport: Option<MailTransport>,
     smtp_url: Option<Secret>,
     mail_from: Option<String>,
@@ -232,6 +241,8 @@ impl Settings {
             jwt_previous_secrets,
             access_token_ttl_secs,
             refresh_token_ttl_days,
+            auth_rate_per_address,
+            auth_rate_per_account,
             mail_transport,
             smtp_url,
             mail_from,
@@ -255,6 +266,8 @@ impl Settings {
             jwt_previous_secrets.unwrap_or_else(|| self.jwt_previous_secrets.clone());
         self.access_token_ttl_secs = access_token_ttl_secs.unwrap_or(self.access_token_ttl_secs);
         self.refresh_token_ttl_days = refresh_token_ttl_days.unwrap_or(self.refresh_token_ttl_days);
+        self.auth_rate_per_address = auth_rate_per_address.unwrap_or(self.auth_rate_per_address);
+        self.auth_rate_per_account = auth_rate_per_account.unwrap_or(self.auth_rate_per_account);
         self.mail_transport = mail_transport.unwrap_or(self.mail_transport);
         self.smtp_url = smtp_url.or_else(|| self.smtp_url.clone());
         self.mail_from = mail_from.unwrap_or_else(|| self.mail_from.clone());
@@ -418,6 +431,18 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
             })
         })
         .transpose()?;
+    let small = |name: &'static str| -> Result<Option<u32>, ConfigError> {
+        whole(name)?
+            .map(|n| {
+                u32::try_from(n).map_err(|e| ConfigError::Env {
+                    name,
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    };
+    let auth_rate_per_address = small("GRANTS_AUTH_RATE_PER_ADDRESS")?;
+    let auth_rate_per_account = small("GRANTS_AUTH_RATE_PER_ACCOUNT")?;
     let max_connections = number("GRANTS_DATABASE_MAX_CONNECTIONS")?
         .map(|n| {
             u32::try_from(n).map_err(|e| ConfigError::Env {
@@ -437,6 +462,8 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
             .map(|v| v.split_whitespace().map(Secret::new).collect()),
         access_token_ttl_secs: number("GRANTS_ACCESS_TOKEN_TTL_SECS")?,
         refresh_token_ttl_days: number("GRANTS_REFRESH_TOKEN_TTL_DAYS")?,
+        auth_rate_per_address,
+        auth_rate_per_account,
         mail_transport,
         smtp_url: get("GRANTS_SMTP_URL").map(Secret),
         mail_from: get("GRANTS_MAIL_FROM"),

@@ -97,6 +97,10 @@ pub enum ApiError {
     /// The body's media type is not accepted.
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
+    /// Too many attempts from one address or at one account; retry after this many
+    /// seconds.
+    #[error("too many requests")]
+    TooManyRequests(i64),
     /// The database cannot be reached right now.
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -138,6 +142,7 @@ impl ApiError {
             | Self::PreconditionRequired
             | Self::PayloadTooLarge
             | Self::UnsupportedMediaType(_)
+            | Self::TooManyRequests(_)
             | Self::Unavailable(_)
             | Self::Internal(_)) => unchanged,
         }
@@ -252,6 +257,13 @@ impl ApiError {
                 Some(detail.clone()),
                 None,
             ),
+            Self::TooManyRequests(secs) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many attempts",
+                Some(format!("try again in {secs} seconds")),
+                None,
+            ),
             Self::Unavailable(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "service unavailable");
                 (
@@ -320,7 +332,13 @@ impl ResponseError for ApiError {
     }
 
     fn as_response(&self) -> poem::Response {
-        problem_response(&self.to_problem())
+        let mut response = problem_response(&self.to_problem());
+        if let Self::TooManyRequests(secs) = self
+            && let Ok(value) = poem::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert("retry-after", value);
+        }
+        response
     }
 }
 
@@ -338,6 +356,7 @@ impl ApiError {
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType(_) => 415,
+            Self::TooManyRequests(_) => 429,
             Self::Unavailable(_) => 503,
             Self::Internal(_) => 500,
         }
@@ -395,6 +414,9 @@ pub enum ErrorResponse {
     /// The update needs `If-Match`.
     #[oai(status = 428, content_type = "application/problem+json")]
     PreconditionRequired(Json<Problem>),
+    /// Too many attempts (logging in, registering); retry after `Retry-After` seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] String),
     /// A server error; nothing internal is described.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -405,6 +427,11 @@ pub enum ErrorResponse {
 
 impl From<ApiError> for ErrorResponse {
     fn from(err: ApiError) -> Self {
+        let retry_after = if let ApiError::TooManyRequests(secs) = &err {
+            secs.to_string()
+        } else {
+            String::new()
+        };
         let problem = err.to_problem();
         match problem.status {
             400 => Self::BadRequest(Json(problem)),
@@ -417,6 +444,7 @@ impl From<ApiError> for ErrorResponse {
             415 => Self::UnsupportedMediaType(Json(problem)),
             422 => Self::Unprocessable(Json(problem)),
             428 => Self::PreconditionRequired(Json(problem)),
+            429 => Self::TooManyRequests(Json(problem), retry_after),
             503 => Self::Unavailable(Json(problem)),
             _ => Self::Internal(Json(problem)),
         }

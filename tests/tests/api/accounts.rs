@@ -352,3 +352,48 @@ async fn of_two_simultaneous_refreshes_exactly_one_wins() {
         assert_eq!(statuses, [200, 401], "{} / {}", one.text, two.text);
     }
 }
+
+#[tokio::test]
+async fn logins_and_registrations_are_rate_limited() {
+    let app = grants_tests::spawn_app_configured(|settings| {
+        settings.auth_rate_per_address = 5;
+        settings.auth_rate_per_account = 3;
+    })
+    .await;
+    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    for _ in 0..3 {
+        let wrong = app.login("a@mail.kz", "not-the-password-at-all").await;
+        assert_eq!(wrong.status, 401, "{}", wrong.text);
+    }
+    let limited = app.login("a@mail.kz", "not-the-password-at-all").await;
+    limited.assert_problem(429, "too-many-requests");
+    let wait: i64 = limited
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    // While the limit holds even the right password is refused, so guessing learns nothing.
+    app.login("a@mail.kz", grants_tests::PASSWORD)
+        .await
+        .assert_problem(429, "too-many-requests");
+
+    // Registrations from one address count apart from logins.
+    for i in 0..4 {
+        assert_eq!(app.register(&format!("b{i}@mail.kz")).await.status, 201);
+    }
+    app.register("c@mail.kz")
+        .await
+        .assert_problem(429, "too-many-requests");
+
+    // A minute later the windows start afresh.
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        app.login("a@mail.kz", grants_tests::PASSWORD).await.status,
+        200
+    );
+    assert_eq!(
+        app.login("c@mail.kz", grants_tests::PASSWORD).await.status,
+        401,
+        "the refused registration created nothing"
+    );
+}

@@ -10,5 +10,6 @@ pub mod idempotency_key;
 pub mod organization;
 pub mod organization_member;
 pub mod outbox;
+pub mod rate_limit;
 pub mod refresh_token;
 pub mod user;

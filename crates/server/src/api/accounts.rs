@@ -12,9 +12,11 @@ use serde::Deserialize;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{LanguageCode, RoleCode};
+use super::limits::{self, Door};
 use crate::auth::{BearerAuth, password, refresh};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use poem::web::RemoteAddr;
 
 /// A new applicant account.
 #[derive(Debug, Object, Deserialize)]
@@ -128,8 +130,10 @@ impl AuthApi {
     async fn register(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         body: JsonBody<RegisterRequest>,
     ) -> ApiResult<RegisterResponse> {
+        limits::admit(&state, Door::Register, remote, None).await?;
         let body = body.0;
         let input = AccountInput {
             email: &body.email,
@@ -149,11 +153,19 @@ impl AuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         body: JsonBody<LoginRequest>,
     ) -> ApiResult<TokensResponse> {
         let body = body.0;
         // An address that cannot exist is looked up no further, but costs the same time.
         let email = domain::email::Email::parse(&body.email).ok();
+        limits::admit(
+            &state,
+            Door::Login,
+            remote,
+            email.as_ref().map(domain::email::Email::as_str),
+        )
+        .await?;
         let found = match email {
             Some(email) => match state.store.find_credentials(email.as_str()).await {
                 Ok(found) => Some(found),

@@ -7,6 +7,7 @@ pub mod body;
 pub mod calls;
 pub mod codes;
 pub mod decisions;
+pub mod limits;
 pub mod me;
 pub mod organizations;
 pub mod outbox;
