@@ -152,15 +152,14 @@ pub(crate) async fn enqueue_for_applicants<C: ConnectionTrait>(
     kind: NotificationKind,
     at: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let owner = application::Entity::find_by_id(application_id)
-        .select_only()
+    // One query: the members of the organisation that owns the application.
+    let owner = Query::select()
         .column(application::Column::OrganizationId)
-        .into_tuple::<Uuid>()
-        .one(conn)
-        .await?
-        .ok_or(RepoError::NotFound)?;
+        .from(application::Entity)
+        .and_where(Expr::col(application::Column::Id).eq(application_id))
+        .to_owned();
     let members = organization_member::Entity::find()
-        .filter(organization_member::Column::OrganizationId.eq(owner))
+        .filter(organization_member::Column::OrganizationId.in_subquery(owner))
         .select_only()
         .column(organization_member::Column::UserId)
         .order_by_asc(organization_member::Column::UserId)
