@@ -13,7 +13,7 @@ use domain::status::ApplicationStatus;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement, TransactionTrait,
+    QuerySelect, Set, Statement, TransactionTrait, UpdateMany,
 };
 use uuid::Uuid;
 
@@ -378,23 +378,11 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        let done = outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::Status,
-                Expr::value(DeliveryStatus::Sent.code()),
-            )
+        let update = outbox::Entity::update_many()
             .col_expr(outbox::Column::SentAt, Expr::value(now))
-            .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
-            .col_expr(outbox::Column::Claim, Expr::value(Option::<Uuid>::None))
-            .col_expr(
-                outbox::Column::LastError,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(outbox::Column::Id.is_in(ids.iter().copied()))
-            .filter(outbox::Column::Claim.eq(claim))
-            .exec(&self.db)
-            .await?;
-        Ok(done.rows_affected)
+            .filter(outbox::Column::Id.is_in(ids.iter().copied()));
+        self.end_claim(update, claim, now, DeliveryStatus::Sent, None)
+            .await
     }
 
     /// Records a failed attempt of row `id`, if `claim` still holds it: it is tried again
@@ -414,20 +402,16 @@ impl Store {
             Some(_) => DeliveryStatus::Pending,
             None => DeliveryStatus::Failed,
         };
-        let done = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(status.code()))
+        let update = outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::NextAttemptAt,
                 Expr::value(retry_at.unwrap_or(now)),
             )
-            .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
-            .col_expr(outbox::Column::Claim, Expr::value(Option::<Uuid>::None))
-            .col_expr(outbox::Column::LastError, Expr::value(clip(error)))
-            .filter(outbox::Column::Id.eq(id))
-            .filter(outbox::Column::Claim.eq(claim))
-            .exec(&self.db)
+            .filter(outbox::Column::Id.eq(id));
+        let ended = self
+            .end_claim(update, claim, now, status, Some(error))
             .await?;
-        Ok(done.rows_affected == 1)
+        Ok(ended == 1)
     }
 
     /// Marks row `id` cancelled (no longer owed), if `claim` still holds it.
@@ -441,19 +425,32 @@ impl Store {
         now: DateTime<Utc>,
         why: &str,
     ) -> Result<bool, RepoError> {
-        let done = outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::Status,
-                Expr::value(DeliveryStatus::Cancelled.code()),
-            )
+        let update = outbox::Entity::update_many().filter(outbox::Column::Id.eq(id));
+        let ended = self
+            .end_claim(update, claim, now, DeliveryStatus::Cancelled, Some(why))
+            .await?;
+        Ok(ended == 1)
+    }
+
+    /// Applies `update` (which picks the rows) to the rows `claim` still holds, ending the
+    /// claim with `status` and `error` as the last error (cleared when `None`).
+    async fn end_claim(
+        &self,
+        update: UpdateMany<outbox::Entity>,
+        claim: Uuid,
+        now: DateTime<Utc>,
+        status: DeliveryStatus,
+        error: Option<&str>,
+    ) -> Result<u64, RepoError> {
+        let done = update
+            .col_expr(outbox::Column::Status, Expr::value(status.code()))
             .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
             .col_expr(outbox::Column::Claim, Expr::value(Option::<Uuid>::None))
-            .col_expr(outbox::Column::LastError, Expr::value(clip(why)))
-            .filter(outbox::Column::Id.eq(id))
+            .col_expr(outbox::Column::LastError, Expr::value(error.map(clip)))
             .filter(outbox::Column::Claim.eq(claim))
             .exec(&self.db)
             .await?;
-        Ok(done.rows_affected == 1)
+        Ok(done.rows_affected)
     }
 
     /// Gives rows `ids` back unsent, due now, without counting the attempt: the worker

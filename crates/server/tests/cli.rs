@@ -44,7 +44,14 @@ fn run_with_stdin(mut command: Command, input: &str) -> Output {
 }
 
 fn create_admin(dir: &Path, email: &str, password: &str) -> Output {
+    create_admin_with(dir, &[], email, password)
+}
+
+fn create_admin_with(dir: &Path, env: &[(&str, &str)], email: &str, password: &str) -> Output {
     let mut command = grants(dir);
+    for (name, value) in env {
+        command.env(name, value);
+    }
     command.args([
         "admin",
         "create",
@@ -290,17 +297,12 @@ async fn tokens_outlive_a_secret_rotation_while_the_old_secret_is_listed() {
         "the-first-secret-of-at-least-32-characters",
         "the-second-secret-of-at-least-32-characters",
     );
-    let mut command = grants(&dir);
-    command.env("GRANTS_JWT_SECRET", old).args([
-        "admin",
-        "create",
-        "--email",
+    let created = create_admin_with(
+        &dir,
+        &[("GRANTS_JWT_SECRET", old)],
         "admin@grants.kz",
-        "--name",
-        "Admin",
-        "--password-stdin",
-    ]);
-    let created = run_with_stdin(command, &format!("{PASSWORD}\n"));
+        PASSWORD,
+    );
     assert!(created.status.success());
 
     let first = serve_with(&dir, &[("GRANTS_JWT_SECRET", old)]);
@@ -367,20 +369,7 @@ async fn secrets_never_reach_the_logs() {
         ),
         ("GRANTS_MAIL_POLL_MS", "20"),
     ];
-    let mut command = grants(&dir);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.args([
-        "admin",
-        "create",
-        "--email",
-        "admin@grants.kz",
-        "--name",
-        "Admin",
-        "--password-stdin",
-    ]);
-    let created = run_with_stdin(command, &format!("{PASSWORD}\n"));
+    let created = create_admin_with(&dir, &env, "admin@grants.kz", PASSWORD);
     assert!(created.status.success());
     let admin_log = String::from_utf8_lossy(&created.stderr).into_owned();
 
