@@ -5,6 +5,7 @@ mod admin;
 mod applications;
 mod calls;
 mod mail;
+mod matrix;
 mod operations;
 mod organizations;
 mod reviews;

@@ -560,10 +560,16 @@ async fn own_assignment(
     id: Uuid,
 ) -> Result<AssignmentRecord, ApiError> {
     let assignment = state.store.get_assignment(id).await?;
-    if assignment.reviewer_id != caller.id {
-        return Err(ApiError::NotFound);
+    if assignment.reviewer_id == caller.id {
+        Ok(assignment)
+    } else if matches!(caller.role, Role::Officer | Role::Admin) {
+        // Staff read every assignment, so telling them it does not exist would be a lie.
+        Err(ApiError::Forbidden(
+            "only the assigned reviewer acts on an assignment",
+        ))
+    } else {
+        Err(ApiError::NotFound)
     }
-    Ok(assignment)
 }
 
 async fn visible_assignment(

@@ -114,6 +114,7 @@ impl ApplicationsApi {
         body: JsonBody<CreateApplicationRequest>,
     ) -> ApiResult<Created> {
         let caller = auth.0;
+        caller.require(Role::Applicant, "only members of an NGO apply")?;
         let body = body.0;
         let call = state.store.get_call(id.0).await?;
         let now = state.clock.now();
