@@ -12,111 +12,29 @@ Usage: mail-flow.py PATH_TO_GRANTS PYTHON_WITH_AIOSMTPD
 
 import email
 import email.policy
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
-PASSWORD = "көктем-ауыл-2026"
-TIMEOUT = 30
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, process, what):
-    deadline = time.time() + TIMEOUT
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited with {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"{what} did not listen on {port}")
-
-
-class Api:
-    def __init__(self, base):
-        self.base = base
-
-    def call(self, method, path, token=None, body=None, expect=(200, 201)):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                status, text = response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode()
-        if status not in expect:
-            raise SystemExit(f"{method} {path}: {status} {text}")
-        return json.loads(text) if text else None
-
-    def token(self, address):
-        tokens = self.call("POST", "/api/v1/auth/login", body={"email": address, "password": PASSWORD})
-        return tokens["access_token"]
+from harness import PASSWORD, TIMEOUT, Api, free_port, wait_for_port
 
 
 def round_trip(api):
     """Runs the round; returns what the mails must say."""
     admin = api.token("admin@grants.kz")
-    for address, role, language in [
-        ("officer@grants.kz", "officer", "ru"),
-        ("expert@grants.kz", "reviewer", "en"),
-    ]:
-        api.call("POST", "/api/v1/users", admin, {
-            "email": address, "name": "Staff", "password": PASSWORD, "role": role, "language": language,
-        })
-    officer = api.token("officer@grants.kz")
-    reviewer = api.token("expert@grants.kz")
+    officer = api.staff(admin, "officer@grants.kz", "officer", "ru")
+    reviewer = api.staff(admin, "expert@grants.kz", "reviewer", "en")
     reviewer_id = api.call("GET", "/api/v1/me", reviewer)["id"]
     now = datetime.now(timezone.utc)
-    call = api.call("POST", "/api/v1/calls", officer, {
-        "title": "Ауыл аманаты 2027",
-        "description": "Гранты для сельских НПО",
-        "priority_areas": ["women_and_children"],
-        "budget": "10000000", "min_grant": "100000", "max_grant": "3000000",
-        "cofinancing_share": "0.1",
-        "opens_at": (now - timedelta(days=1)).isoformat(),
-        "closes_at": (now + timedelta(days=30)).isoformat(),
-        "eligibility": {"rural_only": True, "min_years_registered": 1, "regions": []},
-        "rubric": [{"key": "relevance", "title": "Relevance", "max_score": 10, "weight": 1}],
-        "reviewers_per_application": 1, "fundable_min_score": 50,
-        "disagreement_spread": 30, "aggregation": "mean",
-    })["id"]
-    api.call("POST", f"/api/v1/calls/{call}/publish", officer)
-    api.call("POST", f"/api/v1/calls/{call}/reviewers", officer, {"reviewer_id": reviewer_id})
-
-    api.call("POST", "/api/v1/auth/register", body={
-        "email": "aigerim@mail.kz", "password": PASSWORD, "name": "Айгерім", "language": "kk",
-    })
-    applicant = api.token("aigerim@mail.kz")
-    org = api.call("POST", "/api/v1/organizations", applicant, {
-        "name": "Ақ ниет", "bin": "040540001230", "region": "aktobe", "settlement": "Шалқар",
-        "rural": True, "registered_on": "2019-03-01", "contact_email": "aqniet@mail.kz",
-    })["id"]
+    call = api.published_call(officer, [reviewer_id])
+    applicant = api.applicant("aigerim@mail.kz", "Айгерім")
+    org = api.organization(applicant, "040540001230")
     title = "Ауылдағы әйелдер орталығы"
-    application = api.call("POST", f"/api/v1/calls/{call}/applications", applicant, {
-        "organization_id": org, "title": title, "summary": "Орталық ашу",
-        "problem": "Әйелдерге көмек жоқ", "goals": "Орталық", "activities": "Жөндеу, тренинг",
-        "target_groups": ["women"], "beneficiaries": 200, "settlement": "Шалқар",
-        "duration_months": 12,
-        "budget_lines": [{"category": "equipment", "description": "Жиһаз", "quantity": 2,
-                          "unit_cost": "500000", "cofinanced": "200000"}],
-    })["id"]
+    application = api.draft(applicant, call, org, title)
     path = f"/api/v1/applications/{application}"
     receipt = api.call("POST", f"{path}/submit", applicant)["receipt_sha256"]
     api.call("POST", f"{path}/request-revision", officer, {

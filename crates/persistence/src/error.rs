@@ -52,9 +52,20 @@ impl From<DbErr> for RepoError {
 }
 
 /// Whether the database refused for a moment rather than for good: SQLite still locked
-/// after the busy timeout, or a PostgreSQL serialisation failure or deadlock. A retry may
-/// succeed, so these are reported as unavailable rather than as bugs.
+/// after the busy timeout, a PostgreSQL serialisation failure or deadlock, or a connection
+/// lost on the way (PostgreSQL restarting, the network dropping). A retry may succeed, so
+/// these are reported as unavailable rather than as bugs.
 fn is_transient(err: &DbErr) -> bool {
+    let lost = if let DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) = err
+        && let sea_orm::RuntimeErr::SqlxError(sqlx) = e
+    {
+        connection_lost(sqlx)
+    } else {
+        false
+    };
+    if lost {
+        return true;
+    }
     let text = err.to_string();
     [
         "database is locked",
@@ -63,4 +74,25 @@ fn is_transient(err: &DbErr) -> bool {
     ]
     .iter()
     .any(|needle| text.contains(needle))
+}
+
+/// Whether sqlx lost its connection rather than got an answer: I/O and protocol failures,
+/// a closed or exhausted pool, and PostgreSQL's connection-exception (08) and
+/// operator-intervention (57P01–57P03, shutting down or starting up) codes.
+fn connection_lost(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    if let Error::Database(db) = err {
+        return db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        });
+    }
+    matches!(
+        err,
+        Error::Io(_)
+            | Error::Tls(_)
+            | Error::Protocol(_)
+            | Error::PoolTimedOut
+            | Error::PoolClosed
+            | Error::WorkerCrashed
+    )
 }

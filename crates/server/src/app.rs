@@ -53,14 +53,12 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
 #[must_use]
 pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
     let service = api::service();
-    let spec = service.spec_endpoint();
-    let docs = service.swagger_ui();
     let metrics = state.metrics.clone();
     let cors = cors(&state.settings);
     Route::new()
         .nest(api::PREFIX, service.with(Idempotency))
-        .at(format!("{}/openapi.json", api::PREFIX), spec)
-        .nest("/docs", docs)
+        .at(format!("{}/openapi.json", api::PREFIX), get(openapi_json))
+        .nest("/docs", get(swagger_ui))
         .at("/health", get(health))
         .at("/ready", get(ready))
         .at("/metrics", get(render_metrics))
@@ -78,6 +76,19 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
         .around(security_headers)
         .into_endpoint()
         .map_to_response()
+}
+
+/// The API document (static, built once).
+#[handler]
+fn openapi_json() -> poem::web::WithContentType<&'static str> {
+    use poem::IntoResponse as _;
+    api::document::json().with_content_type("application/json; charset=utf-8")
+}
+
+/// The Swagger UI page for the API document.
+#[handler]
+fn swagger_ui() -> poem::web::Html<&'static str> {
+    poem::web::Html(api::document::swagger_html())
 }
 
 /// Headers every response carries, errors included: no content sniffing, no framing, no

@@ -116,16 +116,6 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         let Some(key) = req.header(HEADER).filter(|_| !is_auth).map(str::to_owned) else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
-        if !valid_key(&key) {
-            return Ok(problem(&ApiError::Malformed {
-                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
-                fields: vec![ProblemField {
-                    field: "Idempotency-Key".to_owned(),
-                    code: "invalid".to_owned(),
-                    message: "must be 1 to 255 visible ASCII characters".to_owned(),
-                }],
-            }));
-        }
         let Some(state) = req.data::<AppState>().cloned() else {
             return Ok(problem(&ApiError::internal(anyhow::anyhow!(
                 "application state missing"
@@ -138,9 +128,20 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .and_then(|(_, token)| state.jwt.verify(token.trim(), now).ok())
             .map(|claims| claims.sub);
+        // Without a valid token the operation answers 401 before the key matters.
         let Some(user) = user else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
+        if !valid_key(&key) {
+            return Ok(problem(&ApiError::Malformed {
+                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
+                fields: vec![ProblemField {
+                    field: "Idempotency-Key".to_owned(),
+                    code: "invalid".to_owned(),
+                    message: "must be 1 to 255 visible ASCII characters".to_owned(),
+                }],
+            }));
+        }
         let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await;
         let body = match body {
             Ok(body) => body,
@@ -174,7 +175,7 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         req.set_body(Body::from_bytes(body));
         let response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),
-            Err(err) => err.into_response(),
+            Err(err) => crate::observe::into_problem(err),
         };
         if response.status().is_server_error() {
             if let Err(err) = state.store.release_idempotency_key(user, &key).await {

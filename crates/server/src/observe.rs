@@ -78,6 +78,17 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
                 response
             }
         };
+        if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+            && !response.headers().contains_key(poem::http::header::ALLOW)
+        {
+            let allowed = crate::api::document::allowed_methods(&path)
+                .and_then(|methods| poem::http::HeaderValue::from_str(&methods).ok());
+            if let Some(allowed) = allowed {
+                response
+                    .headers_mut()
+                    .insert(poem::http::header::ALLOW, allowed);
+            }
+        }
         let elapsed = started.elapsed();
         let status = response.status().as_u16();
         let route = response
@@ -101,7 +112,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
 }
 
 /// A poem error as a problem response, keeping responses that already are problems.
-fn into_problem(err: poem::Error) -> Response {
+pub(crate) fn into_problem(err: poem::Error) -> Response {
     // A browser page of an origin that is not let in (or asking for more than allowed).
     if err.is::<poem::error::CorsError>() {
         return problem_response(

@@ -1,5 +1,6 @@
 //! Mail through the `grants` binary: the default transport writes files; a server killed
-//! with SIGKILL in the middle of a burst loses no committed mail; two processes on one
+//! with SIGKILL among a thousand concurrent submissions keeps every acknowledged one with its
+//! audit event and its mail, and half-writes none; two processes on one
 //! PostgreSQL database deliver each mail exactly once. The SMTP server runs in the test.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -387,7 +388,7 @@ async fn by_default_each_mail_is_written_as_a_file() {
 }
 
 #[tokio::test]
-async fn a_server_killed_mid_burst_sends_every_committed_mail_after_restart() {
+async fn a_server_killed_among_a_thousand_submissions_keeps_each_whole_with_its_event_and_mail() {
     let Some(database) = postgres_database().await else {
         return;
     };
@@ -402,9 +403,9 @@ async fn a_server_killed_mid_burst_sends_every_committed_mail_after_restart() {
     let mut first = Process::start(&env, "serve");
     let api = Api::new(first.base());
     let (owner, org, call) = setup(&api, 0).await;
-    let ids = drafts(&api, &owner, &org, &call, 120).await;
+    let ids = drafts(&api, &owner, &org, &call, 1000).await;
 
-    // Every submission at once; the server dies after a third of them answered.
+    // A thousand submissions at once; the server dies after a third of them answered.
     let answered = Arc::new(AtomicUsize::new(0));
     let mut burst = tokio::task::JoinSet::new();
     for id in ids.clone() {
@@ -464,6 +465,23 @@ async fn a_server_killed_mid_burst_sends_every_committed_mail_after_restart() {
             ),
             other => panic!("{id} is {other:?}"),
         }
+        // The audit trail agrees with the status: one submission event, or none.
+        let history = api
+            .ok(
+                reqwest::Method::GET,
+                &format!("/applications/{id}/history"),
+                &owner,
+                &Value::Null,
+            )
+            .await;
+        let submissions = history.as_array().map_or(0, |events| {
+            events
+                .iter()
+                .filter(|e| e["command"] == "submit" && e["to"] == "submitted")
+                .count()
+        });
+        let expected = usize::from(application["status"] == "submitted");
+        assert_eq!(submissions, expected, "{id}: half-written: {history}");
     }
     assert!(
         acknowledged

@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod applications;
 mod calls;
+mod faults;
 mod mail;
 mod matrix;
 mod operations;

@@ -20,6 +20,7 @@ use poem::web::RemoteAddr;
 
 /// A new applicant account.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RegisterRequest {
     /// Login and mail address.
     #[oai(validator(max_length = 254))]

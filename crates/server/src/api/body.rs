@@ -10,7 +10,7 @@ use tokio::io::AsyncReadExt;
 use crate::app::MAX_BODY_BYTES;
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry};
-use poem_openapi::types::Type;
+use poem_openapi::types::{ParseFromJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde::de::DeserializeOwned;
 
@@ -47,13 +47,41 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
-impl<T: Type + DeserializeOwned> ParsePayload for JsonBody<T> {
+impl<T: Type + DeserializeOwned + ParseFromJSON> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = read_limited(request, body).await?;
-        parse(&data).map(JsonBody).map_err(poem::Error::from)
+        let parsed = parse(&data)?;
+        conforms::<T>(&data)?;
+        Ok(JsonBody(parsed))
     }
+}
+
+/// Checks the limits the document states (lengths, ranges, patterns), which serde does not
+/// know and poem-openapi's own parser enforces.
+///
+/// # Errors
+/// [`ApiError::Validation`] naming a field outside the document's limits.
+pub fn conforms<T: ParseFromJSON>(data: &[u8]) -> Result<(), ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(data).map_err(|err| ApiError::Malformed {
+            detail: format!("the body is not valid JSON: {err}"),
+            fields: Vec::new(),
+        })?;
+    T::parse_from_json(Some(value)).map(drop).map_err(|err| {
+        let message = err.into_message();
+        let field = message
+            .split_once("field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map_or("", |(name, _)| name)
+            .to_owned();
+        ApiError::from(domain::ValidationErrors::single(
+            field,
+            "out_of_limits",
+            message,
+        ))
+    })
 }
 
 /// Reads the body, refusing one longer than [`MAX_BODY_BYTES`] whether or not it declares
@@ -150,7 +178,7 @@ fn missing_field(message: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-impl<'a, T: Type + DeserializeOwned> ApiExtractor<'a> for JsonBody<T> {
+impl<'a, T: Type + DeserializeOwned + ParseFromJSON> ApiExtractor<'a> for JsonBody<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
 
     type ParamType = ();
@@ -251,5 +279,32 @@ mod tests {
             fields(parse::<Body>(br#"{"name":"a","lines":[]} trailing"#)),
             Vec::<(String, String)>::new()
         );
+    }
+
+    #[derive(Debug, poem_openapi::Object)]
+    struct Limited {
+        #[oai(validator(max_length = 5))]
+        name: String,
+        nickname: Option<String>,
+    }
+
+    #[test]
+    fn a_null_is_an_absent_optional_field() {
+        assert!(conforms::<Limited>(br#"{"name":"a","nickname":null}"#).is_ok());
+        assert!(conforms::<Limited>(br#"{"name":"a"}"#).is_ok());
+    }
+
+    #[test]
+    fn the_documents_limits_are_enforced() {
+        match conforms::<Limited>(br#"{"name":"abcdef"}"#) {
+            Err(ApiError::Validation(errors)) => {
+                let text = format!("{errors:?}");
+                assert!(
+                    text.contains("name") && text.contains("maxLength"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
     }
 }

@@ -26,6 +26,7 @@ use crate::state::AppState;
 
 /// Who may apply.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EligibilityBody {
     /// Only organisations in rural settlements.
     pub rural_only: Option<bool>,
@@ -52,6 +53,7 @@ pub struct CriterionBody {
 
 /// A new grant call.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateCallRequest {
     /// Title.
     #[oai(validator(max_length = 300))]
@@ -91,6 +93,7 @@ pub struct CreateCallRequest {
 
 /// Changes to a draft call; absent fields stay as they are.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateCallRequest {
     /// Title.
     #[oai(validator(max_length = 300))]
@@ -154,6 +157,7 @@ pub struct CriterionResponse {
 
 /// A grant call.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CallResponse {
     /// Identifier.
     pub id: Uuid,

@@ -28,6 +28,7 @@ use crate::state::AppState;
 
 /// An approval.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApproveRequest {
     /// The grant, at most the requested amount; decimal string.
     pub awarded_amount: String,
@@ -51,6 +52,7 @@ pub enum DecisionKind {
 
 /// One decision of a batch.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DecisionItem {
     /// The application.
     pub application_id: Uuid,
@@ -113,6 +115,7 @@ fn aggregate_response(a: &domain::scoring::Aggregate) -> AggregateResponse {
 
 /// One row of the ranking.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RankingRow {
     /// Position, from 1.
     pub rank: u32,
@@ -166,6 +169,7 @@ pub struct CriterionFeedback {
 
 /// An anonymised reviewer comment.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewerComment {
     /// "Reviewer 1", "Reviewer 2", …
     pub reviewer: String,
@@ -186,6 +190,7 @@ pub struct CriterionComment {
 
 /// What an applicant learns after the decision.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FeedbackResponse {
     /// The application.
     pub application_id: Uuid,

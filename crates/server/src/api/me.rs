@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 /// Changes to one's own profile; absent fields stay as they are.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProfilePatch {
     /// New display name.
     #[oai(validator(max_length = 200))]

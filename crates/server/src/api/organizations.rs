@@ -46,6 +46,7 @@ pub struct CreateOrganizationRequest {
 
 /// Changes to an organisation; absent fields stay as they are.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateOrganizationRequest {
     /// Registered name.
     #[oai(validator(max_length = 300))]
@@ -115,6 +116,7 @@ fn organization_response(org: Organization, role: MemberRole) -> OrganizationRes
 
 /// A person to add to an organisation.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AddMemberRequest {
     /// The e-mail address of their account.
     #[oai(validator(max_length = 254))]

@@ -19,6 +19,7 @@ use crate::state::AppState;
 /// One mail in the outbox. It holds who and what, not the rendered text, which is made
 /// from the current records when it is sent.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OutboxMail {
     /// Identifier; the mail's Message-ID is `<id@sender-domain>`.
     pub id: Uuid,
@@ -64,6 +65,7 @@ impl From<OutboxRecord> for OutboxMail {
 
 /// A page of outbox mail.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OutboxPage {
     /// The mails, oldest first.
     pub items: Vec<OutboxMail>,

@@ -154,6 +154,7 @@ impl From<ConflictRecord> for ConflictResponse {
 
 /// A reviewer to assign.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssignRequest {
     /// The reviewer's account; they must be in the call's pool.
     pub reviewer_id: Uuid,
@@ -163,6 +164,7 @@ pub struct AssignRequest {
 
 /// Options of the automatic assignment.
 #[derive(Debug, Default, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AutoAssignRequest {
     /// When the reviews are due.
     pub due_at: Option<DateTime<Utc>>,
@@ -199,6 +201,7 @@ pub struct AutoAssignResponse {
 
 /// Declining an assignment.
 #[derive(Debug, Default, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeclineRequest {
     /// Why (optional).
     #[oai(validator(max_length = 2000))]
@@ -219,6 +222,7 @@ pub struct DeclaredConflict {
 
 /// One criterion's score.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScoreBody {
     /// The rubric key.
     pub criterion: String,
@@ -231,6 +235,7 @@ pub struct ScoreBody {
 
 /// A review, saved as a whole.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewBody {
     /// Scores by criterion.
     #[serde(default)]
@@ -254,6 +259,7 @@ pub struct ReopenRequest {
 
 /// A criterion's score in a response.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScoreResponse {
     /// The rubric key.
     pub criterion: String,
@@ -265,6 +271,7 @@ pub struct ScoreResponse {
 
 /// A review's content.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewResponse {
     /// Scores by criterion.
     pub scores: Vec<ScoreResponse>,
@@ -295,6 +302,7 @@ fn review_response(review: ReviewContent) -> ReviewResponse {
 
 /// An assignment.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssignmentResponse {
     /// Identifier.
     pub id: Uuid,
@@ -346,6 +354,7 @@ pub fn round2(value: f64) -> f64 {
 
 /// A review as another reader sees it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewView {
     /// "Reviewer 1", "Reviewer 2", … in the order reviews were assigned; staff also get
     /// the reviewer's account.

@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 /// A reviewer, officer or admin account.
 #[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateUserRequest {
     /// Login and mail address.
     #[oai(validator(max_length = 254))]
@@ -37,6 +38,7 @@ pub struct CreateUserRequest {
 
 /// A page of accounts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserPage {
     /// The accounts, oldest first.
     pub items: Vec<UserResponse>,

@@ -11,6 +11,7 @@ use crate::api::codes::{ApplicationStatusCode, BudgetCategoryCode, RegionCode};
 
 /// One line of the budget.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BudgetLineBody {
     /// Category of expense.
     pub category: BudgetCategoryCode,
@@ -27,6 +28,7 @@ pub struct BudgetLineBody {
 
 /// The applicant's content. In a draft every field may be left out; submission needs all.
 #[derive(Debug, Clone, Default, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContentBody {
     /// Project title.
     #[oai(validator(max_length = 300))]
@@ -141,6 +143,7 @@ pub struct RevisionResponse {
 
 /// An application.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationResponse {
     /// Identifier.
     pub id: Uuid,
@@ -285,6 +288,7 @@ pub fn application_response(
 
 /// An application in a list: what a list screen shows, without the long texts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationSummary {
     /// Identifier.
     pub id: Uuid,
@@ -343,6 +347,7 @@ pub struct ApplicationPage {
 
 /// One change in an application's history.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HistoryEntry {
     /// Position in the history, from 1.
     pub seq: i32,

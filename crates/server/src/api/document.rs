@@ -1,0 +1,247 @@
+//! The API document as published: poem-openapi's, plus what its types cannot say.
+//!
+//! - Integers get the range of their Rust type (`minimum: 0` for unsigned ones), so a
+//!   client (or a fuzzer) knows a negative or oversized number is malformed before sending
+//!   it.
+//! - Optional properties are `nullable`: `null` means the same as leaving the field out.
+//! - `If-Match` states the shape of the `ETag`s this API gives out.
+//! - The ranking's 200 answer has both its media types (poem-openapi keeps one per status).
+//! - Dates are `format: date` (RFC 3339 full-date) rather than poem-openapi's private
+//!   `naive-date`.
+//! - `Idempotency-Key` states the key's shape: 1 to 255 visible ASCII characters.
+//!
+//! The served JSON, the Swagger UI page and `grants openapi` all come from here, and a
+//! router of the document's paths gives 405 answers their `Allow` header.
+
+use std::sync::OnceLock;
+
+use poem::http::Method;
+use serde_json::{Value, json};
+
+use super::{PREFIX, service};
+
+struct Published {
+    value: Value,
+    json: String,
+}
+
+fn published() -> &'static Published {
+    static DOCUMENT: OnceLock<Published> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut value: Value = serde_json::from_str(&service().spec()).unwrap_or_else(|err| {
+            // The framework's own output; failing to read it back is a programming error.
+            panic!("poem-openapi produced an unreadable document: {err}")
+        });
+        complete(&mut value);
+        nullable_optionals(&mut value);
+        ranking_media_types(&mut value);
+        let json = serde_json::to_string_pretty(&value).unwrap_or_default();
+        Published { value, json }
+    })
+}
+
+/// The document as JSON, as served at `/api/v1/openapi.json`.
+#[must_use]
+pub fn json() -> &'static str {
+    &published().json
+}
+
+/// The document as YAML, exactly as committed in `openapi/openapi.yaml`.
+#[must_use]
+pub fn yaml() -> String {
+    serde_yaml::to_string(&published().value).unwrap_or_default()
+}
+
+/// The Swagger UI page, showing the published document.
+#[must_use]
+pub fn swagger_html() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        let service = service();
+        service.swagger_ui_html().replace(&service.spec(), json())
+    })
+}
+
+fn complete(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let range = match map.get("format").and_then(Value::as_str) {
+                Some("uint8") => Some((json!(0), json!(u8::MAX))),
+                Some("uint16") => Some((json!(0), json!(u16::MAX))),
+                Some("uint32") => Some((json!(0), json!(u32::MAX))),
+                Some("uint64") => Some((json!(0), json!(u64::MAX))),
+                Some("int32") => Some((json!(i32::MIN), json!(i32::MAX))),
+                Some("int64") => Some((json!(i64::MIN), json!(i64::MAX))),
+                _ => None,
+            };
+            if let Some((min, max)) = range.filter(|_| map.get("type") == Some(&json!("integer"))) {
+                map.entry("minimum").or_insert(min);
+                map.entry("maximum").or_insert(max);
+            }
+            if map.get("format") == Some(&json!("naive-date")) {
+                map.insert("format".to_owned(), json!("date"));
+            }
+            let idempotency_key = map.get("in") == Some(&json!("header"))
+                && map.get("name") == Some(&json!("Idempotency-Key"));
+            let if_match = map.get("in") == Some(&json!("header"))
+                && map.get("name") == Some(&json!("If-Match"));
+            if if_match {
+                map.insert(
+                    "schema".to_owned(),
+                    json!({"type": "string", "pattern": "^(\\*|(W/)?\"[0-9]{1,9}\"|[0-9]{1,9})$"}),
+                );
+            }
+            if idempotency_key {
+                map.insert(
+                    "schema".to_owned(),
+                    json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}),
+                );
+            }
+            map.values_mut().for_each(complete);
+        }
+        Value::Array(items) => items.iter_mut().for_each(complete),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+    }
+}
+
+/// Marks the properties each object schema does not require as `nullable`. OpenAPI 3.0
+/// reads `nullable` only beside `type`, so a property that refers to another schema gets
+/// that schema's type too.
+fn nullable_optionals(doc: &mut Value) {
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    let types: std::collections::HashMap<String, Value> = schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let kind = schema.get("type")?.clone();
+            Some((format!("#/components/schemas/{name}"), kind))
+        })
+        .collect();
+    for schema in schemas.values_mut() {
+        let required: Vec<String> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(Value::Object(properties)) = schema.get_mut("properties") else {
+            continue;
+        };
+        for (name, property) in properties.iter_mut() {
+            let Value::Object(property) = property else {
+                continue;
+            };
+            if required.contains(name) {
+                continue;
+            }
+            if !property.contains_key("type") {
+                let referred = property
+                    .get("allOf")
+                    .and_then(|all| all.get(0))
+                    .and_then(|first| first.get("$ref"))
+                    .and_then(Value::as_str)
+                    .and_then(|target| types.get(target));
+                match referred {
+                    Some(kind) => {
+                        property.insert("type".to_owned(), kind.clone());
+                    }
+                    None => continue,
+                }
+            }
+            property.insert("nullable".to_owned(), json!(true));
+        }
+    }
+}
+
+/// poem-openapi documents one media type per status; the ranking answers JSON or CSV.
+fn ranking_media_types(doc: &mut Value) {
+    let content = doc
+        .pointer_mut("/paths/~1api~1v1~1calls~1{id}~1ranking/get/responses/200/content")
+        .and_then(Value::as_object_mut);
+    if let Some(content) = content {
+        content.insert(
+            "application/json; charset=utf-8".to_owned(),
+            json!({"schema": {"$ref": "#/components/schemas/RankingResponse"}}),
+        );
+    }
+}
+
+/// The methods the document (and the operations routes) allow on `path`, for `Allow`.
+#[must_use]
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let fixed = ["/health", "/ready", "/metrics", "/docs"];
+    if fixed.contains(&path) || path == format!("{PREFIX}/openapi.json") {
+        return Some("GET".to_owned());
+    }
+    let paths = published().value.get("paths")?.as_object()?;
+    let (_, item) = paths.iter().find(|(template, _)| matches(template, path))?;
+    let methods: Vec<String> = item
+        .as_object()?
+        .keys()
+        .filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
+        .map(|m| m.as_str().to_owned())
+        .collect();
+    Some(methods.join(", "))
+}
+
+/// Whether `path` fits `template`, where `{name}` stands for one non-empty segment.
+fn matches(template: &str, path: &str) -> bool {
+    let mut expected = template.split('/');
+    let mut actual = path.trim_end_matches('/').split('/');
+    loop {
+        match (expected.next(), actual.next()) {
+            (None, None) => return true,
+            (Some(t), Some(a)) if t.starts_with('{') && t.ends_with('}') => {
+                if a.is_empty() {
+                    return false;
+                }
+            }
+            (Some(t), Some(a)) if t == a => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsigned_integers_are_not_negative_and_dates_are_dates() {
+        let doc = &published().value;
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["CreateCallRequest"]["properties"]["reviewers_per_application"]["minimum"],
+            json!(0)
+        );
+        assert_eq!(
+            schemas["CreateOrganizationRequest"]["properties"]["registered_on"]["format"],
+            json!("date")
+        );
+        assert!(!json().contains("naive-date"));
+        let ranking = &doc["paths"]["/api/v1/calls/{id}/ranking"]["get"]["responses"]["200"];
+        assert!(ranking["content"]["application/json; charset=utf-8"].is_object());
+        assert!(ranking["content"]["text/csv; charset=utf-8"].is_object());
+        assert_eq!(
+            schemas["ProfilePatch"]["properties"]["name"]["nullable"],
+            json!(true)
+        );
+    }
+
+    #[test]
+    fn allow_lists_the_methods_of_the_matching_path() {
+        assert_eq!(
+            allowed_methods("/api/v1/applications/0193a0c6-8f3e-7000-8000-000000000001").as_deref(),
+            Some("GET, PATCH")
+        );
+        assert_eq!(allowed_methods("/api/v1/me").as_deref(), Some("GET, PATCH"));
+        assert_eq!(allowed_methods("/health").as_deref(), Some("GET"));
+        assert_eq!(allowed_methods("/api/v1/nowhere"), None);
+        assert!(!matches("/api/v1/calls/{id}", "/api/v1/calls/"));
+    }
+}
