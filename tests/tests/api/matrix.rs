@@ -9,7 +9,8 @@
 //! cell gets targets of its own, so each allowed caller acts on an untouched object.
 //!
 //! The test fails when a cell differs from the table, when the document has an operation
-//! without a row, or when the table has a row for an operation the document lacks.
+//! without a row, or when the table has a row for an operation the document lacks; and
+//! SECURITY.md must show the same table.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -868,5 +869,33 @@ async fn every_operation_answers_each_caller_as_the_table_says() {
         "{} of {cells} cells differ from the matrix:\n{}",
         differences.len(),
         differences.join("\n")
+    );
+}
+
+#[test]
+fn security_md_shows_the_same_matrix() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../SECURITY.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let documented: BTreeMap<String, Vec<u16>> = text
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // | operation | route | seven statuses |
+            let statuses: Vec<u16> = cells
+                .get(3..10)?
+                .iter()
+                .filter_map(|c| c.parse().ok())
+                .collect();
+            (cells.len() == 11 && statuses.len() == 7).then(|| (cells[1].to_owned(), statuses))
+        })
+        .collect();
+    let table: BTreeMap<String, Vec<u16>> = TABLE
+        .iter()
+        .map(|(op, statuses)| ((*op).to_owned(), statuses.to_vec()))
+        .collect();
+    assert_eq!(
+        documented, table,
+        "SECURITY.md's matrix differs from the test's"
     );
 }
