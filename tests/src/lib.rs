@@ -536,6 +536,20 @@ impl TestApp {
     }
 }
 
+/// A complete review for the two criteria of [`call_body`]'s rubric.
+#[must_use]
+pub fn review_body(relevance: u32, budget: u32, comment: &str) -> Value {
+    json!({
+        "scores": [
+            {"criterion": "relevance", "score": relevance, "comment": "Relevant to the village"},
+            {"criterion": "budget", "score": budget}
+        ],
+        "comment": comment,
+        "recommendation": "fund",
+        "confidence": 2
+    })
+}
+
 /// Lower-case hex SHA-256 of `text`.
 #[must_use]
 pub fn sha256_hex(text: &str) -> String {

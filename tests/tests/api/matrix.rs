@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use grants_tests::{
-    PASSWORD, TestApp, call_body, complete_content, organization_body, spawn_app, start_instant,
-    valid_bin,
+    PASSWORD, TestApp, call_body, complete_content, organization_body, review_body, spawn_app,
+    start_instant, valid_bin,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -368,8 +368,14 @@ impl World {
         }
         if stage >= Stage::Saved {
             let path = format!("/assignments/{assignment}/review");
-            self.must(Who::Assigned, Method::PUT, &path, Some(review()), 200)
-                .await;
+            self.must(
+                Who::Assigned,
+                Method::PUT,
+                &path,
+                Some(review_body(10, 5, "Жақсы жоба")),
+                200,
+            )
+            .await;
         }
         if stage >= Stage::Reviewed {
             let path = format!("/assignments/{assignment}/review/submit");
@@ -640,7 +646,7 @@ impl World {
                     .id("id", &assignment)
                     .keeps(Who::Officer, format!("/assignments/{assignment}"));
                 if op == "save_review" {
-                    plan.body(review())
+                    plan.body(review_body(10, 5, "Жақсы жоба"))
                 } else {
                     plan
                 }
@@ -731,18 +737,6 @@ impl World {
         }
         seen
     }
-}
-
-fn review() -> Value {
-    json!({
-        "scores": [
-            {"criterion": "relevance", "score": 10, "comment": "Ауылға керек"},
-            {"criterion": "budget", "score": 5}
-        ],
-        "comment": "Жақсы жоба",
-        "recommendation": "fund",
-        "confidence": 3
-    })
 }
 
 fn is_refusal(status: u16) -> bool {

@@ -1,6 +1,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-use grants_tests::{TestApp, call_body, closes_at, complete_content, spawn_app, valid_bin};
+use grants_tests::{
+    TestApp, call_body, closes_at, complete_content, review_body, spawn_app, valid_bin,
+};
 use serde_json::{Value, json};
 
 /// A call with reviewers, organisations and submitted applications.
@@ -14,18 +16,6 @@ struct Round {
     orgs: Vec<(String, String)>,
     /// Application ids, in creation order, with their organisation's index.
     applications: Vec<(String, usize)>,
-}
-
-fn review_body(relevance: u32, budget: u32, comment: &str) -> Value {
-    json!({
-        "scores": [
-            {"criterion": "relevance", "score": relevance, "comment": "Relevant to the village"},
-            {"criterion": "budget", "score": budget}
-        ],
-        "comment": comment,
-        "recommendation": "fund",
-        "confidence": 2
-    })
 }
 
 async fn round(
