@@ -6,6 +6,8 @@
 //! - Optional properties are `nullable`: `null` means the same as leaving the field out.
 //! - `If-Match` states the shape of the `ETag`s this API gives out.
 //! - The ranking's 200 answer has both its media types (poem-openapi keeps one per status).
+//! - Creating answers link to the operations on what they created (OpenAPI links), so a
+//!   client, or schemathesis's stateful phase, can follow them.
 //! - Dates are `format: date` (RFC 3339 full-date) rather than poem-openapi's private
 //!   `naive-date`.
 //! - `Idempotency-Key` states the key's shape: 1 to 255 visible ASCII characters.
@@ -35,6 +37,7 @@ fn published() -> &'static Published {
         complete(&mut value);
         nullable_optionals(&mut value);
         ranking_media_types(&mut value);
+        links(&mut value);
         let json = serde_json::to_string_pretty(&value).unwrap_or_default();
         Published { value, json }
     })
@@ -171,6 +174,88 @@ fn ranking_media_types(doc: &mut Value) {
     }
 }
 
+/// Operations whose 201 answer carries the `id` that these operations take as `{id}`.
+const LINKS: &[(&str, &[&str])] = &[
+    (
+        "create_organization",
+        &[
+            "get_organization",
+            "update_organization",
+            "list_members",
+            "add_member",
+        ],
+    ),
+    (
+        "create_call",
+        &[
+            "get_call",
+            "update_call",
+            "publish_call",
+            "close_call",
+            "list_call_reviewers",
+            "add_call_reviewer",
+            "create_application",
+            "auto_assign",
+            "decide_in_bulk",
+            "call_ranking",
+        ],
+    ),
+    (
+        "create_application",
+        &[
+            "get_application",
+            "update_application",
+            "submit_application",
+            "withdraw_application",
+            "application_history",
+            "assign_reviewer",
+        ],
+    ),
+    (
+        "assign_reviewer",
+        &[
+            "get_assignment",
+            "accept_assignment",
+            "decline_assignment",
+            "save_review",
+            "submit_review",
+        ],
+    ),
+];
+
+/// Adds the [`LINKS`] to the 201 answers.
+fn links(doc: &mut Value) {
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Value::Object(operations) = item else {
+            continue;
+        };
+        for operation in operations.values_mut() {
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some((_, targets)) = LINKS.iter().find(|(source, _)| *source == id) else {
+                continue;
+            };
+            let Some(created) = operation.pointer_mut("/responses/201") else {
+                continue;
+            };
+            let links: serde_json::Map<String, Value> = targets
+                .iter()
+                .map(|target| {
+                    (
+                        (*target).to_owned(),
+                        json!({"operationId": target, "parameters": {"id": "$response.body#/id"}}),
+                    )
+                })
+                .collect();
+            created["links"] = Value::Object(links);
+        }
+    }
+}
+
 /// The methods the document (and the operations routes) allow on `path`, for `Allow`.
 #[must_use]
 pub fn allowed_methods(path: &str) -> Option<String> {
@@ -230,6 +315,11 @@ mod tests {
         assert_eq!(
             schemas["ProfilePatch"]["properties"]["name"]["nullable"],
             json!(true)
+        );
+        let created = &doc["paths"]["/api/v1/calls/{id}/applications"]["post"]["responses"]["201"];
+        assert_eq!(
+            created["links"]["submit_application"]["parameters"]["id"],
+            json!("$response.body#/id")
         );
     }
 
