@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::Store;
@@ -13,8 +15,9 @@ use crate::records::User;
 /// What presenting a refresh token led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotateOutcome {
-    /// The token was current: it is now spent and its successor stored.
-    Rotated(User),
+    /// The token was current: it is now spent and its successor stored in the same login
+    /// (the family, whose id is the second field).
+    Rotated(User, Uuid),
     /// The token had already been used or revoked: its whole family is now revoked.
     Reused,
     /// The token is past its expiry.
@@ -24,7 +27,8 @@ pub enum RotateOutcome {
 }
 
 impl Store {
-    /// Stores the first refresh token of a new login (a new family).
+    /// Stores the first refresh token of a new login (a new family) and returns the
+    /// family's id, which the login's access tokens carry as their session.
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
@@ -34,16 +38,27 @@ impl Store {
         token_hash: String,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<(), RepoError> {
-        insert(
-            &self.db,
-            Uuid::now_v7(),
-            user_id,
-            token_hash,
-            expires_at,
-            now,
-        )
-        .await
+    ) -> Result<Uuid, RepoError> {
+        let family = Uuid::now_v7();
+        insert(&self.db, family, user_id, token_hash, expires_at, now).await?;
+        Ok(family)
+    }
+
+    /// Whether the login `family` is still open: not logged out and not cut off by a reused
+    /// refresh token.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] when the database cannot be reached.
+    pub async fn session_open(&self, family: Uuid) -> Result<bool, RepoError> {
+        let open = refresh_token::Entity::find()
+            .select_only()
+            .column(refresh_token::Column::Id)
+            .filter(refresh_token::Column::FamilyId.eq(family))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await?;
+        Ok(open.is_some())
     }
 
     /// Spends the token whose hash is `old_hash` and stores `new_hash` in its family. A token
@@ -99,7 +114,7 @@ impl Store {
         .await?;
         tx.commit().await?;
         let user = self.get_user(token.user_id).await?;
-        Ok(RotateOutcome::Rotated(user))
+        Ok(RotateOutcome::Rotated(user, token.family_id))
     }
 
     /// Revokes the family of the token whose hash is `token_hash`, if it belongs to `user_id`.

@@ -175,7 +175,7 @@ async fn refresh_token_rotates_once_and_reuse_revokes_the_family(store: Store) {
         .rotate_refresh_token("h1", "h2".into(), later, now())
         .await;
     assert!(
-        matches!(rotated, Ok(RotateOutcome::Rotated(ref u)) if u.id == id),
+        matches!(rotated, Ok(RotateOutcome::Rotated(ref u, _)) if u.id == id),
         "{rotated:?}"
     );
     // Presenting h1 again is reuse: refused, and h2 dies with it.
@@ -209,19 +209,31 @@ async fn logout_revokes_the_family(store: Store) {
     let id = user(&store, "a@mail.kz").await;
     let other = user(&store, "b@mail.kz").await;
     let later = now() + Duration::days(30);
-    store
+    let family = store
         .start_token_family(id, "h1".into(), later, now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    let open = |store: Store| async move {
+        store
+            .session_open(family)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert!(open(store.clone()).await);
     // Another account cannot revoke it.
     store
         .revoke_token_family(other, "h1", now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    assert!(open(store.clone()).await);
     store
         .revoke_token_family(id, "h1", now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !open(store.clone()).await,
+        "a logged-out session stays open"
+    );
     let outcome = store
         .rotate_refresh_token("h1", "h2".into(), later, now())
         .await;

@@ -236,6 +236,12 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login() {
         .send()
         .await
         .assert_problem(401, "unauthorized");
+    // So do the login's access tokens: whoever stole the refresh token is cut off now.
+    app.get("/me")
+        .token(keyed.str("access_token"))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
     // Another login is unaffected.
     let other = app.login("a@mail.kz", PASSWORD).await;
     let ok = app
@@ -266,10 +272,19 @@ async fn an_expired_refresh_token_is_refused() {
 }
 
 #[tokio::test]
-async fn logout_revokes_the_refresh_token() {
+async fn logout_ends_the_login_and_its_access_tokens_at_once() {
     let app = spawn_app().await;
     assert_eq!(app.register("a@mail.kz").await.status, 201);
     let login = app.login("a@mail.kz", PASSWORD).await;
+    // The same account signed in on another phone.
+    let other = app.login("a@mail.kz", PASSWORD).await;
+    let refreshed = app
+        .post("/auth/refresh")
+        .json(&json!({"refresh_token": login.str("refresh_token")}))
+        .send()
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    let login = refreshed;
     let body = json!({"refresh_token": login.str("refresh_token")});
     app.post("/auth/logout")
         .json(&body)
@@ -288,6 +303,14 @@ async fn logout_revokes_the_refresh_token() {
         .send()
         .await
         .assert_problem(401, "unauthorized");
+    // The logged-out login's access token is refused at once; the other login goes on.
+    app.get("/me")
+        .token(login.str("access_token"))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    let elsewhere = app.get("/me").token(other.str("access_token")).send().await;
+    assert_eq!(elsewhere.status, 200, "{}", elsewhere.text);
 }
 
 #[tokio::test]

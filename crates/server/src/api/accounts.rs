@@ -214,8 +214,8 @@ impl AuthApi {
             )
             .await
             .map_err(ApiError::from)?;
-        let user = match outcome {
-            RotateOutcome::Rotated(user) => user,
+        let (user, session) = match outcome {
+            RotateOutcome::Rotated(user, session) => (user, session),
             RotateOutcome::Reused => {
                 return Err(ApiError::Unauthorized(
                     "the refresh token was already used; sign in again",
@@ -229,7 +229,7 @@ impl AuthApi {
                 return Err(ApiError::Unauthorized("the refresh token is invalid").into());
             }
         };
-        let access_token = state.jwt.issue(user.id, user.role, now)?;
+        let access_token = state.jwt.issue(user.id, user.role, Some(session), now)?;
         Ok(TokensResponse::Ok(Json(TokenResponse {
             access_token,
             refresh_token: new_token,
@@ -238,9 +238,8 @@ impl AuthApi {
         })))
     }
 
-    /// Log out: revoke a refresh token and every token descended from its login.
-    ///
-    /// Access tokens already issued stay valid until they expire (minutes).
+    /// Log out: revoke a refresh token and every token descended from its login. The
+    /// login's access tokens stop working at once.
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
     async fn logout(
         &self,
@@ -279,9 +278,8 @@ pub async fn create_account(state: &AppState, account: NewAccount) -> Result<Use
 
 async fn issue_tokens(state: &AppState, user: &User) -> Result<TokenResponse, ApiError> {
     let now = state.clock.now();
-    let access_token = state.jwt.issue(user.id, user.role, now)?;
     let refresh_token = refresh::generate()?;
-    state
+    let session = state
         .store
         .start_token_family(
             user.id,
@@ -290,6 +288,7 @@ async fn issue_tokens(state: &AppState, user: &User) -> Result<TokenResponse, Ap
             now,
         )
         .await?;
+    let access_token = state.jwt.issue(user.id, user.role, Some(session), now)?;
     Ok(TokenResponse {
         access_token,
         refresh_token,

@@ -46,6 +46,17 @@ async fn check(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
         .role
         .parse::<Role>()
         .map_err(|_| ApiError::Unauthorized("the access token is invalid"))?;
+    // A token of a login that was logged out (or cut off by a reused refresh token) ends
+    // with it, not minutes later.
+    if let Some(session) = claims.sid
+        && !state
+            .store
+            .session_open(session)
+            .await
+            .map_err(ApiError::from)?
+    {
+        return Err(ApiError::Unauthorized("the session has ended; sign in again").into());
+    }
     Ok(Caller {
         id: claims.sub,
         role,

@@ -36,6 +36,9 @@ pub struct Claims {
     pub nbf: i64,
     /// Expiry.
     pub exp: i64,
+    /// The login (refresh-token family) the token belongs to; logging out ends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// Signs and verifies access tokens.
@@ -105,11 +108,17 @@ impl JwtKeys {
         self.ttl_secs
     }
 
-    /// Issues a token for `user` with `role` at `now`.
+    /// Issues a token for `user` with `role` at `now`, belonging to the login `session`.
     ///
     /// # Errors
     /// [`ApiError::Internal`] when signing fails.
-    pub fn issue(&self, user: Uuid, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user: Uuid,
+        role: Role,
+        session: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
         let iat = now.timestamp();
         let claims = Claims {
             sub: user,
@@ -119,6 +128,7 @@ impl JwtKeys {
             iat,
             nbf: iat,
             exp: iat + self.ttl_secs,
+            sid: session,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.kid.clone());
@@ -175,7 +185,9 @@ mod tests {
     #[test]
     fn a_token_verifies_until_it_expires() {
         let user = Uuid::new_v4();
-        let token = keys().issue(user, Role::Officer, now()).unwrap_or_default();
+        let token = keys()
+            .issue(user, Role::Officer, None, now())
+            .unwrap_or_default();
         let claims = keys().verify(&token, now() + Duration::seconds(899));
         assert_eq!(
             claims.map(|c| (c.sub, c.role)).ok(),
@@ -196,7 +208,7 @@ mod tests {
     #[test]
     fn another_secret_or_alg_none_is_refused() {
         let token = keys()
-            .issue(Uuid::new_v4(), Role::Admin, now())
+            .issue(Uuid::new_v4(), Role::Admin, None, now())
             .unwrap_or_default();
         let other = JwtKeys::new(&Secret::new("another-secret-of-at-least-32-chars"), 900);
         assert!(other.verify(&token, now()).is_err());
@@ -215,7 +227,7 @@ mod tests {
         let new = Secret::new("the-current-secret-of-32-characters!");
         let user = Uuid::new_v4();
         let before = JwtKeys::new(&old, 900)
-            .issue(user, Role::Reviewer, now())
+            .issue(user, Role::Reviewer, None, now())
             .unwrap_or_default();
         let rotated = JwtKeys::rotated(&new, std::slice::from_ref(&old), 900);
         assert_eq!(
@@ -223,7 +235,7 @@ mod tests {
             Some(user)
         );
         let after = rotated
-            .issue(user, Role::Reviewer, now())
+            .issue(user, Role::Reviewer, None, now())
             .unwrap_or_default();
         let kid = jsonwebtoken::decode_header(&after).ok().and_then(|h| h.kid);
         assert_eq!(kid, Some(key_id(&new)));
@@ -232,7 +244,7 @@ mod tests {
         assert!(JwtKeys::new(&new, 900).verify(&before, now()).is_err());
         // A token naming a key the server does not know is refused.
         let stranger = JwtKeys::new(&Secret::new("a-third-secret-of-32-characters!!!"), 900)
-            .issue(user, Role::Admin, now())
+            .issue(user, Role::Admin, None, now())
             .unwrap_or_default();
         assert!(rotated.verify(&stranger, now()).is_err());
     }
