@@ -352,6 +352,13 @@ async fn tokens_outlive_a_secret_rotation_while_the_old_secret_is_listed() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Sends `request`; returns its status and JSON body (`null` when it has none).
+async fn exchange(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 #[tokio::test]
 async fn secrets_never_reach_the_logs() {
     let dir = data_dir();
@@ -377,22 +384,19 @@ async fn secrets_never_reach_the_logs() {
     let client = reqwest::Client::new();
     let api = format!("{}/api/v1", served.base);
     let applicant_password = "дала-жел-самал-2026";
-    let registered = client
-        .post(format!("{api}/auth/register"))
-        .json(&json!({"email": "ngo@mail.kz", "password": applicant_password, "name": "NGO", "language": "kk"}))
-        .send()
-        .await
-        .map(|r| r.status().as_u16());
-    assert_eq!(registered.ok(), Some(201));
-    let tokens: Value = client
-        .post(format!("{api}/auth/login"))
-        .json(&json!({"email": "ngo@mail.kz", "password": applicant_password}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let (registered, _) = exchange(
+        client
+            .post(format!("{api}/auth/register"))
+            .json(&json!({"email": "ngo@mail.kz", "password": applicant_password, "name": "NGO", "language": "kk"})),
+    )
+    .await;
+    assert_eq!(registered, 201);
+    let (_, tokens) = exchange(
+        client
+            .post(format!("{api}/auth/login"))
+            .json(&json!({"email": "ngo@mail.kz", "password": applicant_password})),
+    )
+    .await;
     let access = tokens["access_token"]
         .as_str()
         .unwrap_or_default()
@@ -402,41 +406,33 @@ async fn secrets_never_reach_the_logs() {
         .unwrap_or_default()
         .to_owned();
     assert!(!access.is_empty() && !refresh.is_empty());
-    let wrong = client
-        .post(format!("{api}/auth/login"))
-        .json(&json!({"email": "ngo@mail.kz", "password": "wrong-but-secret-password"}))
-        .send()
-        .await
-        .map(|r| r.status().as_u16());
-    assert_eq!(wrong.ok(), Some(401));
-    let me = client
-        .get(format!("{api}/me"))
-        .bearer_auth(&access)
-        .send()
-        .await
-        .map(|r| r.status().as_u16());
-    assert_eq!(me.ok(), Some(200));
-    let rotated: Value = client
-        .post(format!("{api}/auth/refresh"))
-        .json(&json!({"refresh_token": refresh}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let (wrong, _) = exchange(
+        client
+            .post(format!("{api}/auth/login"))
+            .json(&json!({"email": "ngo@mail.kz", "password": "wrong-but-secret-password"})),
+    )
+    .await;
+    assert_eq!(wrong, 401);
+    let (me, _) = exchange(client.get(format!("{api}/me")).bearer_auth(&access)).await;
+    assert_eq!(me, 200);
+    let (_, rotated) = exchange(
+        client
+            .post(format!("{api}/auth/refresh"))
+            .json(&json!({"refresh_token": refresh})),
+    )
+    .await;
     let second_refresh = rotated["refresh_token"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let logout = client
-        .post(format!("{api}/auth/logout"))
-        .bearer_auth(&access)
-        .json(&json!({"refresh_token": second_refresh}))
-        .send()
-        .await
-        .map(|r| r.status().as_u16());
-    assert!(logout.is_ok_and(|s| s < 300));
+    let (logout, _) = exchange(
+        client
+            .post(format!("{api}/auth/logout"))
+            .bearer_auth(&access)
+            .json(&json!({"refresh_token": second_refresh})),
+    )
+    .await;
+    assert!(logout < 300);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = format!("{admin_log}{}", served.log());
     assert!(served.terminate().success());
