@@ -19,6 +19,7 @@ mod paging;
 mod rate_limits;
 pub mod records;
 pub mod reviews;
+pub mod scores;
 #[cfg(feature = "test-support")]
 pub mod testdb;
 mod tokens;

@@ -1,5 +1,7 @@
 //! Ranking, the funding line, decisions and the applicant's feedback.
 
+use std::collections::HashMap;
+
 use domain::assignment::AssignmentStatus;
 use domain::feedback::criterion_averages;
 use domain::money::Money;
@@ -9,6 +11,7 @@ use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::Command;
 use persistence::records::{ApplicationRecord, CallRecord};
+use persistence::scores::RankingEntry;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::{Json, PlainText};
@@ -285,7 +288,7 @@ async fn decide_one(
 async fn ranking_rows(
     state: &AppState,
     call: &CallRecord,
-) -> Result<(Vec<RankedRow>, Vec<ApplicationRecord>, CallScores), ApiError> {
+) -> Result<(Vec<RankedRow>, HashMap<Uuid, RankingEntry>, CallScores), ApiError> {
     let scores = call_scores(state, call).await?;
     let ranked_statuses = [
         ApplicationStatus::Reviewed,
@@ -293,18 +296,18 @@ async fn ranking_rows(
         ApplicationStatus::Approved,
         ApplicationStatus::Rejected,
     ];
-    let applications = state
+    let entries = state
         .store
-        .applications_of_call(call.id, &ranked_statuses)
+        .ranking_entries(call.id, &ranked_statuses)
         .await?;
-    let inputs: Vec<RankInput> = applications
+    let inputs: Vec<RankInput> = entries
         .iter()
         .filter_map(|a| {
             scores.aggregates.get(&a.id).map(|aggregate| RankInput {
                 application: a.id,
                 aggregate: *aggregate,
-                requested: a.totals.requested_amount,
-                submitted_at: a.submitted_at.unwrap_or(a.created_at),
+                requested: a.requested,
+                submitted_at: a.submitted_at,
             })
         })
         .collect();
@@ -314,7 +317,8 @@ async fn ranking_rows(
         call.spec.fundable_min_score,
         call.spec.budget,
     );
-    Ok((rows, applications, scores))
+    let entries = entries.into_iter().map(|e| (e.id, e)).collect();
+    Ok((rows, entries, scores))
 }
 
 /// A CSV cell: quoted when needed, and defused when a spreadsheet would read it as a
@@ -564,7 +568,7 @@ impl DecisionsApi {
             return Err(ApiError::Forbidden("only staff read rankings").into());
         }
         let call = state.store.get_call(id.0).await?;
-        let (rows, applications, _) = ranking_rows(&state, &call).await?;
+        let (rows, entries, _) = ranking_rows(&state, &call).await?;
         let response = RankingResponse {
             call_id: call.id,
             aggregation: call.spec.aggregation.code().to_owned(),
@@ -573,12 +577,12 @@ impl DecisionsApi {
             rows: rows
                 .into_iter()
                 .map(|row| {
-                    let application = applications.iter().find(|a| a.id == row.application);
+                    let entry = entries.get(&row.application);
                     RankingRow {
                         rank: row.rank,
                         application_id: row.application,
-                        title: application.and_then(|a| a.content.title.clone()),
-                        status: application
+                        title: entry.and_then(|a| a.title.clone()),
+                        status: entry
                             .map(|a| a.status.code().to_owned())
                             .unwrap_or_default(),
                         score: round2(row.score),
@@ -640,12 +644,12 @@ impl DecisionsApi {
         }
         let call = state.store.get_call(application.call_id).await?;
         let (rows, _, scores) = ranking_rows(&state, &call).await?;
-        let own: Vec<_> = scores
-            .submitted
-            .iter()
-            .filter(|a| {
-                a.application_id == application.id && a.status == AssignmentStatus::Submitted
-            })
+        let own: Vec<_> = state
+            .store
+            .assignments_of_application(application.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.status == AssignmentStatus::Submitted)
             .collect();
         let score_sets: Vec<&[CriterionScore]> = own
             .iter()

@@ -2,22 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use domain::assignment::AssignmentStatus;
 use domain::call::Aggregation;
-use domain::scoring::{Aggregate, ScoredReview, aggregate_call};
-use persistence::records::{AssignmentRecord, CallRecord};
+use domain::scoring::{Aggregate, aggregate_call};
+use persistence::records::CallRecord;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Every application's aggregate in one call, and the reviews behind them.
+/// Every application's aggregate in one call.
 #[derive(Debug, Default)]
 pub struct CallScores {
     /// Aggregates by application.
     pub aggregates: BTreeMap<Uuid, Aggregate>,
-    /// The call's submitted reviews.
-    pub submitted: Vec<AssignmentRecord>,
 }
 
 impl CallScores {
@@ -31,31 +28,14 @@ impl CallScores {
     }
 }
 
-/// Loads the call's submitted reviews and aggregates them, normalising reviewers across
-/// the whole call.
+/// Loads the totals of the call's submitted reviews and aggregates them, normalising
+/// reviewers across the whole call.
 ///
 /// # Errors
 /// [`ApiError`] when the database fails.
 pub async fn call_scores(state: &AppState, call: &CallRecord) -> Result<CallScores, ApiError> {
-    let submitted: Vec<AssignmentRecord> = state
-        .store
-        .assignments_of_call(call.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.status == AssignmentStatus::Submitted)
-        .collect();
-    let reviews: Vec<ScoredReview> = submitted
-        .iter()
-        .filter_map(|a| {
-            a.review_total.map(|total| ScoredReview {
-                application: a.application_id,
-                reviewer: a.reviewer_id,
-                total,
-            })
-        })
-        .collect();
+    let reviews = state.store.review_totals(call.id).await?;
     Ok(CallScores {
         aggregates: aggregate_call(&reviews, call.spec.disagreement_spread),
-        submitted,
     })
 }
