@@ -301,7 +301,10 @@ impl Store {
 }
 
 /// The columns that hold a spec.
-fn spec_columns(spec: &CallSpec, now: DateTime<Utc>) -> Result<call::ActiveModel, RepoError> {
+pub(crate) fn spec_columns(
+    spec: &CallSpec,
+    now: DateTime<Utc>,
+) -> Result<call::ActiveModel, RepoError> {
     Ok(call::ActiveModel {
         title: Set(spec.title.clone()),
         description: Set(spec.description.clone()),

@@ -21,6 +21,8 @@ pub mod records;
 pub mod reviews;
 pub mod scores;
 #[cfg(feature = "test-support")]
+pub mod seed;
+#[cfg(feature = "test-support")]
 pub mod testdb;
 mod tokens;
 

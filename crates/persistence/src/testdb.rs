@@ -31,6 +31,20 @@ pub async fn create_postgres_database(admin_url: &str) -> Result<String, DbErr> 
     Ok(format!("{base}/{name}"))
 }
 
+/// Drops the database `url` names (made by [`create_postgres_database`]) from the server of
+/// `admin_url`, closing its other connections first.
+///
+/// # Errors
+/// The database's error when the server refuses.
+pub async fn drop_postgres_database(admin_url: &str, url: &str) -> Result<(), DbErr> {
+    let name = url.rsplit_once('/').map_or(url, |(_, name)| name);
+    let admin = Database::connect(admin_url).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await?;
+    admin.close().await
+}
+
 /// A migrated store on a fresh in-memory SQLite database.
 ///
 /// # Errors
