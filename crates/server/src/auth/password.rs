@@ -1,24 +1,134 @@
-//! Argon2id password hashing, run off the async runtime.
+//! Argon2id password hashing, run off the async runtime with bounded memory and CPU.
+//!
+//! Each hash needs a 19 MiB work area (the default parameters: m = 19456 KiB, t = 2, p = 1).
+//! Left to the allocator, a burst of logins leaves hundreds of those areas mapped: glibc
+//! raises its mmap threshold after the first one is freed and keeps the later ones in its
+//! arenas. So at most one hash per CPU runs at a time (more would only queue for a core),
+//! and each runs in a work area kept for the next one: the memory spent on passwords is one
+//! area per CPU, allocated once.
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::sync::{Mutex, OnceLock};
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, Version};
+use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
+
+/// Bytes of salt in a new hash.
+const SALT_LEN: usize = 16;
+
+/// The permits and the idle work areas.
+#[derive(Debug)]
+struct Workshop {
+    permits: Semaphore,
+    areas: Mutex<Vec<Vec<Block>>>,
+}
+
+fn workshop() -> &'static Workshop {
+    static WORKSHOP: OnceLock<Workshop> = OnceLock::new();
+    WORKSHOP.get_or_init(|| Workshop {
+        permits: Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from)),
+        areas: Mutex::new(Vec::new()),
+    })
+}
+
+impl Workshop {
+    fn take(&self) -> Vec<Block> {
+        self.areas
+            .lock()
+            .map(|mut areas| areas.pop().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, area: Vec<Block>) {
+        if let Ok(mut areas) = self.areas.lock() {
+            areas.push(area);
+        }
+    }
+}
+
+/// Runs `job` on a blocking thread with a work area of at least `blocks` blocks, once a
+/// permit is free.
+async fn with_area<T, F>(blocks: usize, job: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut [Block]) -> T + Send + 'static,
+{
+    let workshop = workshop();
+    let _permit = workshop
+        .permits
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    let mut area = workshop.take();
+    let (area, result) = tokio::task::spawn_blocking(move || {
+        if area.len() < blocks {
+            area.resize(blocks, Block::default());
+        }
+        let result = job(&mut area[..blocks]);
+        (area, result)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    workshop.give(area);
+    Ok(result)
+}
 
 /// Hashes `password` with Argon2id and a random salt into a PHC string.
 ///
 /// # Errors
-/// [`ApiError::Internal`] when hashing fails or the blocking pool is gone.
+/// [`ApiError::Internal`] when the system has no randomness, hashing fails or the blocking
+/// pool is gone.
 pub async fn hash(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("argon2 hashing failed: {e}")))
+    let mut salt = [0u8; SALT_LEN];
+    getrandom::fill(&mut salt)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("no randomness for a salt: {e}")))?;
+    let params = Params::default();
+    with_area(params.block_count(), move |area| {
+        let failed = |e: &dyn std::fmt::Display| {
+            ApiError::internal(anyhow::anyhow!("argon2 hashing failed: {e}"))
+        };
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, area)
+            .map_err(|e| failed(&e))?;
+        let phc = PasswordHash {
+            algorithm: ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+            salt: Some(Salt::new(&salt).map_err(|e| failed(&e))?),
+            hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+        };
+        Ok(phc.to_string())
     })
-    .await
-    .map_err(ApiError::internal)?
+    .await?
+}
+
+/// What a stored PHC string asks for, when it is a well-formed Argon2 hash.
+struct Stored {
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    salt: Salt,
+    expected: Output,
+}
+
+fn parse(hash: &str) -> Option<Stored> {
+    let parsed = PasswordHash::new(hash).ok()?;
+    let algorithm = Algorithm::try_from(parsed.algorithm.as_str()).ok()?;
+    let version = match parsed.version {
+        Some(v) => Version::try_from(v).ok()?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&parsed).ok()?;
+    Some(Stored {
+        algorithm,
+        version,
+        params,
+        salt: parsed.salt?,
+        expected: parsed.hash?,
+    })
 }
 
 /// Whether `password` matches the PHC string `hash`. A malformed stored hash never matches.
@@ -26,17 +136,18 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
 /// # Errors
 /// [`ApiError::Internal`] when the blocking pool is gone.
 pub async fn verify(password: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+    let Some(stored) = parse(&hash) else {
+        return Ok(false);
+    };
+    with_area(stored.params.block_count(), move |area| {
+        let mut out = vec![0u8; stored.expected.len()];
+        Argon2::new(stored.algorithm, stored.version, stored.params)
+            .hash_password_into_with_memory(password.as_bytes(), &stored.salt, &mut out, area)
+            .is_ok()
+            // `Output` compares in constant time.
+            && Output::new(&out).is_ok_and(|computed| computed == stored.expected)
     })
     .await
-    .map_err(ApiError::internal)
 }
 
 /// A valid hash of a random password, verified against when an unknown e-mail logs in so
@@ -53,6 +164,8 @@ pub async fn dummy_hash() -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
     use super::*;
 
     #[tokio::test]
@@ -60,7 +173,7 @@ mod tests {
         let hashed = hash("көктем-ауыл-2026".to_owned())
             .await
             .unwrap_or_default();
-        assert!(hashed.starts_with("$argon2id$"));
+        assert!(hashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert_eq!(
             verify("көктем-ауыл-2026".to_owned(), hashed.clone())
                 .await
@@ -75,5 +188,48 @@ mod tests {
             verify("x".to_owned(), "not a hash".to_owned()).await.ok(),
             Some(false)
         );
+    }
+
+    #[tokio::test]
+    async fn hashes_agree_with_the_argon2_crate_both_ways() {
+        let theirs = Argon2::default()
+            .hash_password(b"aul-2026")
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert_eq!(verify("aul-2026".to_owned(), theirs).await.ok(), Some(true));
+        let ours = hash("aul-2026".to_owned()).await.unwrap_or_default();
+        let accepted = Argon2::default().verify_password(b"aul-2026", ours.as_str());
+        assert!(accepted.is_ok(), "{ours}");
+        let refused = Argon2::default().verify_password(b"aul-2027", ours.as_str());
+        assert!(refused.is_err());
+        // Other parameters and Argon2 variants stored earlier still verify.
+        let params = Params::new(8192, 3, 1, None).unwrap_or_default();
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, params)
+            .hash_password(b"aul-2026")
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert!(argon2i.starts_with("$argon2i$"));
+        assert_eq!(
+            verify("aul-2026".to_owned(), argon2i).await.ok(),
+            Some(true)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_burst_of_hashes_keeps_one_work_area_per_cpu() {
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..12 {
+            tasks.spawn(hash(format!("password-{i}")));
+        }
+        while let Some(done) = tasks.join_next().await {
+            assert!(matches!(done, Ok(Ok(_))));
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let areas = workshop()
+            .areas
+            .lock()
+            .map(|a| a.len())
+            .unwrap_or(usize::MAX);
+        assert!((1..=cpus).contains(&areas), "{areas} areas for {cpus} CPUs");
     }
 }
