@@ -5,14 +5,15 @@ use domain::assignment::AssignmentStatus;
 use domain::review::{ConflictKind, ReviewContent};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{assignment, call_reviewer, conflict, organization_member, user};
 use crate::error::RepoError;
-use crate::records::{AssignmentRecord, ConflictRecord, PoolMember};
+use crate::records::{AssignmentRecord, ConflictRecord, OffsetPage, PoolMember};
 
 pub(crate) fn decode_assignment(model: assignment::Model) -> Result<AssignmentRecord, RepoError> {
     let id = model.id;
@@ -277,7 +278,8 @@ impl Store {
             .collect()
     }
 
-    /// `reviewer`'s assignments, newest first, optionally only in `statuses`.
+    /// Page `page` (from 1) of `reviewer`'s assignments, newest first, optionally only in
+    /// `statuses`.
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
@@ -285,21 +287,29 @@ impl Store {
         &self,
         reviewer: Uuid,
         statuses: &[AssignmentStatus],
-    ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        page: u64,
+        limit: u64,
+    ) -> Result<OffsetPage<AssignmentRecord>, RepoError> {
         let mut query =
             assignment::Entity::find().filter(assignment::Column::ReviewerId.eq(reviewer));
         if !statuses.is_empty() {
             query =
                 query.filter(assignment::Column::Status.is_in(statuses.iter().map(|s| s.code())));
         }
-        query
+        let rows = query
             .order_by_desc(assignment::Column::CreatedAt)
             .order_by_desc(assignment::Column::Id)
+            .offset(page.saturating_sub(1).saturating_mul(limit))
+            .limit(limit + 1)
             .all(&self.db)
-            .await?
+            .await?;
+        let has_more = rows.len() as u64 > limit;
+        let items = rows
             .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .map(decode_assignment)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(OffsetPage { items, has_more })
     }
 
     /// Moves assignment `id` from `expected_version` to `status`, saving `review` when given.

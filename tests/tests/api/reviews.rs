@@ -247,7 +247,7 @@ async fn a_full_round_from_assignment_to_feedback() {
     let mut blindness_checked = false;
     for (email, token, _) in &r.reviewers {
         let mine = r.app.get("/me/assignments").token(token).send().await;
-        for assignment in mine.body.as_array().cloned().unwrap_or_default() {
+        for assignment in mine.body["items"].as_array().cloned().unwrap_or_default() {
             let id = assignment["id"].as_str().unwrap_or_default().to_owned();
             let application = assignment["application_id"]
                 .as_str()
@@ -1006,6 +1006,94 @@ async fn decisions_follow_the_rules() {
 }
 
 #[tokio::test]
+async fn my_assignments_come_a_page_at_a_time_without_reviews() {
+    let mut body = call_body();
+    body["reviewers_per_application"] = json!(1);
+    let mut r = round(body, 3, 3, 1, 500_000).await;
+    r.app.clock.set(closes_at());
+    r.relogin().await;
+    let auto = r
+        .app
+        .post(&format!("/calls/{}/assignments/auto", r.call))
+        .token(&r.officer)
+        .json(&json!({}))
+        .send()
+        .await;
+    assert_eq!(auto.body["unstaffed"], json!([]), "{}", auto.text);
+    let token = r.reviewers[0].1.clone();
+    let list = |query: &'static str| {
+        let app = &r.app;
+        let token = token.clone();
+        async move {
+            app.get(&format!("/me/assignments{query}"))
+                .token(&token)
+                .send()
+                .await
+        }
+    };
+    let all = list("").await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    let items = all.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!((items.len(), &all.body["has_more"]), (3, &json!(false)));
+    let first = list("?limit=2").await;
+    assert_eq!(first.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(first.body["has_more"], json!(true));
+    let second = list("?limit=2&page=2").await;
+    assert_eq!(second.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (&second.body["page"], &second.body["has_more"]),
+        (&json!(2), &json!(false))
+    );
+    let newest_first: Vec<_> = items.iter().map(|a| a["id"].clone()).collect();
+    let paged: Vec<_> = first.body["items"]
+        .as_array()
+        .into_iter()
+        .chain(second.body["items"].as_array())
+        .flatten()
+        .map(|a| a["id"].clone())
+        .collect();
+    assert_eq!(paged, newest_first);
+    // Accept one, review it: the list filters by status and never carries the review.
+    let id = items[0]["id"].as_str().unwrap_or_default().to_owned();
+    let accepted = r
+        .app
+        .post(&format!("/assignments/{id}/accept"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    let saved = r
+        .app
+        .put(&format!("/assignments/{id}/review"))
+        .token(&token)
+        .json(&review_body(8, 4, "Жақсы"))
+        .send()
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    let accepted_only = list("?status=accepted").await;
+    let ids: Vec<_> = accepted_only.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| a["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(ids, std::slice::from_ref(&id));
+    assert!(accepted_only.body["items"][0].get("review").is_none());
+    let one = r
+        .app
+        .get(&format!("/assignments/{id}"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(one.body["review"]["comment"], json!("Жақсы"));
+    let none = list("?status=submitted").await;
+    assert_eq!(none.body["items"], json!([]));
+    list("?limit=0")
+        .await
+        .assert_problem(400, "malformed-request");
+}
+
+#[tokio::test]
 async fn concurrent_approvals_never_exceed_the_budget() {
     let mut body = call_body();
     body["reviewers_per_application"] = json!(1);
@@ -1025,7 +1113,7 @@ async fn concurrent_approvals_never_exceed_the_budget() {
     assert_eq!(auto.body["unstaffed"], json!([]), "{}", auto.text);
     for (_, token, _) in &r.reviewers {
         let mine = r.app.get("/me/assignments").token(token).send().await;
-        for assignment in mine.body.as_array().cloned().unwrap_or_default() {
+        for assignment in mine.body["items"].as_array().cloned().unwrap_or_default() {
             let id = assignment["id"].as_str().unwrap_or_default();
             r.app
                 .req(

@@ -18,7 +18,7 @@ use persistence::decisions::{NewAssignment, Refused, Snapshot};
 use persistence::records::{AssignmentRecord, CallRecord, ConflictRecord, Organization};
 use persistence::reviews::NewConflict;
 use poem::web::Data;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Deserialize;
@@ -80,6 +80,17 @@ pub enum AssignmentStatusCode {
     Declined,
     /// The review is in.
     Submitted,
+}
+
+impl From<AssignmentStatusCode> for AssignmentStatus {
+    fn from(code: AssignmentStatusCode) -> Self {
+        match code {
+            AssignmentStatusCode::Assigned => Self::Assigned,
+            AssignmentStatusCode::Accepted => Self::Accepted,
+            AssignmentStatusCode::Declined => Self::Declined,
+            AssignmentStatusCode::Submitted => Self::Submitted,
+        }
+    }
 }
 
 impl From<AssignmentStatus> for AssignmentStatusCode {
@@ -420,11 +431,22 @@ enum AssignmentFound {
     Ok(Json<AssignmentResponse>),
 }
 
+/// A page of the caller's assignments.
+#[derive(Debug, Object)]
+pub struct AssignmentPage {
+    /// The assignments, without their reviews (read an assignment for its review).
+    pub items: Vec<AssignmentResponse>,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
 #[derive(Debug, ApiResponse)]
 enum AssignmentsListed {
     /// The assignments.
     #[oai(status = 200)]
-    Ok(Json<Vec<AssignmentResponse>>),
+    Ok(Json<AssignmentPage>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -981,18 +1003,50 @@ impl ReviewsApi {
         })))
     }
 
-    /// The caller's assignments, newest first (reviewers).
+    /// The caller's assignments, newest first, a page at a time (reviewers). Each item
+    /// leaves out the review; read the assignment for it.
     #[oai(
         path = "/me/assignments",
         method = "get",
         operation_id = "list_my_assignments"
     )]
-    async fn mine(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<AssignmentsListed> {
+    async fn mine(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Only these statuses (repeat the parameter); all when absent.
+        status: Query<Vec<AssignmentStatusCode>>,
+        /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+        page: Query<Option<u64>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<AssignmentsListed> {
         require_reviewer(&auth.0)?;
-        let assignments = state.store.assignments_of_reviewer(auth.0.id, &[]).await?;
-        Ok(AssignmentsListed::Ok(Json(
-            assignments.into_iter().map(Into::into).collect(),
-        )))
+        let statuses: Vec<AssignmentStatus> = status.0.into_iter().map(Into::into).collect();
+        let page_number = page.0.unwrap_or(1);
+        let listed = state
+            .store
+            .assignments_of_reviewer(
+                auth.0.id,
+                &statuses,
+                page_number,
+                super::pagination::limit(limit.0),
+            )
+            .await?;
+        Ok(AssignmentsListed::Ok(Json(AssignmentPage {
+            items: listed
+                .items
+                .into_iter()
+                .map(|record| AssignmentResponse {
+                    review: None,
+                    ..record.into()
+                })
+                .collect(),
+            page: page_number,
+            has_more: listed.has_more,
+        })))
     }
 
     /// One assignment (its reviewer, or staff).
