@@ -3,7 +3,7 @@
 use domain::role::Role;
 use domain::transition::Actor;
 use persistence::RepoError;
-use persistence::records::ApplicationRecord;
+use persistence::records::{ApplicationRecord, Organization};
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -108,4 +108,47 @@ pub async fn load(
     let record = state.store.get_application(id).await?;
     let access = access(state, caller, &record).await?;
     Ok((record, access))
+}
+
+/// Loads application `id` with the caller's access to it and, unless the caller reviews a
+/// call that hides applicants, the applying organisation. A member's organisation comes
+/// with the membership check, so a member's read costs one query less.
+///
+/// # Errors
+/// [`ApiError::NotFound`] when it does not exist or the caller may not see it.
+pub async fn load_with_organization(
+    state: &AppState,
+    caller: Caller,
+    id: Uuid,
+) -> Result<(ApplicationRecord, Access, Option<Organization>), ApiError> {
+    let record = state.store.get_application(id).await?;
+    if caller.role == Role::Applicant {
+        return match state
+            .store
+            .organization_for_member(record.organization_id, caller.id)
+            .await
+        {
+            Ok((organization, _)) => Ok((record, Access::Member, Some(organization))),
+            Err(RepoError::NotFound) => Err(ApiError::NotFound),
+            Err(err) => Err(err.into()),
+        };
+    }
+    let access = access(state, caller, &record).await?;
+    let hidden = match access {
+        Access::Reviewer => {
+            state
+                .store
+                .get_call(record.call_id)
+                .await?
+                .spec
+                .hide_applicant_identity
+        }
+        Access::Member | Access::Staff(_) => false,
+    };
+    let organization = if hidden {
+        None
+    } else {
+        Some(state.store.get_organization(record.organization_id).await?)
+    };
+    Ok((record, access, organization))
 }

@@ -20,7 +20,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-use self::access::{is_member, load};
+use self::access::{is_member, load, load_with_organization};
 use self::dto::{
     ApplicationPage, ApplicationResponse, ContentBody, CreateApplicationRequest, HistoryEntry,
     OrganizationBrief, ReasonRequest, RevisionRequest, application_response, application_summary,
@@ -253,23 +253,7 @@ impl ApplicationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Found> {
-        let (record, access) = load(&state, auth.0, id.0).await?;
-        let hidden = match access {
-            Access::Reviewer => {
-                state
-                    .store
-                    .get_call(record.call_id)
-                    .await?
-                    .spec
-                    .hide_applicant_identity
-            }
-            Access::Member | Access::Staff(_) => false,
-        };
-        let organization = if hidden {
-            None
-        } else {
-            Some(state.store.get_organization(record.organization_id).await?)
-        };
+        let (record, access, organization) = load_with_organization(&state, auth.0, id.0).await?;
         let tag = etag(record.version);
         let mut response = application_response(record, access.applicant_view());
         response.organization = organization.map(OrganizationBrief::from);
