@@ -192,7 +192,7 @@ async fn spawn_app_inner(smtp_url: Option<&str>, configure: impl FnOnce(&mut Set
         bind: "127.0.0.1:0".to_owned(),
         data_dir: data_dir.clone(),
         database_url: Some(Secret::new(database_url(&data_dir).await)),
-        database_max_connections: 5,
+        database_max_connections: Some(5),
         jwt_secret: Some(Secret::new(JWT_SECRET)),
         mail_transport: if smtp_url.is_some() {
             server::config::MailTransport::Smtp

@@ -28,7 +28,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// # Errors
 /// When the database cannot be reached or migrated, or the JWT secret cannot be loaded.
 pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
-    let store = Store::connect(&settings.database_url(), settings.database_max_connections)
+    let store = Store::connect(&settings.database_url(), settings.pool_size())
         .await
         .context("connecting to the database")?;
     store.migrate().await.context("migrating the database")?;

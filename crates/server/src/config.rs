@@ -57,8 +57,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Database URL; `None` means a SQLite file in `data_dir`.
     pub database_url: Option<Secret>,
-    /// Most connections in the database pool.
-    pub database_max_connections: u32,
+    /// Most connections in the database pool; `None` means 16 on PostgreSQL and 8 on
+    /// SQLite, whose single writer and per-connection page caches gain nothing from more.
+    pub database_max_connections: Option<u32>,
     /// HMAC secret for access tokens; `None` means generated once into `data_dir`.
     pub jwt_secret: Option<Secret>,
     /// Earlier secrets whose tokens are still accepted until they expire, after a rotation.
@@ -107,7 +108,7 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".to_owned(),
             data_dir: PathBuf::from("./data"),
             database_url: None,
-            database_max_connections: 16,
+            database_max_connections: None,
             jwt_secret: None,
             jwt_previous_secrets: Vec::new(),
             access_token_ttl_secs: 15 * 60,
@@ -259,8 +260,7 @@ impl Settings {
         self.bind = bind.unwrap_or_else(|| self.bind.clone());
         self.data_dir = data_dir.unwrap_or_else(|| self.data_dir.clone());
         self.database_url = database_url.or_else(|| self.database_url.clone());
-        self.database_max_connections =
-            database_max_connections.unwrap_or(self.database_max_connections);
+        self.database_max_connections = database_max_connections.or(self.database_max_connections);
         self.jwt_secret = jwt_secret.or_else(|| self.jwt_secret.clone());
         self.jwt_previous_secrets =
             jwt_previous_secrets.unwrap_or_else(|| self.jwt_previous_secrets.clone());
@@ -341,7 +341,7 @@ impl Settings {
                 reason: "must be at most a day".to_owned(),
             });
         }
-        if self.database_max_connections == 0 {
+        if self.database_max_connections == Some(0) {
             return Err(ConfigError::Invalid {
                 name: "database_max_connections",
                 reason: "must be at least 1".to_owned(),
@@ -360,6 +360,18 @@ impl Settings {
                 self.data_dir.join("grants.sqlite").display()
             ),
         }
+    }
+
+    /// The database pool's size: the configured one, or 16 on PostgreSQL and 8 on SQLite.
+    #[must_use]
+    pub fn pool_size(&self) -> u32 {
+        self.database_max_connections.unwrap_or_else(|| {
+            if self.database_url().starts_with("sqlite:") {
+                8
+            } else {
+                16
+            }
+        })
     }
 }
 
@@ -508,6 +520,26 @@ mod tests {
                 .database_url()
                 .starts_with("sqlite://./data/grants.sqlite")
         );
+        assert_eq!(settings.pool_size(), 8);
+    }
+
+    #[test]
+    fn the_pool_size_follows_the_database_unless_set() {
+        let url = "postgres://grants@db:5432/grants";
+        let postgres = Settings::load_from(None, env(&[("GRANTS_DATABASE_URL", url)]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(postgres.pool_size(), 16);
+        let set = Settings::load_from(
+            None,
+            env(&[
+                ("GRANTS_DATABASE_URL", url),
+                ("GRANTS_DATABASE_MAX_CONNECTIONS", "4"),
+            ]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(set.pool_size(), 4);
+        let zero = Settings::load_from(None, env(&[("GRANTS_DATABASE_MAX_CONNECTIONS", "0")]));
+        assert!(zero.is_err());
     }
 
     #[test]

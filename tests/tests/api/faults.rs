@@ -153,7 +153,7 @@ async fn a_lost_database_answers_503_fast_and_the_server_recovers_by_itself() {
     let (proxied, _) = through(&url, proxy.port);
     let app = spawn_app_configured(move |settings| {
         settings.database_url = Some(server::config::Secret::new(proxied));
-        settings.database_max_connections = 8;
+        settings.database_max_connections = Some(8);
     })
     .await;
 
