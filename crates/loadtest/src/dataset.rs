@@ -17,8 +17,11 @@ pub const PASSWORD: &str = "load-test-password-2026";
 /// A seeded database, ready for the server.
 #[derive(Debug)]
 pub struct Prepared {
-    /// The server's `GRANTS_DATABASE_URL`.
+    /// The database's URL.
     pub url: String,
+    /// The server's `GRANTS_DATABASE_URL`: [`Prepared::url`], on PostgreSQL without TLS
+    /// unless `--postgres-tls` (the server and the database share the machine).
+    pub server_url: String,
     /// What was seeded.
     pub manifest: Manifest,
     /// How long seeding took.
@@ -66,8 +69,14 @@ pub async fn prepare(args: &Args, run_dir: &Path) -> anyhow::Result<Prepared> {
         seed_time.as_secs_f64(),
         manifest.counts
     );
+    let server_url = if args.database == Backend::Postgres && !args.postgres_tls {
+        format!("{url}?sslmode=disable")
+    } else {
+        url.clone()
+    };
     Ok(Prepared {
         url,
+        server_url,
         manifest,
         seed_time,
     })

@@ -69,9 +69,16 @@ pub struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     pub postgres_url: String,
+    /// Let the server reach PostgreSQL over TLS when the server offers it (by default the
+    /// server connects with `sslmode=disable`: both run on this machine).
+    #[arg(long)]
+    pub postgres_tls: bool,
     /// Directory for the run's SQLite file, mail and server log.
     #[arg(long, default_value = "target/loadtest")]
     pub work_dir: PathBuf,
+    /// Keep the run's directory (SQLite file, mail, server log) afterwards.
+    #[arg(long)]
+    pub keep: bool,
     /// Also write the report (Markdown) to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -99,6 +106,11 @@ async fn main() -> anyhow::Result<()> {
     let db = dataset::prepare(&args, &run_dir).await?;
     let outcome = run(&args, &binary, &run_dir, &db).await;
     db.dispose(&args).await;
+    if args.keep {
+        eprintln!("kept {}", run_dir.display());
+    } else if let Err(e) = std::fs::remove_dir_all(&run_dir) {
+        eprintln!("could not remove {}: {e}", run_dir.display());
+    }
     let report = outcome?;
     let text = report.markdown();
     println!("{text}");
@@ -117,7 +129,7 @@ async fn run(
     run_dir: &std::path::Path,
     db: &dataset::Prepared,
 ) -> anyhow::Result<report::Report> {
-    let mut server = server::Server::start(binary, run_dir, &db.url).await?;
+    let mut server = server::Server::start(binary, run_dir, &db.server_url).await?;
     let result = async {
         let world = std::sync::Arc::new(
             scenario::World::log_in(server.base_url(), &db.manifest, args.users).await?,
