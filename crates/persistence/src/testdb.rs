@@ -65,3 +65,40 @@ pub async fn postgres(admin_url: &str) -> Result<Store, DbErr> {
     store.migrate().await?;
     Ok(store)
 }
+
+/// Declares, for each named `async fn(Store)` of the calling module, a test on a fresh
+/// in-memory SQLite database in module `$sqlite` and one on a fresh PostgreSQL database in
+/// module `$postgres`. The PostgreSQL tests are skipped with a notice when
+/// `TEST_DATABASE_URL` is unset, and fail then under `CI`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($sqlite:ident, $postgres:ident; $($name:ident),+ $(,)?) => {
+        mod $sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = $crate::testdb::sqlite_memory()
+                        .await
+                        .unwrap_or_else(|e| panic!("sqlite: {e}"));
+                    super::$name(store).await;
+                }
+            )+
+        }
+        mod $postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(url) = $crate::testdb::postgres_url() else {
+                        assert!(std::env::var("CI").is_err(), "CI must set {}", $crate::testdb::ENV);
+                        eprintln!("skipped: {} is not set", $crate::testdb::ENV);
+                        return;
+                    };
+                    let store = $crate::testdb::postgres(&url)
+                        .await
+                        .unwrap_or_else(|e| panic!("postgres: {e}"));
+                    super::$name(store).await;
+                }
+            )+
+        }
+    };
+}

@@ -49,40 +49,12 @@ async fn user(store: &Store, email: &str) -> uuid::Uuid {
     }
 }
 
-macro_rules! contract_in {
-    ($sqlite:ident, $postgres:ident; $($name:ident),+ $(,)?) => {
-        mod $sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = persistence::testdb::sqlite_memory().await.unwrap_or_else(|e| panic!("sqlite: {e}"));
-                    super::$name(store).await;
-                }
-            )+
-        }
-        mod $postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(url) = persistence::testdb::postgres_url() else {
-                        assert!(std::env::var("CI").is_err(), "CI must set {}", persistence::testdb::ENV);
-                        eprintln!("skipped: {} is not set", persistence::testdb::ENV);
-                        return;
-                    };
-                    let store = persistence::testdb::postgres(&url).await.unwrap_or_else(|e| panic!("postgres: {e}"));
-                    super::$name(store).await;
-                }
-            )+
-        }
-    };
-}
-
 macro_rules! contract {
-    ($($name:ident),+ $(,)?) => { contract_in!(sqlite, postgres; $($name),+); };
+    ($($name:ident),+ $(,)?) => { persistence::on_both_databases!(sqlite, postgres; $($name),+); };
 }
 
 macro_rules! contract_more {
-    ($($name:ident),+ $(,)?) => { contract_in!(sqlite_calls, postgres_calls; $($name),+); };
+    ($($name:ident),+ $(,)?) => { persistence::on_both_databases!(sqlite_calls, postgres_calls; $($name),+); };
 }
 
 contract!(

@@ -30,35 +30,9 @@ fn lease() -> Duration {
     Duration::minutes(LEASE)
 }
 
-macro_rules! contract {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = persistence::testdb::sqlite_memory().await.unwrap_or_else(|e| panic!("sqlite: {e}"));
-                    super::$name(store).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(url) = persistence::testdb::postgres_url() else {
-                        assert!(std::env::var("CI").is_err(), "CI must set {}", persistence::testdb::ENV);
-                        eprintln!("skipped: {} is not set", persistence::testdb::ENV);
-                        return;
-                    };
-                    let store = persistence::testdb::postgres(&url).await.unwrap_or_else(|e| panic!("postgres: {e}"));
-                    super::$name(store).await;
-                }
-            )+
-        }
-    };
-}
-
-contract!(
+persistence::on_both_databases!(
+    sqlite,
+    postgres;
     a_visible_change_writes_one_row_per_member_and_a_hidden_one_none,
     rows_are_claimed_once_until_their_lease_lapses,
     only_the_current_claim_marks_a_row,

@@ -207,35 +207,9 @@ async fn reviews_agree_with_statuses(store: Store) {
     }
 }
 
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = persistence::testdb::sqlite_memory().await.unwrap_or_else(|e| panic!("sqlite: {e}"));
-                    super::$name(store).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(url) = persistence::testdb::postgres_url() else {
-                        assert!(std::env::var("CI").is_err(), "CI must set {}", persistence::testdb::ENV);
-                        eprintln!("skipped: {} is not set", persistence::testdb::ENV);
-                        return;
-                    };
-                    let store = persistence::testdb::postgres(&url).await.unwrap_or_else(|e| panic!("postgres: {e}"));
-                    super::$name(store).await;
-                }
-            )+
-        }
-    };
-}
-
-on_both!(
+persistence::on_both_databases!(
+    sqlite,
+    postgres;
     counts_match_the_plan,
     drafts_are_complete_and_submissions_frozen,
     reviews_agree_with_statuses,
