@@ -316,6 +316,23 @@ impl Store {
         self.get_application(id).await
     }
 
+    /// The applications among `ids` that exist, in no particular order.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn applications_by_ids(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<Vec<ApplicationRecord>, RepoError> {
+        application::Entity::find()
+            .filter(application::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
     /// Every application of `call_id` in one of `statuses`, oldest first.
     ///
     /// # Errors

@@ -100,6 +100,20 @@ impl Round {
             *token = self.app.token_for(&format!("ngo{i}@mail.kz")).await;
         }
     }
+
+    /// Closes the call, logs everyone in again and staffs every application automatically.
+    async fn close_and_assign(&mut self) {
+        self.app.clock.set(closes_at());
+        self.relogin().await;
+        let auto = self
+            .app
+            .post(&format!("/calls/{}/assignments/auto", self.call))
+            .token(&self.officer)
+            .json(&json!({}))
+            .send()
+            .await;
+        assert_eq!(auto.body["unstaffed"], json!([]), "{}", auto.text);
+    }
 }
 
 fn no_reviewer_identity(text: &str, reviewers: &[(String, String, String)]) {
@@ -429,6 +443,16 @@ async fn a_full_round_from_assignment_to_feedback() {
         Some(30),
         "nothing was decided"
     );
+    // An application the call does not have refuses the whole batch, as unknown.
+    let mut stranger = decisions.clone();
+    stranger.push(json!({"application_id": uuid::Uuid::new_v4(), "decision": "waitlist"}));
+    r.app
+        .post(&format!("/calls/{}/decisions", r.call))
+        .token(&r.officer)
+        .json(&json!({"decisions": stranger}))
+        .send()
+        .await
+        .assert_problem(404, "not-found");
     if let Some(last) = decisions.last_mut() {
         *last = json!({"application_id": last["application_id"], "decision": "waitlist"});
     }
@@ -1010,16 +1034,7 @@ async fn my_assignments_come_a_page_at_a_time_without_reviews() {
     let mut body = call_body();
     body["reviewers_per_application"] = json!(1);
     let mut r = round(body, 3, 3, 1, 500_000).await;
-    r.app.clock.set(closes_at());
-    r.relogin().await;
-    let auto = r
-        .app
-        .post(&format!("/calls/{}/assignments/auto", r.call))
-        .token(&r.officer)
-        .json(&json!({}))
-        .send()
-        .await;
-    assert_eq!(auto.body["unstaffed"], json!([]), "{}", auto.text);
+    r.close_and_assign().await;
     let token = r.reviewers[0].1.clone();
     let list = |query: &'static str| {
         let app = &r.app;
@@ -1101,16 +1116,7 @@ async fn concurrent_approvals_never_exceed_the_budget() {
     body["budget"] = json!("5000000");
     body["max_grant"] = json!("1000000");
     let mut r = round(body, 5, 50, 2, 500_000).await;
-    r.app.clock.set(closes_at());
-    r.relogin().await;
-    let auto = r
-        .app
-        .post(&format!("/calls/{}/assignments/auto", r.call))
-        .token(&r.officer)
-        .json(&json!({}))
-        .send()
-        .await;
-    assert_eq!(auto.body["unstaffed"], json!([]), "{}", auto.text);
+    r.close_and_assign().await;
     for (_, token, _) in &r.reviewers {
         let mine = r.app.get("/me/assignments").token(token).send().await;
         for assignment in mine.body["items"].as_array().cloned().unwrap_or_default() {

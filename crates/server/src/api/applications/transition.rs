@@ -1,5 +1,7 @@
 //! Running state-machine commands against stored applications, inside their call's lock.
 
+use std::collections::{BTreeSet, HashMap};
+
 use domain::application::{canonical_json, receipt};
 use domain::call;
 use domain::transition::{Command, CommandKind, Context, TransitionError, decide};
@@ -55,25 +57,26 @@ pub async fn run_many(
     } else {
         scoring::CallScores::default()
     };
-    let mut organizations: Vec<Organization> = Vec::new();
-    for (id, _) in &commands {
-        let application = state.store.get_application(*id).await?;
-        if application.call_id != call.id {
-            return Err(ApiError::NotFound);
-        }
-        if !organizations
-            .iter()
-            .any(|o| o.id == application.organization_id)
-        {
-            organizations.push(
-                state
-                    .store
-                    .get_organization(application.organization_id)
-                    .await?,
-            );
-        }
-    }
     let ids: Vec<Uuid> = commands.iter().map(|(id, _)| *id).collect();
+    // Two queries for the whole batch: its applications, then their organisations.
+    let wanted: BTreeSet<Uuid> = ids.iter().copied().collect();
+    let found = state.store.applications_by_ids(&ids).await?;
+    if found.len() != wanted.len() || found.iter().any(|a| a.call_id != call.id) {
+        return Err(ApiError::NotFound);
+    }
+    let organization_ids: Vec<Uuid> = found
+        .iter()
+        .map(|a| a.organization_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let organizations: HashMap<Uuid, Organization> = state
+        .store
+        .organizations_by_ids(&organization_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
     let kinds: Vec<(Uuid, CommandKind)> = commands.iter().map(|(id, c)| (*id, c.kind())).collect();
     let several = commands.len() > 1;
     let mut queue = commands.into_iter();
@@ -92,10 +95,7 @@ pub async fn run_many(
                     });
                 };
                 let application = &snap.application;
-                let Some(organization) = organizations
-                    .iter()
-                    .find(|o| o.id == application.organization_id)
-                else {
+                let Some(organization) = organizations.get(&application.organization_id) else {
                     return Err(TransitionError::Forbidden {
                         command: command.kind(),
                         actor: access.actor(),
