@@ -27,7 +27,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
-from harness import PASSWORD, Api, free_port, wait_for_port
+from harness import PASSWORD, Api, confirm_with_cli, free_port, wait_for_port
 
 SEED = 20261126
 
@@ -176,7 +176,7 @@ def main():
         server = subprocess.Popen([args.grants, "serve"], env=env, stdout=subprocess.DEVNULL,
                                   stderr=log)
         wait_for_port(port, server, "grants serve")
-        api = Api(f"http://127.0.0.1:{port}")
+        api = Api(f"http://127.0.0.1:{port}", confirm_with_cli(args.grants, env))
         roles, ids = wait_for_failed_mail(api)
         config_path = os.path.join(work, "schemathesis.toml")
         with open(config_path, "w") as handle:

@@ -3,8 +3,9 @@
 
 Starts aiosmtpd (Mailbox handler, one file per mail in a maildir) and `grants serve` on the
 embedded SQLite default with the SMTP transport, drives a round over HTTP the way a client
-would (submission, revision, resubmission, review, approval), and checks that every mail
-arrives once, in the recipient's language, with its facts. Prints a cargo-style
+would (registration confirmed with the mailed code, submission, revision, resubmission,
+review, approval), and checks that every mail arrives once, in the recipient's language,
+with its facts. Prints a cargo-style
 `test result:` line so the test command counts it.
 
 Usage: mail-flow.py PATH_TO_GRANTS PYTHON_WITH_AIOSMTPD
@@ -20,7 +21,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
-from harness import PASSWORD, TIMEOUT, Api, free_port, wait_for_port
+from harness import PASSWORD, TIMEOUT, Api, confirmation_code, free_port, wait_for_port
 
 
 def round_trip(api):
@@ -53,6 +54,31 @@ def round_trip(api):
     return {"title": title, "receipt": receipt, "application": application, "admin": admin}
 
 
+def parse(path):
+    with open(path, "rb") as handle:
+        return email.message_from_binary_file(handle, policy=email.policy.default)
+
+
+def confirm_from_mail(maildir):
+    """Confirms an address with the code from the confirmation mail that reaches it."""
+    def confirm(api, address):
+        new = os.path.join(maildir, "new")
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline:
+            for name in sorted(os.listdir(new)) if os.path.isdir(new) else []:
+                mail = parse(os.path.join(new, name))
+                if address in str(mail["To"]) and CONFIRMATION in str(mail["Subject"]):
+                    text = mail.get_body(preferencelist=("plain",)).get_content()
+                    api.verify_email(confirmation_code(text))
+                    return
+            time.sleep(0.1)
+        raise SystemExit(f"no confirmation mail reached {address}")
+    return confirm
+
+
+CONFIRMATION = "электрондық пошта мекенжайыңызды растаңыз"
+
+
 def read_mails(maildir, count):
     new = os.path.join(maildir, "new")
     deadline = time.time() + TIMEOUT
@@ -62,27 +88,26 @@ def read_mails(maildir, count):
             break
         time.sleep(0.1)
     time.sleep(0.5)  # anything extra would arrive now
-    mails = []
-    for name in sorted(os.listdir(new)):
-        with open(os.path.join(new, name), "rb") as handle:
-            mails.append(email.message_from_binary_file(handle, policy=email.policy.default))
-    return mails
+    return [parse(os.path.join(new, name)) for name in sorted(os.listdir(new))]
 
 
 def check(mails, facts):
     problems = []
     expect = lambda ok, what: ok or problems.append(what)
-    expect(len(mails) == 6, f"expected 6 mails, got {len(mails)}")
+    expect(len(mails) == 7, f"expected 7 mails, got {len(mails)}")
     ids = {m["Message-ID"] for m in mails}
     expect(len(ids) == len(mails), "a Message-ID repeats")
     to_applicant = [m for m in mails if "aigerim@mail.kz" in str(m["To"])]
     to_reviewer = [m for m in mails if "expert@grants.kz" in str(m["To"])]
-    expect(len(to_applicant) == 5, f"{len(to_applicant)} mails to the applicant")
+    expect(len(to_applicant) == 6, f"{len(to_applicant)} mails to the applicant")
+    confirmations = [m for m in to_applicant if CONFIRMATION in str(m["Subject"])]
+    expect(len(confirmations) == 1, f"{len(confirmations)} confirmation mails")
     expect(len(to_reviewer) == 1, f"{len(to_reviewer)} mails to the reviewer")
     for mail in mails:
         text = mail.get_body(preferencelist=("plain",)).get_content()
         html = mail.get_body(preferencelist=("html",)).get_content()
-        expect(facts["title"] in str(mail["Subject"]), f"subject {mail['Subject']!r}")
+        expect(mail in confirmations or facts["title"] in str(mail["Subject"]),
+               f"subject {mail['Subject']!r}")
         expect(str(mail["Message-ID"]).endswith("@granty.test>"), f"Message-ID {mail['Message-ID']}")
         expect(html.lstrip().lower().startswith("<!doctype html>"), "HTML body")
         if mail in to_applicant:
@@ -128,11 +153,11 @@ def main():
         server = subprocess.Popen([grants, "serve"], env=env, stdout=subprocess.DEVNULL)
         processes.append(server)
         wait_for_port(http_port, server, "grants serve")
-        api = Api(f"http://127.0.0.1:{http_port}")
+        api = Api(f"http://127.0.0.1:{http_port}", confirm_from_mail(maildir))
         facts = round_trip(api)
-        problems = check(read_mails(maildir, 6), facts)
+        problems = check(read_mails(maildir, 7), facts)
         sent = api.call("GET", "/api/v1/admin/outbox?status=sent", facts["admin"])["items"]
-        if len(sent) != 6:
+        if len(sent) != 7:
             problems.append(f"{len(sent)} outbox rows are marked sent")
     finally:
         for process in reversed(processes):
@@ -146,7 +171,8 @@ def main():
         print("mail flow through aiosmtpd FAILED:\n  " + "\n  ".join(problems))
         print("test result: FAILED. 0 passed; 1 failed; 0 ignored")
         return 1
-    print("mail flow through aiosmtpd: 6 mails delivered once each, in Kazakh and English")
+    print("mail flow through aiosmtpd: 7 mails delivered once each, in Kazakh and English,"
+          " the first confirming the applicant's address")
     print("test result: ok. 1 passed; 0 failed; 0 ignored")
     return 0
 

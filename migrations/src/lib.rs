@@ -11,6 +11,7 @@ mod m20261126_000003_calls_and_applications;
 mod m20261126_000004_reviews;
 mod m20261126_000005_outbox;
 mod m20261126_000006_rate_limits;
+mod m20261127_000007_email_verification;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_reviews::Migration),
             Box::new(m20261126_000005_outbox::Migration),
             Box::new(m20261126_000006_rate_limits::Migration),
+            Box::new(m20261127_000007_email_verification::Migration),
         ]
     }
 }

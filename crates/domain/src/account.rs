@@ -1,5 +1,7 @@
 //! Accounts: registration, admin-created accounts and profile changes, as validated data.
 
+use chrono::{DateTime, Duration, Utc};
+
 use crate::email::Email;
 use crate::language::Language;
 use crate::password;
@@ -9,6 +11,26 @@ use crate::validation::ValidationErrors;
 
 /// Most characters in a person's display name.
 pub const NAME_MAX: usize = 200;
+
+/// How long the link that confirms a registered address works. Three days, because mail to
+/// a village may wait for the next trip to town.
+pub const VERIFICATION_TTL_HOURS: i64 = 72;
+
+/// The holder of a confirmed address hears of a new registration attempt at most once in
+/// this many hours, so registering someone else's address cannot flood their mailbox.
+pub const ACCOUNT_EXISTS_NOTICE_HOURS: i64 = 24;
+
+/// When a confirmation issued at `sent_at` stops working.
+#[must_use]
+pub fn verification_expires_at(sent_at: DateTime<Utc>) -> DateTime<Utc> {
+    sent_at + Duration::hours(VERIFICATION_TTL_HOURS)
+}
+
+/// Whether a confirmation issued at `sent_at` still works at `now`.
+#[must_use]
+pub fn verification_live(sent_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now < verification_expires_at(sent_at)
+}
 
 /// A validated request to open an account. The password is still plain text here: hashing
 /// is the caller's job, because it is slow and must not run inside the domain.
@@ -127,6 +149,16 @@ impl ProfileChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_confirmation_works_for_three_days_and_not_a_moment_more() {
+        let sent = DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000);
+        assert!(verification_live(sent, sent));
+        let last = sent + Duration::hours(VERIFICATION_TTL_HOURS) - Duration::seconds(1);
+        assert!(verification_live(sent, last));
+        assert!(!verification_live(sent, last + Duration::seconds(1)));
+        assert_eq!(verification_expires_at(sent), sent + Duration::days(3));
+    }
 
     fn input<'a>(email: &'a str, password: &'a str) -> AccountInput<'a> {
         AccountInput {

@@ -31,6 +31,10 @@ pub enum NotificationKind {
     ReviewerAssigned,
     /// A reviewer's review is due within [`REMINDER_WINDOW_HOURS`].
     ReviewDueSoon,
+    /// Someone registered with the address: the link that confirms it.
+    VerifyEmail,
+    /// Someone tried to register an address that already has an account.
+    AccountExists,
 }
 
 /// Who receives a kind of mail.
@@ -40,6 +44,8 @@ pub enum Audience {
     Applicant,
     /// The reviewer of an assignment.
     Reviewer,
+    /// The holder of an address, about their account.
+    Account,
 }
 
 /// How long before an assignment's due instant its reviewer is reminded.
@@ -47,7 +53,7 @@ pub const REMINDER_WINDOW_HOURS: i64 = 48;
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 11] = [
+    pub const ALL: [NotificationKind; 13] = [
         NotificationKind::Submitted,
         NotificationKind::RevisionRequested,
         NotificationKind::Resubmitted,
@@ -59,6 +65,8 @@ impl NotificationKind {
         NotificationKind::Withdrawn,
         NotificationKind::ReviewerAssigned,
         NotificationKind::ReviewDueSoon,
+        NotificationKind::VerifyEmail,
+        NotificationKind::AccountExists,
     ];
 
     /// The stable code used in the database, the API and template names.
@@ -76,6 +84,8 @@ impl NotificationKind {
             Self::Withdrawn => "withdrawn",
             Self::ReviewerAssigned => "reviewer_assigned",
             Self::ReviewDueSoon => "review_due_soon",
+            Self::VerifyEmail => "verify_email",
+            Self::AccountExists => "account_exists",
         }
     }
 
@@ -93,6 +103,7 @@ impl NotificationKind {
             | Self::Rejected
             | Self::Withdrawn => Audience::Applicant,
             Self::ReviewerAssigned | Self::ReviewDueSoon => Audience::Reviewer,
+            Self::VerifyEmail | Self::AccountExists => Audience::Account,
         }
     }
 }
@@ -181,7 +192,9 @@ pub const fn links_feedback(kind: NotificationKind) -> bool {
         | NotificationKind::UnderReview
         | NotificationKind::Withdrawn
         | NotificationKind::ReviewerAssigned
-        | NotificationKind::ReviewDueSoon => false,
+        | NotificationKind::ReviewDueSoon
+        | NotificationKind::VerifyEmail
+        | NotificationKind::AccountExists => false,
     }
 }
 
@@ -311,6 +324,15 @@ mod tests {
                 NotificationKind::ReviewerAssigned | NotificationKind::ReviewDueSoon
             );
             assert_eq!(kind.audience() == Audience::Reviewer, expected, "{kind}");
+            let about_account = matches!(
+                kind,
+                NotificationKind::VerifyEmail | NotificationKind::AccountExists
+            );
+            assert_eq!(
+                kind.audience() == Audience::Account,
+                about_account,
+                "{kind}"
+            );
         }
     }
 

@@ -126,6 +126,17 @@ impl MailSink {
             .clone()
     }
 
+    /// Removes and returns everything received so far, so later counts start from zero.
+    pub fn take(&self) -> Vec<Received> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .mails
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
     /// Waits until at least `count` mails have arrived or `timeout` passes, and returns
     /// what arrived.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {

@@ -26,6 +26,7 @@ pub mod seed;
 pub mod testdb;
 mod tokens;
 
+pub use accounts::Registration;
 pub use db::Store;
 pub use error::RepoError;
 pub use organizations::RemoveMemberError;

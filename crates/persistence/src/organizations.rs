@@ -277,6 +277,7 @@ impl Store {
         let account = user::Entity::find()
             .filter(user::Column::Email.eq(email))
             .filter(user::Column::Role.eq(domain::role::Role::Applicant.code()))
+            .filter(user::Column::EmailVerifiedAt.is_not_null())
             .one(&self.db)
             .await?
             .ok_or(RepoError::NotFound)?;

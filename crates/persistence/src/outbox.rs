@@ -121,12 +121,26 @@ pub struct Letter {
     pub kind: NotificationKind,
     /// Who it goes to.
     pub recipient: Recipient,
-    /// The application concerned.
-    pub application: ApplicationFacts,
+    /// The application concerned; `None` for mail about the recipient's account.
+    pub application: Option<ApplicationFacts>,
     /// The change reported, for applicant mail.
     pub event: Option<EventFacts>,
     /// The assignment's id and due instant, for reviewer mail.
     pub assignment: Option<(Uuid, Option<DateTime<Utc>>)>,
+    /// The pending confirmation of the recipient's address, for the mail that confirms it.
+    pub verification: Option<Verification>,
+}
+
+/// A confirmation of an address that waits for its holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The account.
+    pub user_id: Uuid,
+    /// The random value the confirmation link is derived from; a new registration of the
+    /// address replaces it, which retires earlier links.
+    pub nonce: String,
+    /// When it was issued.
+    pub sent_at: DateTime<Utc>,
 }
 
 /// A claimed row whose mail is not to be sent.
@@ -168,7 +182,16 @@ pub(crate) async fn enqueue_for_applicants<C: ConnectionTrait>(
         .await?;
     let rows: Vec<outbox::ActiveModel> = members
         .into_iter()
-        .map(|recipient| new_row(kind, recipient, application_id, Some(event_id), None, at))
+        .map(|recipient| {
+            new_row(
+                kind,
+                recipient,
+                Some(application_id),
+                Some(event_id),
+                None,
+                at,
+            )
+        })
         .collect();
     insert_rows(conn, rows).await
 }
@@ -185,7 +208,7 @@ pub(crate) async fn enqueue_for_reviewer<C: ConnectionTrait>(
     let row = new_row(
         kind,
         reviewer_id,
-        application_id,
+        Some(application_id),
         None,
         Some(assignment_id),
         at,
@@ -193,10 +216,40 @@ pub(crate) async fn enqueue_for_reviewer<C: ConnectionTrait>(
     insert_rows(conn, vec![row]).await
 }
 
+/// Enqueues account mail `kind` for `recipient`, as part of the caller's transaction.
+pub(crate) async fn enqueue_for_account<C: ConnectionTrait>(
+    conn: &C,
+    recipient: Uuid,
+    kind: NotificationKind,
+    at: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let row = new_row(kind, recipient, None, None, None, at);
+    insert_rows(conn, vec![row]).await
+}
+
+/// Whether `kind` was queued for `recipient` at or after `since`.
+pub(crate) async fn queued_since<C: ConnectionTrait>(
+    conn: &C,
+    recipient: Uuid,
+    kind: NotificationKind,
+    since: DateTime<Utc>,
+) -> Result<bool, RepoError> {
+    let found = outbox::Entity::find()
+        .filter(outbox::Column::RecipientId.eq(recipient))
+        .filter(outbox::Column::Kind.eq(kind.code()))
+        .filter(outbox::Column::CreatedAt.gte(since))
+        .select_only()
+        .column(outbox::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 fn new_row(
     kind: NotificationKind,
     recipient: Uuid,
-    application_id: Uuid,
+    application_id: Option<Uuid>,
     event_id: Option<Uuid>,
     assignment_id: Option<Uuid>,
     at: DateTime<Utc>,
@@ -205,7 +258,7 @@ fn new_row(
         id: Set(Uuid::now_v7()),
         kind: Set(kind.code().to_owned()),
         recipient_id: Set(recipient),
-        application_id: Set(Some(application_id)),
+        application_id: Set(application_id),
         event_id: Set(event_id),
         assignment_id: Set(assignment_id),
         status: Set(DeliveryStatus::Pending.code().to_owned()),
@@ -693,6 +746,26 @@ type ApplicationTuple = (
     i64,
 );
 
+type UserTuple = (
+    Uuid,
+    String,
+    String,
+    String,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// The columns of an account a mail needs.
+struct UserRow {
+    email: String,
+    name: String,
+    language: String,
+    verified_at: Option<DateTime<Utc>>,
+    nonce: Option<String>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
 /// The columns of an application a mail needs.
 struct ApplicationRow {
     id: Uuid,
@@ -720,7 +793,7 @@ impl From<ApplicationTuple> for ApplicationRow {
 
 /// The rows a batch of letters names, read once per batch.
 struct Facts {
-    users: HashMap<Uuid, (String, String, String)>,
+    users: HashMap<Uuid, UserRow>,
     applications: HashMap<Uuid, ApplicationRow>,
     organizations: HashMap<Uuid, String>,
     calls: HashMap<Uuid, (String, DateTime<Utc>)>,
@@ -745,11 +818,24 @@ impl Facts {
             .column(user::Column::Email)
             .column(user::Column::Name)
             .column(user::Column::Language)
-            .into_tuple::<(Uuid, String, String, String)>()
+            .column(user::Column::EmailVerifiedAt)
+            .column(user::Column::VerificationNonce)
+            .column(user::Column::VerificationSentAt)
+            .into_tuple::<UserTuple>()
             .all(conn)
             .await?
             .into_iter()
-            .map(|(id, email, name, language)| (id, (email, name, language)))
+            .map(|(id, email, name, language, verified_at, nonce, sent_at)| {
+                let row = UserRow {
+                    email,
+                    name,
+                    language,
+                    verified_at,
+                    nonce,
+                    sent_at,
+                };
+                (id, row)
+            })
             .collect();
         // The long content is not needed, so it is not read.
         let applications: HashMap<Uuid, ApplicationRow> = application::Entity::find()
@@ -857,13 +943,47 @@ impl Facts {
             .kind
             .parse()
             .map_err(|e| fail(format!("kind {}: {e}", row.kind)))?;
-        let (email, name, language) = self
+        let account = self
             .users
             .get(&row.recipient_id)
             .ok_or_else(|| fail("the recipient's account is gone".to_owned()))?;
-        let language = language
+        let language = account
+            .language
             .parse::<Language>()
             .map_err(|e| fail(format!("recipient language: {e}")))?;
+        let recipient = Recipient {
+            email: account.email.clone(),
+            name: account.name.clone(),
+            language,
+        };
+        if kind.audience() == Audience::Account {
+            let verification = if kind == NotificationKind::VerifyEmail {
+                if account.verified_at.is_some() {
+                    return Err(unowed("the address is already confirmed"));
+                }
+                let (Some(nonce), Some(sent_at)) = (&account.nonce, account.sent_at) else {
+                    return Err(unowed("no confirmation of the address is pending"));
+                };
+                Some(Verification {
+                    user_id: row.recipient_id,
+                    nonce: nonce.clone(),
+                    sent_at,
+                })
+            } else {
+                None
+            };
+            return Ok(Letter {
+                id: row.id,
+                claim,
+                attempts: row.attempts,
+                kind,
+                recipient,
+                application: None,
+                event: None,
+                assignment: None,
+                verification,
+            });
+        }
         let app = row
             .application_id
             .and_then(|id| self.applications.get(&id))
@@ -932,12 +1052,8 @@ impl Facts {
             claim,
             attempts: row.attempts,
             kind,
-            recipient: Recipient {
-                email: email.clone(),
-                name: name.clone(),
-                language,
-            },
-            application: ApplicationFacts {
+            recipient,
+            application: Some(ApplicationFacts {
                 id: app.id,
                 title: app.title.clone(),
                 organization_name,
@@ -946,9 +1062,10 @@ impl Facts {
                 receipt: app.receipt_sha256.clone(),
                 submitted_at: app.submitted_at,
                 requested: money(app.requested_minor)?,
-            },
+            }),
             event,
             assignment,
+            verification: None,
         })
     }
 }

@@ -10,7 +10,7 @@ use poem::web::{CompressionAlgo, CompressionLevel, Data};
 use poem::{EndpointExt, IntoEndpoint, Response, Route, Server, get, handler};
 
 use crate::api;
-use crate::auth::{JwtKeys, secret_file};
+use crate::auth::{Confirmations, JwtKeys, secret_file};
 use crate::clock::{Clock, SystemClock};
 use crate::conditional::ConditionalGet;
 use crate::config::Settings;
@@ -43,6 +43,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             &settings.jwt_previous_secrets,
             settings.access_token_ttl_secs,
         ),
+        confirmations: Confirmations::new(&secret, &settings.jwt_previous_secrets),
         clock,
         metrics: Arc::new(Metrics::default()),
         settings: Arc::new(settings),
@@ -291,8 +292,12 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// # Errors
 /// When the mail settings (sender, SMTP URL) are unusable.
 pub fn start_worker(state: &AppState, config: WorkerConfig) -> anyhow::Result<WorkerHandle> {
-    let mailer =
-        Mailer::from_settings(&state.settings, config.concurrency).context("setting up mail")?;
+    let mailer = Mailer::from_settings(
+        &state.settings,
+        state.confirmations.clone(),
+        config.concurrency,
+    )
+    .context("setting up mail")?;
     Ok(Worker::new(
         state.store.clone(),
         state.clock.clone(),

@@ -49,6 +49,17 @@ pub enum Command {
 pub enum AdminCommand {
     /// Create an admin account; the password is read from the first line of standard input.
     Create(CreateAdmin),
+    /// Confirm a registered applicant's address by hand, for someone whose confirmation
+    /// mail does not arrive. Make sure first that the address is theirs.
+    ConfirmEmail(ConfirmEmail),
+}
+
+/// Arguments of `grants admin confirm-email`.
+#[derive(Debug, Args)]
+pub struct ConfirmEmail {
+    /// The registered, unconfirmed address.
+    #[arg(long)]
+    pub email: String,
 }
 
 /// Arguments of `grants admin create`.
@@ -102,6 +113,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = load(cli.config.as_ref())?;
             create_admin(settings, &args).await
+        }
+        Command::Admin {
+            action: AdminCommand::ConfirmEmail(args),
+        } => {
+            let settings = load(cli.config.as_ref())?;
+            confirm_email(settings, &args).await
         }
     }
 }
@@ -162,5 +179,25 @@ async fn create_admin(settings: Settings, args: &CreateAdmin) -> anyhow::Result<
         })?;
     println!("{}", user.id);
     state.store.close().await.context("closing the database")?;
+    Ok(())
+}
+
+async fn confirm_email(settings: Settings, args: &ConfirmEmail) -> anyhow::Result<()> {
+    let email = domain::email::Email::parse(&args.email)
+        .map_err(|e| anyhow::anyhow!("invalid e-mail address: {e}"))?;
+    let state = app::build_state(settings, Arc::new(SystemClock)).await?;
+    let confirmed = state
+        .store
+        .confirm_address(email.as_str(), state.clock.now())
+        .await;
+    state.store.close().await.context("closing the database")?;
+    let user = match confirmed {
+        Ok(user) => user,
+        Err(persistence::RepoError::NotFound) => {
+            anyhow::bail!("no account with this address waits for confirmation")
+        }
+        Err(err) => return Err(anyhow::Error::new(err).context("confirming the address")),
+    };
+    println!("{}", user.id);
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use persistence::Store;
 
-use crate::auth::JwtKeys;
+use crate::auth::{Confirmations, JwtKeys};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
@@ -16,6 +16,8 @@ pub struct AppState {
     pub store: Store,
     /// Access-token keys.
     pub jwt: JwtKeys,
+    /// Keys of the links that confirm registered addresses.
+    pub confirmations: Confirmations,
     /// The current instant.
     pub clock: Arc<dyn Clock>,
     /// Request metrics.

@@ -203,6 +203,57 @@ fn migrate_creates_the_embedded_database() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+#[tokio::test]
+async fn an_operator_confirms_by_hand_an_address_whose_mail_does_not_arrive() {
+    let dir = data_dir();
+    let served = serve(&dir);
+    let client = reqwest::Client::new();
+    let api = format!("{}/api/v1", served.base);
+    let (registered, _) = exchange(
+        client
+            .post(format!("{api}/auth/register"))
+            .json(&json!({"email": "ngo@mail.kz", "password": PASSWORD, "name": "NGO"})),
+    )
+    .await;
+    assert_eq!(registered, 202);
+    let login = || {
+        exchange(
+            client
+                .post(format!("{api}/auth/login"))
+                .json(&json!({"email": "ngo@mail.kz", "password": PASSWORD})),
+        )
+    };
+    assert_eq!(login().await.0, 401);
+    let confirm = || {
+        grants(&dir)
+            .args(["admin", "confirm-email", "--email", "NGO@mail.kz"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let confirmed = confirm();
+    assert!(
+        confirmed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&confirmed.stderr)
+    );
+    let id = String::from_utf8_lossy(&confirmed.stdout).trim().to_owned();
+    let (status, tokens) = login().await;
+    assert_eq!(status, 200);
+    let (_, me) = exchange(
+        client
+            .get(format!("{api}/me"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap_or_default()),
+    )
+    .await;
+    assert_eq!(me["id"], json!(id));
+    let again = confirm();
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("waits for confirmation"), "{stderr}");
+    assert!(served.terminate().success());
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn admin_create_refuses_duplicates_and_weak_passwords() {
     let dir = data_dir();
@@ -390,7 +441,29 @@ async fn secrets_never_reach_the_logs() {
             .json(&json!({"email": "ngo@mail.kz", "password": applicant_password, "name": "NGO", "language": "kk"})),
     )
     .await;
-    assert_eq!(registered, 201);
+    assert_eq!(registered, 202);
+    // The code the confirmation mail would carry, from the database's nonce and the secret.
+    let store = persistence::Store::connect(
+        &format!("sqlite://{}?mode=rwc", dir.join("grants.sqlite").display()),
+        1,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (id, nonce) = store
+        .pending_verification_of("ngo@mail.kz")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store.close().await.unwrap_or_else(|e| panic!("{e}"));
+    let code = server::auth::Confirmations::new(&server::config::Secret::new(jwt_secret), &[])
+        .token(id, &nonce)
+        .unwrap_or_default();
+    let (confirmed, _) = exchange(
+        client
+            .post(format!("{api}/auth/verify-email"))
+            .json(&json!({ "token": code })),
+    )
+    .await;
+    assert_eq!(confirmed, 200);
     let (_, tokens) = exchange(
         client
             .post(format!("{api}/auth/login"))
@@ -446,6 +519,7 @@ async fn secrets_never_reach_the_logs() {
         access.as_str(),
         refresh.as_str(),
         second_refresh.as_str(),
+        code.as_str(),
     ] {
         assert!(!log.contains(secret), "{secret:?} appears in the logs");
     }

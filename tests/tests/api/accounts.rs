@@ -2,14 +2,28 @@ use grants_tests::{PASSWORD, spawn_app};
 use serde_json::json;
 
 #[tokio::test]
-async fn registering_creates_an_applicant_who_can_log_in() {
+async fn a_registered_applicant_logs_in_once_the_address_is_confirmed() {
     let app = spawn_app().await;
     let registered = app.register("Aigerim@Mail.kz").await;
-    assert_eq!(registered.status, 201, "{}", registered.text);
-    assert_eq!(registered.body["email"], json!("aigerim@mail.kz"));
-    assert_eq!(registered.body["roles"], json!(["applicant"]));
-    assert_eq!(registered.body["language"], json!("kk"));
-    assert!(registered.body.get("password").is_none() && !registered.text.contains("argon2"));
+    assert_eq!(registered.status, 202, "{}", registered.text);
+    assert_eq!(
+        registered.body,
+        json!({"email": "aigerim@mail.kz", "expires_in": 72 * 3600})
+    );
+    // Before the address is confirmed the account answers like an unknown one.
+    let early = app.login("aigerim@mail.kz", PASSWORD).await;
+    let unknown = app.login("nobody@mail.kz", PASSWORD).await;
+    early.assert_problem(401, "unauthorized");
+    assert_eq!(early.body, unknown.body);
+
+    let confirmed = app
+        .verify_email(&app.confirmation_code("aigerim@mail.kz").await)
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.body["email"], json!("aigerim@mail.kz"));
+    assert_eq!(confirmed.body["roles"], json!(["applicant"]));
+    assert_eq!(confirmed.body["language"], json!("kk"));
+    assert!(confirmed.body.get("password").is_none() && !confirmed.text.contains("argon2"));
 
     let login = app.login("AIGERIM@mail.kz", PASSWORD).await;
     assert_eq!(login.status, 200, "{}", login.text);
@@ -17,7 +31,7 @@ async fn registering_creates_an_applicant_who_can_log_in() {
     assert_eq!(login.body["expires_in"], json!(900));
     let me = app.get("/me").token(login.str("access_token")).send().await;
     assert_eq!(me.status, 200);
-    assert_eq!(me.body["id"], registered.body["id"]);
+    assert_eq!(me.body["id"], confirmed.body["id"]);
 }
 
 #[tokio::test]
@@ -28,21 +42,49 @@ async fn language_defaults_to_russian() {
         .json(&json!({"email": "a@mail.kz", "password": PASSWORD, "name": "Асель"}))
         .send()
         .await;
-    assert_eq!(registered.status, 201, "{}", registered.text);
-    assert_eq!(registered.body["language"], json!("ru"));
+    assert_eq!(registered.status, 202, "{}", registered.text);
+    let confirmed = app
+        .verify_email(&app.confirmation_code("a@mail.kz").await)
+        .await;
+    assert_eq!(
+        confirmed.body["language"],
+        json!("ru"),
+        "{}",
+        confirmed.text
+    );
 }
 
 #[tokio::test]
-async fn a_taken_email_is_a_conflict_and_changes_nothing() {
+async fn registering_a_taken_address_answers_alike_and_changes_nothing() {
     let app = spawn_app().await;
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
-    let again = app
+    app.registered("a@mail.kz").await;
+    let taken = app
         .post("/auth/register")
         .json(&json!({"email": "A@mail.kz", "password": "another-good-passphrase", "name": "Someone"}))
         .send()
         .await;
-    again.assert_problem(409, "email-taken");
-    // The first account keeps its password.
+    let fresh = app
+        .post("/auth/register")
+        .json(&json!({"email": "B@mail.kz", "password": "another-good-passphrase", "name": "Someone"}))
+        .send()
+        .await;
+    assert_eq!(
+        (taken.status, fresh.status),
+        (202, 202),
+        "{} / {}",
+        taken.text,
+        fresh.text
+    );
+    assert_eq!(
+        taken.body,
+        json!({"email": "a@mail.kz", "expires_in": 72 * 3600})
+    );
+    assert_eq!(
+        fresh.body,
+        json!({"email": "b@mail.kz", "expires_in": 72 * 3600})
+    );
+    assert_eq!(taken.header("content-type"), fresh.header("content-type"));
+    // The first account keeps its password and name.
     assert_eq!(app.login("a@mail.kz", PASSWORD).await.status, 200);
     assert_eq!(
         app.login("a@mail.kz", "another-good-passphrase")
@@ -50,6 +92,83 @@ async fn a_taken_email_is_a_conflict_and_changes_nothing() {
             .status,
         401
     );
+    // Its holder is told by mail instead; the new address gets its code.
+    let mut kinds: Vec<(String, &str)> = app
+        .state
+        .store
+        .list_outbox(None, None, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .items
+        .iter()
+        .map(|row| (row.recipient_id.to_string(), row.kind.code()))
+        .collect();
+    let a = app.state.store.find_credentials("a@mail.kz").await;
+    let a = a.map(|(user, _)| user.id.to_string()).unwrap_or_default();
+    let b = app.state.store.pending_verification_of("b@mail.kz").await;
+    let b = b.map(|(id, _)| id.to_string()).unwrap_or_default();
+    kinds.sort_unstable();
+    let mut expected = vec![
+        (a.clone(), "verify_email"),
+        (a, "account_exists"),
+        (b, "verify_email"),
+    ];
+    expected.sort_unstable();
+    assert_eq!(kinds, expected);
+}
+
+#[tokio::test]
+async fn a_confirmation_code_works_once_while_it_is_the_latest_and_fresh() {
+    let app = spawn_app().await;
+    app.register("a@mail.kz").await;
+    let first = app.confirmation_code("a@mail.kz").await;
+    // Registering again replaces the details and the code.
+    let again = app
+        .post("/auth/register")
+        .json(
+            &json!({"email": "a@mail.kz", "password": "a-newer-good-passphrase", "name": "Асель"}),
+        )
+        .send()
+        .await;
+    assert_eq!(again.status, 202, "{}", again.text);
+    let second = app.confirmation_code("a@mail.kz").await;
+    assert_ne!(first, second);
+    app.verify_email(&first)
+        .await
+        .assert_problem(422, "invalid-confirmation");
+    let confirmed = app.verify_email(&second).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.body["name"], json!("Асель"));
+    app.verify_email(&second)
+        .await
+        .assert_problem(422, "invalid-confirmation");
+    assert_eq!(
+        app.login("a@mail.kz", "a-newer-good-passphrase")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(app.login("a@mail.kz", PASSWORD).await.status, 401);
+
+    // A code for another account, a changed one and junk are refused alike.
+    app.register("b@mail.kz").await;
+    let code = app.confirmation_code("b@mail.kz").await;
+    let mut changed = code.clone().into_bytes();
+    changed[30] = if changed[30] == b'A' { b'B' } else { b'A' };
+    let changed = String::from_utf8(changed).unwrap_or_default();
+    for wrong in [changed.as_str(), "", "not-a-code", &second] {
+        let refused = app.verify_email(wrong).await;
+        refused.assert_problem(422, "invalid-confirmation");
+        assert_eq!(refused.problem_fields(), vec!["token"], "{wrong:?}");
+    }
+    // Three days later the code no longer works; registering again sends one that does.
+    app.clock.advance(chrono::Duration::hours(72));
+    app.verify_email(&code)
+        .await
+        .assert_problem(422, "invalid-confirmation");
+    assert_eq!(app.login("b@mail.kz", PASSWORD).await.status, 401);
+    app.registered("b@mail.kz").await;
+    assert_eq!(app.login("b@mail.kz", PASSWORD).await.status, 200);
 }
 
 #[tokio::test]
@@ -124,7 +243,14 @@ async fn bad_registrations_are_refused_with_the_failing_fields_and_create_nothin
         assert_eq!(response.problem_fields(), fields, "{}", response.text);
     }
     // None of them created the account.
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    assert!(
+        app.state
+            .store
+            .pending_verification_of("a@mail.kz")
+            .await
+            .is_err()
+    );
+    assert_eq!(app.register("a@mail.kz").await.status, 202);
 }
 
 #[tokio::test]
@@ -170,7 +296,7 @@ async fn malformed_bodies_are_problems() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_look_the_same() {
     let app = spawn_app().await;
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    app.registered("a@mail.kz").await;
     let wrong = app.login("a@mail.kz", "not-the-password").await;
     let unknown = app.login("nobody@mail.kz", PASSWORD).await;
     wrong.assert_problem(401, "unauthorized");
@@ -186,7 +312,7 @@ async fn a_wrong_password_and_an_unknown_email_look_the_same() {
 #[tokio::test]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login() {
     let app = spawn_app().await;
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    app.registered("a@mail.kz").await;
     let login = app.login("a@mail.kz", PASSWORD).await;
     let first = login.str("refresh_token").to_owned();
 
@@ -260,7 +386,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login() {
 #[tokio::test]
 async fn an_expired_refresh_token_is_refused() {
     let app = spawn_app().await;
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    app.registered("a@mail.kz").await;
     let login = app.login("a@mail.kz", PASSWORD).await;
     app.clock.advance(chrono::Duration::days(31));
     let refreshed = app
@@ -274,7 +400,7 @@ async fn an_expired_refresh_token_is_refused() {
 #[tokio::test]
 async fn logout_ends_the_login_and_its_access_tokens_at_once() {
     let app = spawn_app().await;
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    app.registered("a@mail.kz").await;
     let login = app.login("a@mail.kz", PASSWORD).await;
     // The same account signed in on another phone.
     let other = app.login("a@mail.kz", PASSWORD).await;
@@ -362,7 +488,7 @@ async fn one_can_change_ones_name_and_language() {
 #[tokio::test]
 async fn of_two_simultaneous_refreshes_exactly_one_wins() {
     let app = spawn_app().await;
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    app.registered("a@mail.kz").await;
     for _ in 0..5 {
         let login = app.login("a@mail.kz", PASSWORD).await;
         let body = json!({"refresh_token": login.str("refresh_token")});
@@ -383,7 +509,7 @@ async fn logins_and_registrations_are_rate_limited() {
         settings.auth_rate_per_account = 3;
     })
     .await;
-    assert_eq!(app.register("a@mail.kz").await.status, 201);
+    app.registered("a@mail.kz").await;
     for _ in 0..3 {
         let wrong = app.login("a@mail.kz", "not-the-password-at-all").await;
         assert_eq!(wrong.status, 401, "{}", wrong.text);
@@ -402,7 +528,7 @@ async fn logins_and_registrations_are_rate_limited() {
 
     // Registrations from one address count apart from logins.
     for i in 0..4 {
-        assert_eq!(app.register(&format!("b{i}@mail.kz")).await.status, 201);
+        assert_eq!(app.register(&format!("b{i}@mail.kz")).await.status, 202);
     }
     app.register("c@mail.kz")
         .await
@@ -419,4 +545,22 @@ async fn logins_and_registrations_are_rate_limited() {
         401,
         "the refused registration created nothing"
     );
+    assert!(
+        app.state
+            .store
+            .pending_verification_of("c@mail.kz")
+            .await
+            .is_err()
+    );
+
+    // One address cannot be registered over and over (each time mails its holder).
+    for _ in 0..3 {
+        assert_eq!(app.register("d@mail.kz").await.status, 202);
+    }
+    app.register("d@mail.kz")
+        .await
+        .assert_problem(429, "too-many-requests");
+    // Confirmations count apart from registrations.
+    let code = app.confirmation_code("d@mail.kz").await;
+    assert_eq!(app.verify_email(&code).await.status, 200);
 }

@@ -22,19 +22,51 @@ struct World {
     reviewers: Vec<(String, String, String)>,
     /// The owner speaks Russian, the member Kazakh.
     owner: String,
+    /// How many mails setting up sent (the confirmations of registered addresses).
+    setup_mails: usize,
     member: String,
     org: String,
     call: String,
 }
 
-async fn register(app: &TestApp, email: &str, name: &str, language: &str) -> String {
+/// Registers `email` and confirms it with the code from the mail that reaches the sink,
+/// then logs in.
+async fn register(
+    app: &TestApp,
+    sink: &MailSink,
+    email: &str,
+    name: &str,
+    language: &str,
+) -> String {
+    let before = sink.count();
     let created = app
         .post("/auth/register")
         .json(&json!({"email": email, "password": PASSWORD, "name": name, "language": language}))
         .send()
         .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.status, 202, "{}", created.text);
+    let mails = sink.wait_for(before + 1, WAIT).await;
+    let mail = to(&mails[before..], email);
+    let code = confirmation_code(mail);
+    check(mail, language, &[&code, "/api/v1/auth/verify-email"]);
+    let confirmed = app.verify_email(&code).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     app.token_for(email).await
+}
+
+/// The confirmation code of a confirmation mail: the line of 64 URL-safe characters.
+fn confirmation_code(mail: &Received) -> String {
+    let text = mail.text().unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .find(|line| {
+            line.len() == 64
+                && line
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no confirmation code in {text}"))
 }
 
 async fn world_with(sink: MailSink) -> World {
@@ -53,8 +85,10 @@ async fn world_with(sink: MailSink) -> World {
         let token = app.token_for(email).await;
         reviewers.push((email.to_owned(), token, created.str("id").to_owned()));
     }
-    let owner = register(&app, "owner@mail.kz", "Ерлан Серікұлы", "ru").await;
-    let member = register(&app, "member@mail.kz", "Айгерім Нұрланқызы", "kk").await;
+    let owner = register(&app, &sink, "owner@mail.kz", "Ерлан Серікұлы", "ru").await;
+    let member = register(&app, &sink, "member@mail.kz", "Айгерім Нұрланқызы", "kk").await;
+    // The tests count mail from here on.
+    let setup_mails = sink.take().len();
     let org = app.organization(&owner, &valid_bin(1)).await;
     let joined = app
         .post(&format!("/organizations/{org}/members"))
@@ -80,6 +114,7 @@ async fn world_with(sink: MailSink) -> World {
         officer,
         reviewers,
         owner,
+        setup_mails,
         member,
         org,
         call,
@@ -374,8 +409,10 @@ async fn every_visible_change_mails_each_member_in_their_language() {
     let ids: BTreeSet<String> = all.iter().filter_map(Received::message_id).collect();
     assert_eq!(ids.len(), all.len(), "a Message-ID repeats");
     // A mail is marked sent just after the SMTP server accepts it.
-    let rows = outbox_rows(&w.app, "sent", seen).await;
-    for row in &rows {
+    let rows = outbox_rows(&w.app, "sent", seen + w.setup_mails).await;
+    let confirmations = rows.iter().filter(|r| r["kind"] == json!("verify_email"));
+    assert_eq!(confirmations.count(), w.setup_mails);
+    for row in rows.iter().filter(|r| r["kind"] != json!("verify_email")) {
         assert!(ids.contains(&format!(
             "{}@granty.test",
             row["id"].as_str().unwrap_or_default()
@@ -497,7 +534,7 @@ async fn free_port() -> std::net::SocketAddr {
 async fn mail_waits_out_an_smtp_outage_and_arrives_once() {
     let addr = free_port().await;
     let app = spawn_app_with_mail(&format!("smtp://{addr}?tls=none")).await;
-    let owner = register(&app, "owner@mail.kz", "Ерлан", "ru").await;
+    let owner = app.confirmed_applicant("owner@mail.kz").await;
     let org = app.organization(&owner, &valid_bin(1)).await;
     let admin = app.admin("admin@grants.kz").await;
     let officer = app.staff(&admin, "officer@grants.kz", "officer").await;

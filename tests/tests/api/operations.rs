@@ -41,7 +41,7 @@ async fn metrics_count_requests_by_operation_and_status() {
     );
     assert!(
         metrics.text.contains(
-            r#"grants_http_requests_total{method="POST",route="register",status="201"} 1"#
+            r#"grants_http_requests_total{method="POST",route="register",status="202"} 1"#
         ),
         "{}",
         metrics.text

@@ -33,7 +33,7 @@ async fn an_access_token_expires() {
 #[tokio::test]
 async fn forged_and_foreign_tokens_are_refused() {
     let app = spawn_app().await;
-    let registered = app.register("a@mail.kz").await;
+    let registered = app.registered("a@mail.kz").await;
     let sub = registered.str("id").to_owned();
     let now = grants_tests::start_instant().timestamp();
 

@@ -13,6 +13,9 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    pub email_verified_at: Option<ChronoDateTimeUtc>,
+    pub verification_nonce: Option<String>,
+    pub verification_sent_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 use domain::account::{AccountInput, NewAccount};
-use persistence::RotateOutcome;
 use persistence::records::{NewUser, User};
+use persistence::{Registration, RotateOutcome};
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -13,8 +13,8 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{LanguageCode, RoleCode};
 use super::limits::{self, Door};
-use crate::auth::{BearerAuth, password, refresh};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{BearerAuth, Confirmations, confirm, password, refresh};
+use crate::error::{ApiError, ApiResult, ProblemField};
 use crate::state::AppState;
 use poem::web::RemoteAddr;
 
@@ -97,11 +97,37 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
+/// A registration, received.
+#[derive(Debug, Object)]
+pub struct RegistrationAccepted {
+    /// The address the confirmation code goes to, as the service writes it.
+    pub email: String,
+    /// Seconds the code works.
+    pub expires_in: i64,
+}
+
+/// The code from the confirmation mail.
+#[derive(Debug, Object, Deserialize)]
+pub struct VerifyEmailRequest {
+    /// The confirmation code, exactly as mailed.
+    #[oai(validator(max_length = 128))]
+    pub token: String,
+}
+
 #[derive(Debug, ApiResponse)]
 enum RegisterResponse {
-    /// The account was created.
-    #[oai(status = 201)]
-    Created(Json<UserResponse>),
+    /// Received. A confirmation code goes to the address by mail; the account can log in
+    /// once it is confirmed with `POST /auth/verify-email`. The answer is the same whether
+    /// or not the address already has an account (its holder is told by mail instead).
+    #[oai(status = 202)]
+    Accepted(Json<RegistrationAccepted>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum VerifyEmailResponse {
+    /// The address is confirmed; the account can log in.
+    #[oai(status = 200)]
+    Confirmed(Json<UserResponse>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -126,7 +152,10 @@ pub struct AuthApi;
 impl AuthApi {
     /// Register as an applicant.
     ///
-    /// Anyone may register; the account can then create or join an organisation.
+    /// Anyone may register. The account logs in once its address is confirmed with the
+    /// code mailed to it; it can then create or join an organisation. Registering an
+    /// unconfirmed address again replaces the earlier details and code. The answer does not
+    /// tell whether the address already has an account.
     #[oai(path = "/register", method = "post", operation_id = "register")]
     async fn register(
         &self,
@@ -134,7 +163,7 @@ impl AuthApi {
         remote: &RemoteAddr,
         body: JsonBody<RegisterRequest>,
     ) -> ApiResult<RegisterResponse> {
-        limits::admit(&state, Door::Register, remote, None).await?;
+        limits::admit_address(&state, Door::Register, remote, &body.0.email).await?;
         let body = body.0;
         let input = AccountInput {
             email: &body.email,
@@ -145,8 +174,67 @@ impl AuthApi {
                 .map(|l| domain::language::Language::from(l).code()),
         };
         let account = NewAccount::register(input).map_err(ApiError::from)?;
-        let user = create_account(&state, account).await?;
-        Ok(RegisterResponse::Created(Json(user.into())))
+        // The password is hashed whatever the address holds, so the time taken tells
+        // nothing either.
+        let new = hashed(account).await?;
+        let nonce = confirm::nonce()?;
+        let registration = state
+            .store
+            .register_applicant(new, nonce, state.clock.now())
+            .await
+            .map_err(ApiError::from)?;
+        let email = match registration {
+            Registration::Created(user)
+            | Registration::Renewed(user)
+            | Registration::Exists(user) => user.email,
+        };
+        Ok(RegisterResponse::Accepted(Json(RegistrationAccepted {
+            email,
+            expires_in: domain::account::VERIFICATION_TTL_HOURS * 3600,
+        })))
+    }
+
+    /// Confirm a registered address with the code mailed to it.
+    ///
+    /// A code works once, for three days, and only while it is the address's latest.
+    #[oai(path = "/verify-email", method = "post", operation_id = "verify_email")]
+    async fn verify_email(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        body: JsonBody<VerifyEmailRequest>,
+    ) -> ApiResult<VerifyEmailResponse> {
+        limits::admit(&state, Door::Confirm, remote, None).await?;
+        let refused = || ApiError::Unprocessable {
+            slug: "invalid-confirmation",
+            detail: "the confirmation code is wrong, used, replaced by a newer one or expired; \
+                     register again to get a new one"
+                .to_owned(),
+            fields: vec![ProblemField {
+                field: "token".to_owned(),
+                code: "invalid_confirmation".to_owned(),
+                message: "not a current confirmation code".to_owned(),
+            }],
+        };
+        let claim = Confirmations::parse(&body.0.token).ok_or_else(refused)?;
+        let (nonce, sent_at) = match state.store.pending_verification(claim.user_id).await {
+            Ok(pending) => pending,
+            Err(persistence::RepoError::NotFound) => return Err(refused().into()),
+            Err(err) => return Err(ApiError::from(err).into()),
+        };
+        let now = state.clock.now();
+        if !state.confirmations.holds(&claim, &nonce)
+            || !domain::account::verification_live(sent_at, now)
+        {
+            return Err(refused().into());
+        }
+        let user = match state.store.confirm_email(claim.user_id, &nonce, now).await {
+            Ok(user) => user,
+            // Confirmed or replaced in the meantime.
+            Err(persistence::RepoError::NotFound) => return Err(refused().into()),
+            Err(err) => return Err(ApiError::from(err).into()),
+        };
+        Ok(VerifyEmailResponse::Confirmed(Json(user.into())))
     }
 
     /// Log in with e-mail and password.
@@ -159,14 +247,7 @@ impl AuthApi {
     ) -> ApiResult<TokensResponse> {
         let body = body.0;
         // An address that cannot exist is looked up no further, but costs the same time.
-        let email = domain::email::Email::parse(&body.email).ok();
-        limits::admit(
-            &state,
-            Door::Login,
-            remote,
-            email.as_ref().map(domain::email::Email::as_str),
-        )
-        .await?;
+        let email = limits::admit_address(&state, Door::Login, remote, &body.email).await?;
         let found = match email {
             Some(email) => match state.store.find_credentials(email.as_str()).await {
                 Ok(found) => Some(found),
@@ -260,20 +341,26 @@ impl AuthApi {
     }
 }
 
-/// Hashes the password and stores the account.
+/// Hashes the password and stores the account, its address counting as confirmed: for
+/// accounts an admin creates, and the first admin.
 ///
 /// # Errors
 /// [`ApiError::Conflict`] when the address is taken.
 pub async fn create_account(state: &AppState, account: NewAccount) -> Result<User, ApiError> {
+    let new = hashed(account).await?;
+    Ok(state.store.create_user(new, state.clock.now()).await?)
+}
+
+/// `account` with its password hashed, ready to store.
+async fn hashed(account: NewAccount) -> Result<NewUser, ApiError> {
     let password_hash = password::hash(account.password).await?;
-    let new = NewUser {
+    Ok(NewUser {
         email: account.email.as_str().to_owned(),
         name: account.name,
         language: account.language,
         role: account.role,
         password_hash,
-    };
-    Ok(state.store.create_user(new, state.clock.now()).await?)
+    })
 }
 
 async fn issue_tokens(state: &AppState, user: &User) -> Result<TokenResponse, ApiError> {

@@ -373,5 +373,9 @@ mirror_enum! {
         ReviewerAssigned,
         /// A review is due within 48 hours.
         ReviewDueSoon,
+        /// The code that confirms a registered address.
+        VerifyEmail,
+        /// Someone tried to register an address that already has an account.
+        AccountExists,
     }
 }

@@ -1,5 +1,5 @@
-//! Rate limits on the doors guessing comes through: logins per client address and per
-//! account, registrations per client address. Counted in the database, per minute, so that
+//! Rate limits on the doors guessing comes through: logins and registrations per client
+//! address and per account, confirmations per client address. Counted in the database, per minute, so that
 //! every replica counts together.
 
 use chrono::Duration;
@@ -15,6 +15,8 @@ pub enum Door {
     Login,
     /// Registering an account.
     Register,
+    /// Confirming a registered address.
+    Confirm,
 }
 
 impl Door {
@@ -22,12 +24,13 @@ impl Door {
         match self {
             Self::Login => "login",
             Self::Register => "register",
+            Self::Confirm => "confirm",
         }
     }
 }
 
 /// Counts one attempt at `door` from `remote` (and at `account`, an address that parses as
-/// e-mail, for logins), refusing it when a limit is reached.
+/// e-mail), refusing it when a limit is reached.
 ///
 /// # Errors
 /// [`ApiError::TooManyRequests`] with the seconds to wait; database failures as usual.
@@ -45,9 +48,9 @@ pub async fn admit(
         format!("{}:address:{address}", door.code()),
         settings.auth_rate_per_address,
     )];
-    if let (Door::Login, Some(account)) = (door, account) {
+    if let Some(account) = account {
         keys.push((
-            format!("login:account:{account}"),
+            format!("{}:account:{account}", door.code()),
             settings.auth_rate_per_account,
         ));
     }
@@ -65,4 +68,27 @@ pub async fn admit(
         }
     }
     Ok(())
+}
+
+/// Parses `email` and counts one attempt at `door` from `remote` and at that address (when
+/// it parses). Returns the parsed address; one that cannot parse is counted by client
+/// address only.
+///
+/// # Errors
+/// As [`admit`].
+pub async fn admit_address(
+    state: &AppState,
+    door: Door,
+    remote: &RemoteAddr,
+    email: &str,
+) -> Result<Option<domain::email::Email>, ApiError> {
+    let email = domain::email::Email::parse(email).ok();
+    admit(
+        state,
+        door,
+        remote,
+        email.as_ref().map(domain::email::Email::as_str),
+    )
+    .await?;
+    Ok(email)
 }

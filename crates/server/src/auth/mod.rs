@@ -1,10 +1,13 @@
-//! Authentication: password hashing, access tokens, refresh tokens and the bearer scheme.
+//! Authentication: password hashing, access tokens, refresh tokens, address confirmation
+//! and the bearer scheme.
 
 pub mod bearer;
+pub mod confirm;
 pub mod jwt;
 pub mod password;
 pub mod refresh;
 pub mod secret_file;
 
 pub use bearer::{BearerAuth, Caller, MaybeAuth};
+pub use confirm::Confirmations;
 pub use jwt::JwtKeys;

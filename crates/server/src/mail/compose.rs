@@ -6,10 +6,11 @@ use domain::notification::{Audience, NotificationKind, links_feedback};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::Value;
-use persistence::outbox::Letter;
+use persistence::outbox::{ApplicationFacts, Letter};
 
 use super::format;
 use super::templates::{RenderError, Templates};
+use crate::auth::Confirmations;
 
 /// Where mail comes from and where its links point.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct Letterhead {
     pub public_url: String,
     /// The right-hand side of every Message-ID.
     pub id_domain: String,
+    /// Keys of the codes that confirm registered addresses.
+    pub confirmations: Confirmations,
 }
 
 /// Why a mail could not be composed.
@@ -34,6 +37,9 @@ pub enum ComposeError {
     /// The message could not be built.
     #[error("building the message: {0}")]
     Build(#[from] lettre::error::Error),
+    /// The row lacks what its kind of mail reports.
+    #[error("the mail lacks {0}")]
+    Missing(&'static str),
 }
 
 impl Letterhead {
@@ -50,7 +56,7 @@ impl Letterhead {
     /// [`ComposeError`] when it cannot be rendered or addressed.
     pub fn compose(&self, templates: &Templates, letter: &Letter) -> Result<Message, ComposeError> {
         let language = letter.recipient.language;
-        let rendered = templates.render(letter.kind, language, &self.facts(letter))?;
+        let rendered = templates.render(letter.kind, language, &self.facts(letter)?)?;
         let to = Mailbox::new(
             Some(letter.recipient.name.clone()),
             letter.recipient.email.parse()?,
@@ -68,20 +74,96 @@ impl Letterhead {
     }
 
     /// The values `letter`'s template receives, each already formatted.
-    #[must_use]
-    pub fn facts(&self, letter: &Letter) -> Value {
+    ///
+    /// # Errors
+    /// [`ComposeError::Missing`] when the row lacks what its kind reports.
+    pub fn facts(&self, letter: &Letter) -> Result<Value, ComposeError> {
+        let mut facts: Vec<(&'static str, Value)> =
+            vec![("recipient_name", Value::from(letter.recipient.name.clone()))];
+        match letter.kind.audience() {
+            Audience::Account => self.account_facts(letter, &mut facts)?,
+            Audience::Applicant | Audience::Reviewer => {
+                let app = letter
+                    .application
+                    .as_ref()
+                    .ok_or(ComposeError::Missing("its application"))?;
+                self.application_facts(letter, app, &mut facts);
+            }
+        }
+        Ok(Value::from(
+            facts
+                .into_iter()
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ))
+    }
+
+    /// The facts of mail about the recipient's own account.
+    fn account_facts(
+        &self,
+        letter: &Letter,
+        facts: &mut Vec<(&'static str, Value)>,
+    ) -> Result<(), ComposeError> {
+        let base = &self.public_url;
+        facts.push(("email", Value::from(letter.recipient.email.clone())));
+        match letter.kind {
+            NotificationKind::VerifyEmail => {
+                let pending = letter
+                    .verification
+                    .as_ref()
+                    .ok_or(ComposeError::Missing("the pending confirmation"))?;
+                let token = self
+                    .confirmations
+                    .token(pending.user_id, &pending.nonce)
+                    .ok_or(ComposeError::Missing("a confirmation key"))?;
+                let expires = domain::account::verification_expires_at(pending.sent_at);
+                facts.push(("confirmation_token", Value::from(token)));
+                facts.push((
+                    "confirm_url",
+                    Value::from(format!("{base}/api/v1/auth/verify-email")),
+                ));
+                facts.push((
+                    "expires_at",
+                    Value::from(format::instant(expires, letter.recipient.language)),
+                ));
+            }
+            NotificationKind::AccountExists => {
+                facts.push((
+                    "login_url",
+                    Value::from(format!("{base}/api/v1/auth/login")),
+                ));
+            }
+            NotificationKind::Submitted
+            | NotificationKind::RevisionRequested
+            | NotificationKind::Resubmitted
+            | NotificationKind::Ineligible
+            | NotificationKind::UnderReview
+            | NotificationKind::Approved
+            | NotificationKind::Waitlisted
+            | NotificationKind::Rejected
+            | NotificationKind::Withdrawn
+            | NotificationKind::ReviewerAssigned
+            | NotificationKind::ReviewDueSoon => {
+                return Err(ComposeError::Missing("an account subject"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The facts of mail about an application, to its applicants or a reviewer.
+    fn application_facts(
+        &self,
+        letter: &Letter,
+        app: &ApplicationFacts,
+        facts: &mut Vec<(&'static str, Value)>,
+    ) {
         let language = letter.recipient.language;
-        let app = &letter.application;
         let base = &self.public_url;
         let title = app
             .title
             .clone()
             .unwrap_or_else(|| untitled(language).to_owned());
-        let mut facts: Vec<(&'static str, Value)> = vec![
-            ("recipient_name", Value::from(letter.recipient.name.clone())),
-            ("application_title", Value::from(title)),
-            ("call_title", Value::from(app.call_title.clone())),
-        ];
+        facts.push(("application_title", Value::from(title)));
+        facts.push(("call_title", Value::from(app.call_title.clone())));
         let instant = |at| Value::from(format::instant(at, language));
         let money = |amount| Value::from(format::money(amount, language));
         let event = letter.event.as_ref();
@@ -97,6 +179,7 @@ impl Letterhead {
                     Value::from(format!("{base}/api/v1/applications/{}", app.id)),
                 ));
             }
+            Audience::Account => {}
             Audience::Reviewer => {
                 let assignment = letter.assignment.map(|(id, _)| id).unwrap_or_default();
                 facts.push((
@@ -157,13 +240,10 @@ impl Letterhead {
             | NotificationKind::Waitlisted
             | NotificationKind::Withdrawn
             | NotificationKind::ReviewerAssigned
-            | NotificationKind::ReviewDueSoon => {}
+            | NotificationKind::ReviewDueSoon
+            | NotificationKind::VerifyEmail
+            | NotificationKind::AccountExists => {}
         }
-        Value::from(
-            facts
-                .into_iter()
-                .collect::<std::collections::BTreeMap<_, _>>(),
-        )
     }
 }
 
@@ -179,11 +259,27 @@ const fn untitled(language: Language) -> &'static str {
 mod tests {
     use chrono::{TimeZone, Utc};
     use domain::money::Money;
-    use persistence::outbox::{ApplicationFacts, EventFacts, Recipient};
+    use persistence::outbox::{EventFacts, Recipient, Verification};
     use uuid::Uuid;
 
     use super::*;
     use crate::mail::templates::Templates;
+
+    #[test]
+    fn a_confirmation_mail_without_its_confirmation_is_not_composed() {
+        let mut confirmation = letter(NotificationKind::VerifyEmail, Language::Kk);
+        confirmation.verification = None;
+        assert!(matches!(
+            letterhead().facts(&confirmation),
+            Err(ComposeError::Missing(_))
+        ));
+        let mut approval = letter(NotificationKind::Approved, Language::Kk);
+        approval.application = None;
+        assert!(matches!(
+            letterhead().facts(&approval),
+            Err(ComposeError::Missing(_))
+        ));
+    }
 
     fn at(hour: u32) -> chrono::DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 26, hour, 0, 0)
@@ -193,6 +289,7 @@ mod tests {
 
     fn letter(kind: NotificationKind, language: Language) -> Letter {
         let reviewer = kind.audience() == Audience::Reviewer;
+        let account = kind.audience() == Audience::Account;
         Letter {
             id: Uuid::from_u128(7),
             claim: Uuid::from_u128(8),
@@ -203,7 +300,7 @@ mod tests {
                 name: "Айгерім Сәтбаева".to_owned(),
                 language,
             },
-            application: ApplicationFacts {
+            application: (!account).then(|| ApplicationFacts {
                 id: Uuid::from_u128(9),
                 title: Some("Ауылдағы <әйелдер> орталығы".to_owned()),
                 organization_name: "Ақ ниет".to_owned(),
@@ -212,8 +309,8 @@ mod tests {
                 receipt: Some("cd".repeat(32)),
                 submitted_at: Some(at(5)),
                 requested: Money::from_minor(250_000_000).unwrap_or_default(),
-            },
-            event: (!reviewer).then(|| EventFacts {
+            }),
+            event: (!reviewer && !account).then(|| EventFacts {
                 reason: Some("Бюджетті нақтылаңыз".to_owned()),
                 revision_due_at: Some(at(18)),
                 awarded: Some(Money::from_minor(200_000_000).unwrap_or_default()),
@@ -221,6 +318,11 @@ mod tests {
                 at: at(6),
             }),
             assignment: reviewer.then(|| (Uuid::from_u128(10), Some(at(12)))),
+            verification: (kind == NotificationKind::VerifyEmail).then(|| Verification {
+                user_id: Uuid::from_u128(11),
+                nonce: "nonce".to_owned(),
+                sent_at: at(7),
+            }),
         }
     }
 
@@ -231,6 +333,10 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}")),
             public_url: "https://granty.kz".to_owned(),
             id_domain: "granty.kz".to_owned(),
+            confirmations: Confirmations::new(
+                &crate::config::Secret::new("a-jwt-secret-of-at-least-32-characters"),
+                &[],
+            ),
         }
     }
 
@@ -241,8 +347,11 @@ mod tests {
         for kind in NotificationKind::ALL {
             for language in Language::ALL {
                 let letter = letter(kind, language);
+                let facts = head
+                    .facts(&letter)
+                    .unwrap_or_else(|e| panic!("{kind}: {e}"));
                 let rendered = templates
-                    .render(kind, language, &head.facts(&letter))
+                    .render(kind, language, &facts)
                     .unwrap_or_else(|e| panic!("{kind} in {language}: {e:#}"));
                 let context = format!("{kind} in {language}");
                 assert!(
@@ -257,13 +366,15 @@ mod tests {
                     rendered.html.contains(&format!("lang=\"{language}\"")),
                     "{context}"
                 );
+                let about_account = kind.audience() == Audience::Account;
                 assert!(
-                    rendered.html.contains("&lt;әйелдер&gt;")
-                        && !rendered.html.contains("<әйелдер>"),
+                    about_account
+                        || (rendered.html.contains("&lt;әйелдер&gt;")
+                            && !rendered.html.contains("<әйелдер>")),
                     "{context}: the title is escaped in HTML"
                 );
                 assert!(
-                    rendered.text.contains("<әйелдер>"),
+                    about_account || rendered.text.contains("<әйелдер>"),
                     "{context}: and not in text"
                 );
                 let mut expected: Vec<String> = Vec::new();
@@ -271,7 +382,8 @@ mod tests {
                     NotificationKind::Submitted => {
                         expected.push("ab".repeat(32));
                         expected.push(format::instant(at(13), language));
-                        expected.push(format::money(letter.application.requested, language));
+                        let requested = Money::from_minor(250_000_000).unwrap_or_default();
+                        expected.push(format::money(requested, language));
                     }
                     NotificationKind::Resubmitted => expected.push("ab".repeat(32)),
                     NotificationKind::RevisionRequested => {
@@ -291,6 +403,17 @@ mod tests {
                             "https://granty.kz/api/v1/assignments/{}",
                             Uuid::from_u128(10)
                         ));
+                    }
+                    NotificationKind::VerifyEmail => {
+                        let token = head.confirmations.token(Uuid::from_u128(11), "nonce");
+                        expected.push(token.unwrap_or_else(|| panic!("a token")));
+                        expected.push(format::instant(at(7) + chrono::Duration::days(3), language));
+                        expected.push("https://granty.kz/api/v1/auth/verify-email".to_owned());
+                        expected.push("aigerim@example.kz".to_owned());
+                    }
+                    NotificationKind::AccountExists => {
+                        expected.push("https://granty.kz/api/v1/auth/login".to_owned());
+                        expected.push("aigerim@example.kz".to_owned());
                     }
                     NotificationKind::UnderReview
                     | NotificationKind::Waitlisted
@@ -327,7 +450,13 @@ mod tests {
         let mut letter = letter(NotificationKind::ReviewerAssigned, Language::Ru);
         letter.assignment = Some((Uuid::from_u128(10), None));
         let rendered = templates
-            .render(letter.kind, Language::Ru, &letterhead().facts(&letter))
+            .render(
+                letter.kind,
+                Language::Ru,
+                &letterhead()
+                    .facts(&letter)
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
             .unwrap_or_else(|e| panic!("{e:#}"));
         assert!(!rendered.text.contains("UTC+5"), "{}", rendered.text);
         assert!(!rendered.text.contains("none"), "{}", rendered.text);

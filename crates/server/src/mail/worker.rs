@@ -79,7 +79,11 @@ impl Mailer {
     ///
     /// # Errors
     /// When the sender address, the public URL or the SMTP settings are unusable.
-    pub fn from_settings(settings: &Settings, connections: u32) -> anyhow::Result<Self> {
+    pub fn from_settings(
+        settings: &Settings,
+        confirmations: crate::auth::Confirmations,
+        connections: u32,
+    ) -> anyhow::Result<Self> {
         let from: Mailbox = settings.mail_from.parse().with_context(|| {
             format!("GRANTS_MAIL_FROM {:?} is not a mailbox", settings.mail_from)
         })?;
@@ -90,6 +94,7 @@ impl Mailer {
                 from,
                 public_url: settings.public_url.trim_end_matches('/').to_owned(),
                 id_domain,
+                confirmations,
             },
             transport: Transport::from_settings(settings, connections)?,
         })

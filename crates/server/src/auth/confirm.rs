@@ -1,0 +1,181 @@
+//! Links that confirm a registered address. A token is the account's id followed by an
+//! HMAC-SHA256 of the id and the account's current nonce, under a key derived from the JWT
+//! signing secret. The database keeps only the nonce, so reading it does not yield a link;
+//! a new registration of the address replaces the nonce, which retires every earlier link.
+//! Keys derived from previous JWT secrets are still accepted, like the tokens they signed.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::config::Secret;
+use crate::error::ApiError;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// What the derived key is for, so it differs from every other use of the secret.
+const PURPOSE: &[u8] = b"grants: confirm a registered e-mail address, v1";
+
+/// Length of a MAC in bytes.
+const MAC_LEN: usize = 32;
+
+/// Makes and checks confirmation tokens.
+#[derive(Clone)]
+pub struct Confirmations {
+    /// Keyed MACs: the current key first, then those of previous secrets.
+    keys: Vec<HmacSha256>,
+}
+
+impl std::fmt::Debug for Confirmations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Confirmations")
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+/// A token taken apart; its MAC is not checked yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The account it names.
+    pub user_id: Uuid,
+    mac: [u8; MAC_LEN],
+}
+
+impl Confirmations {
+    /// Keys derived from `secret` and each of `previous`.
+    #[must_use]
+    pub fn new(secret: &Secret, previous: &[Secret]) -> Self {
+        let keys = std::iter::once(secret)
+            .chain(previous)
+            .filter_map(|s| derive(s.expose().as_bytes()))
+            .collect();
+        Self { keys }
+    }
+
+    /// The token that confirms account `user_id` while its nonce is `nonce`; `None` only
+    /// if no key could be made, which HMAC's acceptance of any key length rules out.
+    #[must_use]
+    pub fn token(&self, user_id: Uuid, nonce: &str) -> Option<String> {
+        let mac = mac(self.keys.first()?, user_id, nonce)
+            .finalize()
+            .into_bytes();
+        let mut bytes = Vec::with_capacity(16 + MAC_LEN);
+        bytes.extend_from_slice(user_id.as_bytes());
+        bytes.extend_from_slice(&mac);
+        Some(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Takes `token` apart, or `None` when it is not shaped like one.
+    #[must_use]
+    pub fn parse(token: &str) -> Option<Claim> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+        let (id, mac) = bytes.split_at_checked(16)?;
+        Some(Claim {
+            user_id: Uuid::from_slice(id).ok()?,
+            mac: mac.try_into().ok()?,
+        })
+    }
+
+    /// Whether `claim` was made for its account with `nonce`, under any known key. The
+    /// comparison takes the same time however many bytes match.
+    #[must_use]
+    pub fn holds(&self, claim: &Claim, nonce: &str) -> bool {
+        self.keys.iter().any(|key| {
+            mac(key, claim.user_id, nonce)
+                .verify_slice(&claim.mac)
+                .is_ok()
+        })
+    }
+}
+
+/// A new random nonce: 128 bits, URL-safe.
+///
+/// # Errors
+/// [`ApiError::Internal`] when the operating system's random source fails.
+pub fn nonce() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("random source failed: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn derive(secret: &[u8]) -> Option<HmacSha256> {
+    let mut derived = <HmacSha256 as Mac>::new_from_slice(secret).ok()?;
+    derived.update(PURPOSE);
+    <HmacSha256 as Mac>::new_from_slice(&derived.finalize().into_bytes()).ok()
+}
+
+fn mac(key: &HmacSha256, user_id: Uuid, nonce: &str) -> HmacSha256 {
+    let mut mac = key.clone();
+    mac.update(user_id.as_bytes());
+    mac.update(nonce.as_bytes());
+    mac
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn confirmations() -> Confirmations {
+        Confirmations::new(&Secret::new("a-jwt-secret-of-at-least-32-characters"), &[])
+    }
+
+    #[test]
+    fn a_token_names_its_account_and_holds_only_for_its_nonce() {
+        let c = confirmations();
+        let id = Uuid::from_u128(7);
+        let token = c.token(id, "nonce-1").unwrap_or_default();
+        assert_eq!(token.len(), 64);
+        let claim = Confirmations::parse(&token).unwrap_or_else(|| panic!("{token} parses"));
+        assert_eq!(claim.user_id, id);
+        assert!(c.holds(&claim, "nonce-1"));
+        assert!(
+            !c.holds(&claim, "nonce-2"),
+            "a renewed registration retires it"
+        );
+    }
+
+    #[test]
+    fn a_changed_byte_or_another_account_does_not_hold() {
+        let c = confirmations();
+        let token = c.token(Uuid::from_u128(7), "n").unwrap_or_default();
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap_or_default();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        let tampered = Confirmations::parse(&URL_SAFE_NO_PAD.encode(&bytes));
+        assert!(tampered.is_some_and(|claim| !c.holds(&claim, "n")));
+        bytes[last] ^= 1;
+        bytes[0] ^= 1;
+        let moved = Confirmations::parse(&URL_SAFE_NO_PAD.encode(&bytes));
+        assert!(moved.is_some_and(|claim| !c.holds(&claim, "n")));
+        for junk in ["", "not a token", &token[..40], &format!("{token}AA")] {
+            assert_eq!(Confirmations::parse(junk), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_of_a_previous_secret_hold_while_it_is_listed() {
+        let old = Secret::new("the-previous-secret-of-32-characters");
+        let new = Secret::new("the-current-secret-of-32-characters!");
+        let id = Uuid::from_u128(9);
+        let token = Confirmations::new(&old, &[])
+            .token(id, "n")
+            .unwrap_or_default();
+        let claim = Confirmations::parse(&token).unwrap_or_else(|| panic!("parses"));
+        assert!(Confirmations::new(&new, &[old]).holds(&claim, "n"));
+        assert!(!Confirmations::new(&new, &[]).holds(&claim, "n"));
+        let fresh = Confirmations::new(&new, &[]).token(id, "n");
+        assert!(fresh.is_some());
+        assert_ne!(fresh, Some(token), "each secret derives its own key");
+    }
+
+    #[test]
+    fn nonces_are_random() {
+        let a = nonce().unwrap_or_default();
+        assert_eq!(a.len(), 22);
+        assert_ne!(a, nonce().unwrap_or_default());
+    }
+}
