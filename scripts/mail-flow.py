@@ -111,7 +111,8 @@ def check(mails, facts):
         expect(str(mail["Message-ID"]).endswith("@granty.test>"), f"Message-ID {mail['Message-ID']}")
         expect(html.lstrip().lower().startswith("<!doctype html>"), "HTML body")
         if mail in to_applicant:
-            expect("Құрметті Айгерім" in text, f"not in Kazakh: {text[:80]!r}")
+            greeting = "Құрметті өтініш беруші" if mail in confirmations else "Құрметті Айгерім"
+            expect(greeting in text, f"not in Kazakh: {text[:80]!r}")
         else:
             expect("Dear Staff" in text, f"not in English: {text[:80]!r}")
     bodies = "\n".join(m.get_body(preferencelist=("plain",)).get_content() for m in to_applicant)

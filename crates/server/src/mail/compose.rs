@@ -57,10 +57,11 @@ impl Letterhead {
     pub fn compose(&self, templates: &Templates, letter: &Letter) -> Result<Message, ComposeError> {
         let language = letter.recipient.language;
         let rendered = templates.render(letter.kind, language, &self.facts(letter)?)?;
-        let to = Mailbox::new(
-            Some(letter.recipient.name.clone()),
-            letter.recipient.email.parse()?,
-        );
+        // A name given at registration is not the address holder's word yet, so the
+        // confirmation mail does not show it, not even in its To header.
+        let name =
+            (letter.kind != NotificationKind::VerifyEmail).then(|| letter.recipient.name.clone());
+        let to = Mailbox::new(name, letter.recipient.email.parse()?);
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -358,8 +359,13 @@ mod tests {
                     !rendered.subject.is_empty() && !rendered.subject.contains('\n'),
                     "{context}"
                 );
-                assert!(
-                    rendered.text.contains("Айгерім Сәтбаева"),
+                // Anyone may register any address under any name, so the confirmation mail
+                // does not repeat the name: it would carry a stranger's text to the address.
+                let names_the_recipient = kind != NotificationKind::VerifyEmail;
+                assert_eq!(
+                    rendered.text.contains("Айгерім Сәтбаева")
+                        || rendered.html.contains("Айгерім Сәтбаева"),
+                    names_the_recipient,
                     "{context}: greeting"
                 );
                 assert!(
@@ -482,5 +488,17 @@ mod tests {
             "{raw}"
         );
         assert!(raw.contains("aigerim@example.kz"), "{raw}");
+        let confirmation = letterhead()
+            .compose(
+                &templates,
+                &letter(NotificationKind::VerifyEmail, Language::Kk),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let to = confirmation
+            .headers()
+            .get_raw("To")
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(to, "aigerim@example.kz", "no unconfirmed name in To");
     }
 }
