@@ -7,6 +7,14 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 #[derive(DeriveIden)]
+enum Outbox {
+    Table,
+    RecipientId,
+    Kind,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum Users {
     Table,
     CreatedAt,
@@ -49,10 +57,31 @@ impl MigrationTrait for Migration {
                     .value(Users::EmailVerifiedAt, Expr::col(Users::CreatedAt))
                     .to_owned(),
             )
+            .await?;
+        // Whether an address's holder was told of a registration attempt lately is looked
+        // up by recipient and kind, not by scanning the outbox.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_outbox_recipient_kind_created")
+                    .table(Outbox::Table)
+                    .col(Outbox::RecipientId)
+                    .col(Outbox::Kind)
+                    .col(Outbox::CreatedAt)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_outbox_recipient_kind_created")
+                    .table(Outbox::Table)
+                    .to_owned(),
+            )
+            .await?;
         for column in [
             Users::VerificationSentAt,
             Users::VerificationNonce,

@@ -243,6 +243,12 @@ impl World {
         }
     }
 
+    /// A POST to `path` with a fresh `Idempotency-Key`, as a client that retries sends it.
+    fn post_once(&self, path: &str, token: &str) -> RequestBuilder {
+        self.request(Method::POST, path, Some(token))
+            .header("Idempotency-Key", Uuid::new_v4().to_string())
+    }
+
     /// Sends `request`, reads the whole body, and records the outcome as `op`.
     async fn send(
         &self,
@@ -329,13 +335,7 @@ impl World {
         } else {
             let index = rng.usize(0..me.drafts.len());
             let (id, _) = me.drafts.swap_remove(index);
-            let request = self
-                .request(
-                    Method::POST,
-                    &format!("/applications/{id}/submit"),
-                    Some(&me.token),
-                )
-                .header("Idempotency-Key", Uuid::new_v4().to_string());
+            let request = self.post_once(&format!("/applications/{id}/submit"), &me.token);
             self.send(rec, Op::SubmitDraft, request, 200, false).await;
         }
     }
@@ -417,13 +417,7 @@ impl World {
             {
                 return;
             }
-            let request = self
-                .request(
-                    Method::POST,
-                    &format!("/assignments/{id}/review/submit"),
-                    Some(&me.token),
-                )
-                .header("Idempotency-Key", Uuid::new_v4().to_string());
+            let request = self.post_once(&format!("/assignments/{id}/review/submit"), &me.token);
             self.send(rec, Op::SubmitReview, request, 200, false).await;
         }
     }

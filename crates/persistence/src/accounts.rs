@@ -125,10 +125,7 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or(RepoError::NotFound)?;
-        match (nonce, sent_at) {
-            (Some(nonce), Some(sent_at)) => Ok((nonce, sent_at)),
-            (Some(_) | None, _) => Err(RepoError::NotFound),
-        }
+        nonce.zip(sent_at).ok_or(RepoError::NotFound)
     }
 
     /// Marks account `id` confirmed, provided its pending nonce is still `nonce`.

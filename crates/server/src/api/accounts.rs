@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 use domain::account::{AccountInput, NewAccount};
+use persistence::RotateOutcome;
 use persistence::records::{NewUser, User};
-use persistence::{Registration, RotateOutcome};
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -177,17 +177,14 @@ impl AuthApi {
         // The password is hashed whatever the address holds, so the time taken tells
         // nothing either.
         let new = hashed(account).await?;
+        let email = new.email.clone();
         let nonce = confirm::nonce()?;
-        let registration = state
+        // Whatever the outcome, the answer is the same.
+        state
             .store
             .register_applicant(new, nonce, state.clock.now())
             .await
             .map_err(ApiError::from)?;
-        let email = match registration {
-            Registration::Created(user)
-            | Registration::Renewed(user)
-            | Registration::Exists(user) => user.email,
-        };
         Ok(RegisterResponse::Accepted(Json(RegistrationAccepted {
             email,
             expires_in: domain::account::VERIFICATION_TTL_HOURS * 3600,

@@ -1,6 +1,6 @@
 //! Rate limits on the doors guessing comes through: logins and registrations per client
-//! address and per account, confirmations per client address. Counted in the database, per minute, so that
-//! every replica counts together.
+//! address and per account, confirmations per client address. Counted in the database,
+//! per minute, so that every replica counts together.
 
 use chrono::Duration;
 use poem::web::RemoteAddr;
