@@ -286,6 +286,18 @@ impl Req<'_> {
         self
     }
 
+    /// Adds a header whose value is raw bytes, which may be outside ASCII.
+    ///
+    /// # Panics
+    /// When the bytes hold a line break or NUL, which HTTP cannot carry.
+    #[must_use]
+    pub fn header_bytes(mut self, name: &str, value: &[u8]) -> Self {
+        let value = reqwest::header::HeaderValue::from_bytes(value)
+            .unwrap_or_else(|e| panic!("header value: {e}"));
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
     /// Sends the request and reads the whole response.
     pub async fn send(self) -> Resp {
         let _ = self.app;

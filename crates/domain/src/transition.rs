@@ -151,7 +151,10 @@ pub enum Command {
         reason: String,
     },
     /// Put a reviewed application on the waiting list.
-    Waitlist,
+    Waitlist {
+        /// Why; required only to waitlist a score below the call's fundable minimum.
+        reason: Option<String>,
+    },
     /// Fund the application.
     Approve {
         /// The amount granted.
@@ -179,7 +182,7 @@ impl Command {
             Self::StartReview => CommandKind::StartReview,
             Self::CompleteReview => CommandKind::CompleteReview,
             Self::ReopenReview { .. } => CommandKind::ReopenReview,
-            Self::Waitlist => CommandKind::Waitlist,
+            Self::Waitlist { .. } => CommandKind::Waitlist,
             Self::Approve { .. } => CommandKind::Approve,
             Self::Reject { .. } => CommandKind::Reject,
         }
@@ -291,10 +294,14 @@ pub enum TransitionError {
     /// Awarding more than requested.
     #[error("the awarded amount is above the requested amount")]
     AwardAboveRequest,
+    /// Awarding less than the call's minimum grant or more than its maximum.
+    #[error("the awarded amount is outside the call's minimum and maximum grant")]
+    AwardOutsideGrantLimits,
     /// Awarding more than the call has left.
     #[error("the award would exceed the call's budget")]
     OverBudget,
-    /// Approving a score below the fundable minimum without an override reason.
+    /// Approving or waitlisting a score below the fundable minimum without an override
+    /// reason.
     #[error("the score is below the fundable minimum; give an override reason")]
     BelowFundableMinimum,
 }
@@ -318,6 +325,7 @@ impl TransitionError {
             Self::NoReviewerAssigned => "no-reviewer-assigned",
             Self::ReviewsIncomplete => "reviews-incomplete",
             Self::AwardAboveRequest => "award-above-request",
+            Self::AwardOutsideGrantLimits => "award-outside-grant-limits",
             Self::OverBudget => "over-budget",
             Self::BelowFundableMinimum => "below-fundable-minimum",
         }
@@ -457,6 +465,9 @@ pub fn decide(
             if *awarded > ctx.requested_amount {
                 return Err(TransitionError::AwardAboveRequest);
             }
+            if *awarded < ctx.call.min_grant || *awarded > ctx.call.max_grant {
+                return Err(TransitionError::AwardOutsideGrantLimits);
+            }
             let within_budget = ctx
                 .call_awarded_total
                 .checked_add(*awarded)
@@ -464,18 +475,31 @@ pub fn decide(
             if !within_budget {
                 return Err(TransitionError::OverBudget);
             }
-            let fundable = ctx
-                .score
-                .is_some_and(|score| score >= ctx.call.fundable_min_score);
-            if !fundable && reason.is_none() {
-                return Err(TransitionError::BelowFundableMinimum);
-            }
-            event.reason = reason;
+            event.reason = fundable_or_overridden(ctx, reason)?;
             event.awarded = Some(*awarded);
         }
-        Command::Withdraw | Command::Waitlist => {}
+        Command::Waitlist { reason } => {
+            let reason = optional_reason(reason.as_deref())?;
+            event.reason = fundable_or_overridden(ctx, reason)?;
+        }
+        Command::Withdraw => {}
     }
     Ok(event)
+}
+
+/// The reason kept on a decision that treats the application as worth funding: none is
+/// needed when its score reaches the call's fundable minimum, an override reason otherwise.
+fn fundable_or_overridden(
+    ctx: &Context<'_>,
+    reason: Option<String>,
+) -> Result<Option<String>, TransitionError> {
+    let fundable = ctx
+        .score
+        .is_some_and(|score| score >= ctx.call.fundable_min_score);
+    if !fundable && reason.is_none() {
+        return Err(TransitionError::BelowFundableMinimum);
+    }
+    Ok(reason)
 }
 
 /// Applies an event: the new status is `event.to`. Never fails; `_status` is the status the
@@ -702,7 +726,7 @@ mod tests {
             CommandKind::StartReview => Command::StartReview,
             CommandKind::CompleteReview => Command::CompleteReview,
             CommandKind::ReopenReview => Command::ReopenReview { reason: reason() },
-            CommandKind::Waitlist => Command::Waitlist,
+            CommandKind::Waitlist => Command::Waitlist { reason: None },
             CommandKind::Approve => Command::Approve {
                 awarded: tenge(1_900_000),
                 reason: None,
@@ -1092,6 +1116,74 @@ mod tests {
             approve(&one_tiyn_more, tenge(1_950_000), None),
             Err(TransitionError::OverBudget)
         );
+    }
+
+    #[test]
+    fn an_award_is_within_the_calls_grant_limits() {
+        let world = World::new();
+        let officer = world.passing(Actor::Officer);
+        let tiyn = Money::from_minor(1).unwrap_or_default();
+        assert!(approve(&officer, tenge(500_000), None).is_ok());
+        for below in [
+            Money::ZERO,
+            tiyn,
+            tenge(1),
+            tenge(500_000).checked_sub(tiyn).unwrap_or_default(),
+        ] {
+            assert_eq!(
+                approve(&officer, below, None),
+                Err(TransitionError::AwardOutsideGrantLimits),
+                "{below:?}"
+            );
+        }
+        let generous = Context {
+            requested_amount: tenge(5_000_000),
+            ..officer
+        };
+        assert!(approve(&generous, tenge(3_000_000), None).is_ok());
+        assert_eq!(
+            approve(
+                &generous,
+                tenge(3_000_000).checked_add(tiyn).unwrap_or_default(),
+                None
+            ),
+            Err(TransitionError::AwardOutsideGrantLimits)
+        );
+    }
+
+    #[test]
+    fn waitlisting_a_low_score_needs_an_override_reason() {
+        let world = World::new();
+        let low = Context {
+            score: Some(33),
+            ..world.passing(Actor::Officer)
+        };
+        let waitlist = |ctx: &Context<'_>, reason: Option<&str>| {
+            decide(
+                S::Reviewed,
+                &Command::Waitlist {
+                    reason: reason.map(str::to_owned),
+                },
+                ctx,
+            )
+        };
+        assert_eq!(
+            waitlist(&low, None),
+            Err(TransitionError::BelowFundableMinimum)
+        );
+        assert_eq!(
+            waitlist(&low, Some(" ")),
+            Err(TransitionError::BelowFundableMinimum)
+        );
+        assert_eq!(
+            waitlist(&low, Some(" Only NGO in the district ")).map(|e| (e.to, e.reason)),
+            Ok((S::Waitlisted, Some("Only NGO in the district".to_owned())))
+        );
+        let fundable = Context {
+            score: Some(60),
+            ..low
+        };
+        assert_eq!(waitlist(&fundable, None).map(|e| e.reason), Ok(None));
     }
 
     #[test]

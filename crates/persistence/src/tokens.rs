@@ -117,6 +117,35 @@ impl Store {
         Ok(RotateOutcome::Rotated(user, token.family_id))
     }
 
+    /// Ends the login `family` of `user_id`. When `token_hash` is given it must be a refresh
+    /// token of that login; otherwise nothing is revoked and the answer is `false`. Ending a
+    /// login that has already ended is not an error.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn end_session(
+        &self,
+        user_id: Uuid,
+        family: Uuid,
+        token_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        if let Some(token_hash) = token_hash {
+            let of_this_login = refresh_token::Entity::find()
+                .filter(refresh_token::Column::TokenHash.eq(token_hash))
+                .filter(refresh_token::Column::UserId.eq(user_id))
+                .filter(refresh_token::Column::FamilyId.eq(family))
+                .one(&self.db)
+                .await?
+                .is_some();
+            if !of_this_login {
+                return Ok(false);
+            }
+        }
+        revoke_family(&self.db, family, now).await?;
+        Ok(true)
+    }
+
     /// Revokes the family of the token whose hash is `token_hash`, if it belongs to `user_id`.
     /// Logging out twice, or with an unknown token, is not an error.
     ///

@@ -305,7 +305,14 @@ impl From<RepoError> for ApiError {
     fn from(err: RepoError) -> Self {
         match err {
             RepoError::NotFound => Self::NotFound,
-            RepoError::Conflict("version") => Self::PreconditionFailed,
+            // A guarded write lost a race with another request; the client named no version
+            // (those that do are answered 412 by `IfMatch::lost_race`).
+            RepoError::Conflict("version") => Self::Conflict {
+                slug: "concurrent-update",
+                detail: "the resource changed while this request was answered; read it again \
+                         and retry"
+                    .to_owned(),
+            },
             RepoError::Conflict(what) => Self::Conflict {
                 slug: conflict_slug(what),
                 detail: format!("the {what} is already taken"),

@@ -113,7 +113,13 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         // Token responses are never stored or replayed: a replayed refresh would hand out
         // a spent token's successor again.
         let is_auth = req.original_uri().path().starts_with("/api/v1/auth/");
-        let Some(key) = req.header(HEADER).filter(|_| !is_auth).map(str::to_owned) else {
+        // A key that is not text is kept as `None` and refused below, never ignored.
+        let Some(key) = req
+            .headers()
+            .get(HEADER)
+            .filter(|_| !is_auth)
+            .map(|value| value.to_str().ok().map(str::to_owned))
+        else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let Some(state) = req.data::<AppState>().cloned() else {
@@ -122,17 +128,27 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             ))));
         };
         let now = state.clock.now();
-        let user = req
+        let claims = req
             .header(poem::http::header::AUTHORIZATION)
             .and_then(|h| h.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .and_then(|(_, token)| state.jwt.verify(token.trim(), now).ok())
-            .map(|claims| claims.sub);
-        // Without a valid token the operation answers 401 before the key matters.
-        let Some(user) = user else {
+            .and_then(|(_, token)| state.jwt.verify(token.trim(), now).ok());
+        // Without a valid token, or with one whose login has ended, the operation answers
+        // 401 before the key matters: a stored answer is never replayed to a closed session.
+        let Some(claims) = claims else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
-        if !valid_key(&key) {
+        if let Some(session) = claims.sid {
+            match state.store.session_open(session).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return self.inner.call(req).await.map(IntoResponse::into_response);
+                }
+                Err(err) => return Ok(problem(&ApiError::from(err))),
+            }
+        }
+        let user = claims.sub;
+        let Some(key) = key.filter(|key| valid_key(key)) else {
             return Ok(problem(&ApiError::Malformed {
                 detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
                 fields: vec![ProblemField {
@@ -141,7 +157,7 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
                     message: "must be 1 to 255 visible ASCII characters".to_owned(),
                 }],
             }));
-        }
+        };
         let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await;
         let body = match body {
             Ok(body) => body,

@@ -440,6 +440,56 @@ async fn logout_ends_the_login_and_its_access_tokens_at_once() {
 }
 
 #[tokio::test]
+async fn logout_ends_the_callers_own_login_and_refuses_anothers_refresh_token() {
+    let app = spawn_app().await;
+    app.registered("a@mail.kz").await;
+    app.registered("b@mail.kz").await;
+    let mine = app.login("a@mail.kz", PASSWORD).await;
+    let theirs = app.login("b@mail.kz", PASSWORD).await;
+    let my_other_phone = app.login("a@mail.kz", PASSWORD).await;
+    // Someone else's refresh token, or one of another login of mine: refused, nothing ends.
+    for foreign in [&theirs, &my_other_phone] {
+        app.post("/auth/logout")
+            .token(mine.str("access_token"))
+            .json(&json!({"refresh_token": foreign.str("refresh_token")}))
+            .send()
+            .await
+            .assert_problem(422, "refresh-token-mismatch");
+    }
+    for login in [&mine, &theirs, &my_other_phone] {
+        let me = app.get("/me").token(login.str("access_token")).send().await;
+        assert_eq!(me.status, 200, "{}", me.text);
+    }
+    let refreshed = app
+        .post("/auth/refresh")
+        .json(&json!({"refresh_token": theirs.str("refresh_token")}))
+        .send()
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    // With no body, logout ends the access token's own login and only that one.
+    let out = app
+        .post("/auth/logout")
+        .token(mine.str("access_token"))
+        .send()
+        .await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    app.get("/me")
+        .token(mine.str("access_token"))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    app.post("/auth/refresh")
+        .json(&json!({"refresh_token": mine.str("refresh_token")}))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    for login in [&refreshed, &my_other_phone] {
+        let me = app.get("/me").token(login.str("access_token")).send().await;
+        assert_eq!(me.status, 200, "{}", me.text);
+    }
+}
+
+#[tokio::test]
 async fn one_can_change_ones_name_and_language() {
     let app = spawn_app().await;
     let token = app.applicant("a@mail.kz").await;

@@ -206,6 +206,22 @@ async fn editing_needs_the_current_version() {
         w.app.get(&path).token(&w.a).send().await.body["version"],
         json!(2)
     );
+    // `If-Match: *` (RFC 9110) asks only that the application exists: it edits whatever
+    // version is current.
+    let any = w
+        .app
+        .patch(&path)
+        .token(&w.a)
+        .header("if-match", "*")
+        .json(&json!({"title": "Any version"}))
+        .send()
+        .await;
+    assert_eq!(
+        (any.status, any.str("title"), any.header("etag")),
+        (200, "Any version", Some("\"3\"")),
+        "{}",
+        any.text
+    );
 }
 
 #[tokio::test]
@@ -856,6 +872,54 @@ async fn a_retried_post_with_the_same_key_acts_once() {
         .send()
         .await;
     bad_key.assert_problem(400, "malformed-request");
+}
+
+#[tokio::test]
+async fn a_key_outside_visible_ascii_is_refused_rather_than_ignored() {
+    let w = world().await;
+    let mut body = complete_content();
+    body["organization_id"] = json!(w.org_a);
+    let path = format!("/calls/{}/applications", w.call);
+    let long = "k".repeat(256);
+    for key in ["ключ-1".as_bytes(), b"two words", long.as_bytes()] {
+        for _ in 0..2 {
+            w.app
+                .post(&path)
+                .token(&w.a)
+                .header_bytes("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .assert_problem(400, "malformed-request");
+        }
+    }
+    let listed = w.app.get("/applications").token(&w.a).send().await;
+    assert_eq!(
+        listed.body["items"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        listed.text
+    );
+}
+
+#[tokio::test]
+async fn a_stored_answer_is_not_replayed_after_logout() {
+    let w = world().await;
+    let id = w.draft(&complete_content()).await;
+    let submit = || {
+        w.app
+            .post(&format!("/applications/{id}/submit"))
+            .token(&w.a)
+            .header("idempotency-key", "submit-once")
+            .send()
+    };
+    let first = submit().await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let out = w.app.post("/auth/logout").token(&w.a).send().await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    let replayed = submit().await;
+    replayed.assert_problem(401, "unauthorized");
+    assert_eq!(replayed.header("idempotent-replayed"), None);
 }
 
 #[tokio::test]

@@ -950,6 +950,15 @@ async fn decisions_follow_the_rules() {
     )
     .await
     .assert_problem(422, "award-above-request");
+    // The call's grants run from 500,000 to 3,000,000.
+    for below in ["0", "1.00", "499999.99"] {
+        approve(
+            &first,
+            json!({"awarded_amount": below, "reason": "Override"}),
+        )
+        .await
+        .assert_problem(422, "award-outside-grant-limits");
+    }
     approve(&first, json!({"awarded_amount": "lots"}))
         .await
         .assert_problem(422, "validation-error");
@@ -992,13 +1001,39 @@ async fn decisions_follow_the_rules() {
         .send()
         .await
         .assert_problem(409, "not-under-review");
-    let waitlisted = r
+    // Waitlisting treats the application as worth funding: below the fundable minimum it
+    // needs an override reason too, and a refusal changes nothing.
+    let waitlist = |body: Option<Value>| {
+        let request = r
+            .app
+            .post(&format!("/applications/{second}/waitlist"))
+            .token(&r.officer);
+        match body {
+            Some(body) => request.json(&body),
+            None => request,
+        }
+        .send()
+    };
+    waitlist(None)
+        .await
+        .assert_problem(422, "below-fundable-minimum");
+    waitlist(Some(json!({"reason": "  "})))
+        .await
+        .assert_problem(422, "below-fundable-minimum");
+    let unchanged = r
         .app
-        .post(&format!("/applications/{second}/waitlist"))
+        .get(&format!("/applications/{second}"))
         .token(&r.officer)
         .send()
         .await;
-    assert_eq!(waitlisted.str("status"), "waitlisted");
+    assert_eq!(unchanged.str("status"), "reviewed");
+    let waitlisted = waitlist(Some(json!({"reason": "Only NGO in the district"}))).await;
+    assert_eq!(
+        (waitlisted.status, waitlisted.str("status")),
+        (200, "waitlisted"),
+        "{}",
+        waitlisted.text
+    );
     r.app
         .post(&format!("/applications/{second}/reject"))
         .token(&r.officer)
@@ -1182,6 +1217,42 @@ async fn concurrent_approvals_never_exceed_the_budget() {
         awarded.iter().copied().collect::<BTreeSet<&str>>(),
         approved_ids
     );
+}
+
+#[tokio::test]
+async fn racing_saves_without_if_match_are_never_412() {
+    let mut body = call_body();
+    body["reviewers_per_application"] = json!(1);
+    let mut r = round(body, 1, 1, 1, 500_000).await;
+    r.close_and_assign().await;
+    let token = r.reviewers[0].1.clone();
+    let mine = r.app.get("/me/assignments").token(&token).send().await;
+    let id = mine.body["items"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let path = format!("/api/v1/assignments/{id}/review");
+    let mut statuses = BTreeSet::new();
+    for round in 0..12_u32 {
+        let saves = (0..8_u32).map(|i| {
+            r.app
+                .req(reqwest::Method::PUT, &path)
+                .token(&token)
+                .json(&review_body(1 + (round + i) % 10, 5, "Draft"))
+                .send()
+        });
+        for response in join_all(saves.collect()).await {
+            // No request here named a version, so none can be told its version is stale:
+            // losing the race is a plain conflict.
+            match response.status {
+                200 => {}
+                409 => response.assert_problem(409, "concurrent-update"),
+                other => panic!("{other}: {}", response.text),
+            }
+            statuses.insert(response.status);
+        }
+    }
+    assert!(statuses.contains(&200), "{statuses:?}");
 }
 
 /// Awaits every future concurrently, in one task, and returns their outputs in order.

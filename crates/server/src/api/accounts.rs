@@ -10,7 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
 use super::ApiTags;
-use super::body::JsonBody;
+use super::body::{JsonBody, OptionalJsonBody};
 use super::codes::{LanguageCode, RoleCode};
 use super::limits::{self, Door};
 use crate::auth::{BearerAuth, Confirmations, confirm, password, refresh};
@@ -84,6 +84,16 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// What logging out may name.
+#[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
+pub struct LogoutRequest {
+    /// A refresh token of the login being ended; optional, and refused when it belongs to
+    /// another login.
+    #[oai(validator(max_length = 128))]
+    pub refresh_token: Option<String>,
+}
+
 /// A token pair.
 #[derive(Debug, Object)]
 pub struct TokenResponse {
@@ -139,7 +149,7 @@ enum TokensResponse {
 
 #[derive(Debug, ApiResponse)]
 enum LogoutResponse {
-    /// The refresh token and its successors no longer work.
+    /// The login has ended: its refresh and access tokens no longer work.
     #[oai(status = 204)]
     Done,
 }
@@ -316,24 +326,60 @@ impl AuthApi {
         })))
     }
 
-    /// Log out: revoke a refresh token and every token descended from its login. The
-    /// login's access tokens stop working at once.
+    /// Log out: end the login the access token belongs to, with every refresh token of it.
+    /// The login's access tokens stop working at once; the account's other logins go on.
+    /// A refresh token in the body must be of the same login (422 otherwise, nothing
+    /// revoked).
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
     async fn logout(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        body: JsonBody<RefreshRequest>,
+        body: OptionalJsonBody<LogoutRequest>,
     ) -> ApiResult<LogoutResponse> {
-        state
-            .store
-            .revoke_token_family(
-                auth.0.id,
-                &refresh::digest(&body.0.refresh_token),
-                state.clock.now(),
-            )
-            .await
-            .map_err(ApiError::from)?;
+        let presented = body
+            .0
+            .and_then(|b| b.refresh_token)
+            .map(|token| refresh::digest(&token));
+        let now = state.clock.now();
+        let ended = match (auth.0.session, presented) {
+            (Some(session), presented) => state
+                .store
+                .end_session(auth.0.id, session, presented.as_deref(), now)
+                .await
+                .map_err(ApiError::from)?,
+            // A token without a login of its own can only name the login to end by its
+            // refresh token.
+            (None, Some(presented)) => {
+                state
+                    .store
+                    .revoke_token_family(auth.0.id, &presented, now)
+                    .await
+                    .map_err(ApiError::from)?;
+                true
+            }
+            (None, None) => {
+                return Err(ApiError::from(domain::ValidationErrors::single(
+                    "refresh_token",
+                    "required",
+                    "this access token names no login; send the login's refresh token",
+                ))
+                .into());
+            }
+        };
+        if !ended {
+            return Err(ApiError::Unprocessable {
+                slug: "refresh-token-mismatch",
+                detail: "the refresh token is not of the login this access token belongs to"
+                    .to_owned(),
+                fields: vec![ProblemField {
+                    field: "refresh_token".to_owned(),
+                    code: "mismatch".to_owned(),
+                    message: "not a refresh token of this login".to_owned(),
+                }],
+            }
+            .into());
+        }
         Ok(LogoutResponse::Done)
     }
 }

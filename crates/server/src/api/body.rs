@@ -220,6 +220,58 @@ impl<'a, T: Type + DeserializeOwned + ParseFromJSON> ApiExtractor<'a> for JsonBo
     }
 }
 
+/// A JSON body of type `T` that may be left out: an empty body is `None`.
+#[derive(Debug, Clone)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<'a, T: Type + DeserializeOwned + ParseFromJSON> ApiExtractor<'a> for OptionalJsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: <JsonBody<T> as Payload>::CONTENT_TYPE,
+                schema: T::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let data = read_limited(request, body).await?;
+        if data.is_empty() {
+            return Ok(Self(None));
+        }
+        match request.content_type() {
+            Some(content_type) if is_json(content_type) => {
+                let parsed = parse(&data)?;
+                conforms::<T>(&data)?;
+                Ok(Self(Some(parsed)))
+            }
+            Some(content_type) => Err(ApiError::UnsupportedMediaType(format!(
+                "expected application/json, got {content_type}"
+            ))
+            .into()),
+            None => Err(ApiError::UnsupportedMediaType(
+                "the Content-Type header is missing; send application/json".to_owned(),
+            )
+            .into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -19,7 +19,7 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{AggregationCode, CallStatusCode, PriorityAreaCode, RegionCode};
 use super::pagination;
-use super::preconditions::{etag, required_version};
+use super::preconditions::{IfMatch, etag};
 use crate::auth::{BearerAuth, Caller, MaybeAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -510,15 +510,17 @@ impl CallsApi {
         body: JsonBody<UpdateCallRequest>,
     ) -> ApiResult<CallFound> {
         require_officer(&auth.0)?;
-        let expected = required_version(if_match.0.as_deref())?;
+        let if_match = IfMatch::required(if_match.0.as_deref())?;
         let record = state.store.get_call(id.0).await?;
         call::check_editable(record.state).map_err(|e| transition_error(&e))?;
-        if record.version != expected {
-            return Err(ApiError::PreconditionFailed.into());
-        }
+        let expected = if_match.check(record.version)?;
         let spec = record.spec.update(body.0.into()).map_err(ApiError::from)?;
         let now = state.clock.now();
-        let updated = state.store.update_call(id.0, &spec, expected, now).await?;
+        let updated = state
+            .store
+            .update_call(id.0, &spec, expected, now)
+            .await
+            .map_err(|e| if_match.lost_race(e))?;
         let tag = etag(updated.version);
         Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
     }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::applications::dto::{ApplicationResponse, ReasonRequest, application_response};
 use super::applications::{self, Access};
-use super::body::JsonBody;
+use super::body::{JsonBody, OptionalJsonBody};
 use super::reviews::round2;
 use super::scoring::{CallScores, call_scores};
 use crate::auth::{BearerAuth, Caller};
@@ -35,6 +35,15 @@ use crate::state::AppState;
 pub struct ApproveRequest {
     /// The grant, at most the requested amount; decimal string.
     pub awarded_amount: String,
+    /// Required when the score is below the call's fundable minimum.
+    #[oai(validator(max_length = 2000))]
+    pub reason: Option<String>,
+}
+
+/// Waitlisting, optionally with a reason.
+#[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
+pub struct WaitlistRequest {
     /// Required when the score is below the call's fundable minimum.
     #[oai(validator(max_length = 2000))]
     pub reason: Option<String>,
@@ -63,7 +72,8 @@ pub struct DecisionItem {
     pub decision: DecisionKind,
     /// For approvals: the grant.
     pub awarded_amount: Option<String>,
-    /// For rejections (required) and below-minimum approvals.
+    /// For rejections (required), and for approvals and waitlisting below the fundable
+    /// minimum.
     #[oai(validator(max_length = 2000))]
     pub reason: Option<String>,
 }
@@ -387,7 +397,8 @@ pub struct DecisionsApi;
 
 #[OpenApi(tag = "ApiTags::Decisions")]
 impl DecisionsApi {
-    /// Put a reviewed application on the waiting list (officers).
+    /// Put a reviewed application on the waiting list (officers). Below the call's fundable
+    /// minimum an override reason is required; the body may be left out otherwise.
     #[oai(
         path = "/applications/:id/waitlist",
         method = "post",
@@ -399,8 +410,12 @@ impl DecisionsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        body: OptionalJsonBody<WaitlistRequest>,
     ) -> ApiResult<Decided> {
-        Ok(decide_one(&state, auth.0, id.0, Command::Waitlist).await?)
+        let command = Command::Waitlist {
+            reason: body.0.and_then(|b| b.reason),
+        };
+        Ok(decide_one(&state, auth.0, id.0, command).await?)
     }
 
     /// Approve a reviewed or waitlisted application with a grant of at most the requested
@@ -518,7 +533,9 @@ impl DecisionsApi {
                 DecisionKind::Reject => Command::Reject {
                     reason: item.reason.unwrap_or_default(),
                 },
-                DecisionKind::Waitlist => Command::Waitlist,
+                DecisionKind::Waitlist => Command::Waitlist {
+                    reason: item.reason,
+                },
             };
             commands.push((item.application_id, command));
         }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{MemberRoleCode, RegionCode};
-use super::preconditions::{etag, optional_version};
+use super::preconditions::{IfMatch, etag};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -277,7 +277,7 @@ impl OrganizationsApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: JsonBody<UpdateOrganizationRequest>,
     ) -> ApiResult<OrgFound> {
-        let expected = optional_version(if_match.0.as_deref())?;
+        let if_match = IfMatch::parse(if_match.0.as_deref())?;
         let (org, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
         if !role.manages() {
             return Err(ApiError::Forbidden("only owners change the organisation").into());
@@ -297,11 +297,12 @@ impl OrganizationsApi {
             .profile
             .update(input, crate::clock::almaty_date(now))
             .map_err(ApiError::from)?;
-        let expected = expected.or(Some(org.version));
+        let expected = if_match.check(org.version)?;
         let updated = state
             .store
-            .update_organization(org.id, profile, expected, now)
-            .await?;
+            .update_organization(org.id, profile, Some(expected), now)
+            .await
+            .map_err(|e| if_match.lost_race(e))?;
         let tag = etag(updated.version);
         Ok(OrgFound::Ok(
             Json(organization_response(updated, role)),

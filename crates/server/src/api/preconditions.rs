@@ -1,5 +1,7 @@
 //! `ETag` and `If-Match`: the version a client read, and the version it edits.
 
+use persistence::RepoError;
+
 use crate::error::ApiError;
 
 /// The `ETag` of a resource at `version`.
@@ -8,31 +10,68 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// Reads the version a client holds from `If-Match`: `"3"`, `W/"3"` or `3`; `*` or no
-/// header means "whatever is current".
-///
-/// # Errors
-/// [`ApiError::Malformed`] when the header is not one of our ETags.
-pub fn optional_version(if_match: Option<&str>) -> Result<Option<i32>, ApiError> {
-    let Some(raw) = if_match.map(str::trim) else {
-        return Ok(None);
-    };
-    if raw == "*" {
-        return Ok(None);
-    }
-    let bare = raw.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<i32>().map(Some).map_err(|_| {
-        ApiError::malformed_field("If-Match", "must be an ETag this API gave out, e.g. \"3\"")
-    })
+/// What a write's `If-Match` header asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No header: the write applies to whatever is current.
+    Absent,
+    /// `*` (RFC 9110): any current version will do.
+    Any,
+    /// The version the client read: `"3"`, `W/"3"` or `3`.
+    Version(i32),
 }
 
-/// Like [`optional_version`], but the header is required.
-///
-/// # Errors
-/// [`ApiError::PreconditionRequired`] without the header (or with `*`);
-/// [`ApiError::Malformed`] for a header that is not one of our ETags.
-pub fn required_version(if_match: Option<&str>) -> Result<i32, ApiError> {
-    optional_version(if_match)?.ok_or(ApiError::PreconditionRequired)
+impl IfMatch {
+    /// Reads the header.
+    ///
+    /// # Errors
+    /// [`ApiError::Malformed`] when the header is neither `*` nor one of our ETags.
+    pub fn parse(if_match: Option<&str>) -> Result<Self, ApiError> {
+        let Some(raw) = if_match.map(str::trim) else {
+            return Ok(Self::Absent);
+        };
+        if raw == "*" {
+            return Ok(Self::Any);
+        }
+        let bare = raw.trim_start_matches("W/").trim_matches('"');
+        bare.parse::<i32>().map(Self::Version).map_err(|_| {
+            ApiError::malformed_field("If-Match", "must be an ETag this API gave out, e.g. \"3\"")
+        })
+    }
+
+    /// Reads a header the operation requires.
+    ///
+    /// # Errors
+    /// [`ApiError::PreconditionRequired`] without the header; [`ApiError::Malformed`] for a
+    /// header that is neither `*` nor one of our ETags.
+    pub fn required(if_match: Option<&str>) -> Result<Self, ApiError> {
+        match Self::parse(if_match)? {
+            Self::Absent => Err(ApiError::PreconditionRequired),
+            present @ (Self::Any | Self::Version(_)) => Ok(present),
+        }
+    }
+
+    /// The version to write over, given the `current` one.
+    ///
+    /// # Errors
+    /// [`ApiError::PreconditionFailed`] when the client named another version.
+    pub fn check(self, current: i32) -> Result<i32, ApiError> {
+        match self {
+            Self::Version(held) if held != current => Err(ApiError::PreconditionFailed),
+            Self::Absent | Self::Any | Self::Version(_) => Ok(current),
+        }
+    }
+
+    /// The answer when the guarded write found the version changed after it was checked:
+    /// the client's version is stale (412) when it named one; otherwise another request
+    /// changed the resource meanwhile (409, like any concurrent change).
+    #[must_use]
+    pub fn lost_race(self, err: RepoError) -> ApiError {
+        match (self, err) {
+            (Self::Version(_), RepoError::Conflict("version")) => ApiError::PreconditionFailed,
+            (Self::Absent | Self::Any | Self::Version(_), err) => ApiError::from(err),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -41,14 +80,47 @@ mod tests {
 
     #[test]
     fn etags_round_trip_in_their_forms() {
-        assert_eq!(optional_version(Some(&etag(3))).ok(), Some(Some(3)));
-        assert_eq!(optional_version(Some("W/\"4\"")).ok(), Some(Some(4)));
-        assert_eq!(optional_version(Some("5")).ok(), Some(Some(5)));
-        assert_eq!(optional_version(None).ok(), Some(None));
-        assert!(optional_version(Some("banana")).is_err());
+        assert_eq!(
+            IfMatch::parse(Some(&etag(3))).ok(),
+            Some(IfMatch::Version(3))
+        );
+        assert_eq!(
+            IfMatch::parse(Some("W/\"4\"")).ok(),
+            Some(IfMatch::Version(4))
+        );
+        assert_eq!(IfMatch::parse(Some("5")).ok(), Some(IfMatch::Version(5)));
+        assert_eq!(IfMatch::parse(Some(" * ")).ok(), Some(IfMatch::Any));
+        assert_eq!(IfMatch::parse(None).ok(), Some(IfMatch::Absent));
+        assert!(IfMatch::parse(Some("banana")).is_err());
         assert!(matches!(
-            required_version(None),
+            IfMatch::required(None),
             Err(ApiError::PreconditionRequired)
         ));
+        assert_eq!(IfMatch::required(Some("*")).ok(), Some(IfMatch::Any));
+    }
+
+    #[test]
+    fn only_a_named_version_can_be_stale() {
+        assert_eq!(IfMatch::Any.check(7).ok(), Some(7));
+        assert_eq!(IfMatch::Absent.check(7).ok(), Some(7));
+        assert_eq!(IfMatch::Version(7).check(7).ok(), Some(7));
+        assert!(matches!(
+            IfMatch::Version(6).check(7),
+            Err(ApiError::PreconditionFailed)
+        ));
+        let race = || RepoError::Conflict("version");
+        assert!(matches!(
+            IfMatch::Version(7).lost_race(race()),
+            ApiError::PreconditionFailed
+        ));
+        for unnamed in [IfMatch::Any, IfMatch::Absent] {
+            assert!(matches!(
+                unnamed.lost_race(race()),
+                ApiError::Conflict {
+                    slug: "concurrent-update",
+                    ..
+                }
+            ));
+        }
     }
 }

@@ -16,6 +16,8 @@ pub struct Caller {
     pub id: Uuid,
     /// The account's role.
     pub role: Role,
+    /// The login (refresh-token family) the access token belongs to.
+    pub session: Option<Uuid>,
 }
 
 impl Caller {
@@ -60,6 +62,7 @@ async fn check(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     Ok(Caller {
         id: claims.sub,
         role,
+        session: claims.sid,
     })
 }
 

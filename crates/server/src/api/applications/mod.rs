@@ -30,7 +30,7 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{ApplicationStatusCode, RegionCode, SortCode};
 use super::pagination;
-use super::preconditions::{etag, required_version};
+use super::preconditions::{IfMatch, etag};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -282,7 +282,7 @@ impl ApplicationsApi {
             )
             .into());
         }
-        let expected = required_version(if_match.0.as_deref())?;
+        let if_match = IfMatch::required(if_match.0.as_deref())?;
         if record.status.content_frozen() {
             return Err(ApiError::Conflict {
                 slug: "content-frozen",
@@ -293,9 +293,7 @@ impl ApplicationsApi {
             }
             .into());
         }
-        if record.version != expected {
-            return Err(ApiError::PreconditionFailed.into());
-        }
+        let expected = if_match.check(record.version)?;
         let content = record
             .content
             .merge(body.0.into())
@@ -303,7 +301,8 @@ impl ApplicationsApi {
         let updated = state
             .store
             .update_content(id.0, &content, expected, state.clock.now())
-            .await?;
+            .await
+            .map_err(|e| if_match.lost_race(e))?;
         Ok(found(updated, access))
     }
 

@@ -214,7 +214,7 @@ pub fn refusal(err: &TransitionError, command: CommandKind) -> ApiError {
         TransitionError::RevisionDueInPast => {
             unprocessable(vec![field("revision_due_at", err.code(), detail.clone())])
         }
-        TransitionError::AwardAboveRequest => {
+        TransitionError::AwardAboveRequest | TransitionError::AwardOutsideGrantLimits => {
             unprocessable(vec![field("awarded_amount", err.code(), detail.clone())])
         }
     }
