@@ -2,8 +2,12 @@
 
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use std::collections::BTreeSet;
+
+use migration::{MigrationName, Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+};
 
 /// The handle every use case runs through. Cheap to clone: it shares one pool.
 #[derive(Debug, Clone)]
@@ -64,6 +68,48 @@ impl Store {
     /// The database's error when it does not.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.db.execute_unprepared("SELECT 1").await.map(|_| ())
+    }
+
+    /// Whether the database holds exactly the migrations this binary knows: none missing
+    /// (a database recreated empty, or not yet migrated) and none unknown (a newer release
+    /// migrated it). Reads only; never creates the migrations table.
+    ///
+    /// # Errors
+    /// The database's error when it cannot be queried for a reason other than a missing
+    /// migrations table.
+    pub async fn schema_current(&self) -> Result<bool, DbErr> {
+        let backend = self.db.get_database_backend();
+        let table_exists = if backend == DbBackend::Postgres {
+            "SELECT 1 AS present FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'seaql_migrations'"
+        } else {
+            "SELECT 1 AS present FROM sqlite_master \
+             WHERE type = 'table' AND name = 'seaql_migrations'"
+        };
+        let present = self
+            .db
+            .query_one_raw(Statement::from_string(backend, table_exists))
+            .await?
+            .is_some();
+        if !present {
+            return Ok(false);
+        }
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await?;
+        let applied = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", "version"))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        let known: BTreeSet<String> = Migrator::migrations()
+            .iter()
+            .map(|migration| migration.name().to_owned())
+            .collect();
+        Ok(applied == known)
     }
 
     /// Which database this store talks to.

@@ -102,3 +102,19 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+impl Store {
+    /// Reverts every migration, leaving the database as empty as a newly created one, for
+    /// tests of a server whose database was recreated under it.
+    ///
+    /// # Errors
+    /// The database's error when a migration fails to revert.
+    pub async fn revert_all_migrations(&self) -> Result<(), DbErr> {
+        use migration::{Migrator, MigratorTrait};
+        Migrator::down(&self.db, None).await?;
+        self.db
+            .execute_unprepared("DROP TABLE IF EXISTS seaql_migrations")
+            .await
+            .map(drop)
+    }
+}

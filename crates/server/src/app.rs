@@ -150,8 +150,17 @@ fn health() -> Response {
 
 #[handler]
 async fn ready(state: Data<&AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => json_status(200, "ready"),
+    match state.store.schema_current().await {
+        Ok(true) => json_status(200, "ready"),
+        Ok(false) => {
+            tracing::warn!("the database schema does not match this binary's migrations");
+            crate::error::problem_response(
+                &crate::error::ApiError::Unavailable(anyhow::anyhow!(
+                    "the database schema does not match this release; run `grants migrate`"
+                ))
+                .to_problem(),
+            )
+        }
         Err(err) => {
             tracing::warn!(error = %err, "database not reachable");
             crate::error::problem_response(

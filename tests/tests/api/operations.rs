@@ -18,6 +18,20 @@ async fn health_and_readiness_answer() {
 }
 
 #[tokio::test]
+async fn readiness_fails_when_the_database_lost_its_schema() {
+    let app = spawn_app().await;
+    app.state
+        .store
+        .revert_all_migrations()
+        .await
+        .unwrap_or_else(|e| panic!("revert: {e}"));
+    let ready = app.req(Method::GET, "/ready").send().await;
+    ready.assert_problem(503, "unavailable");
+    let health = app.req(Method::GET, "/health").send().await;
+    assert_eq!(health.status, 200);
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_operation_and_status() {
     let app = spawn_app().await;
     let token = app.applicant("a@mail.kz").await;
