@@ -155,6 +155,7 @@ pub fn test_worker_config() -> server::mail::WorkerConfig {
         batch: 50,
         concurrency: 4,
         lease: chrono::Duration::minutes(5),
+        send_timeout: std::time::Duration::from_secs(60),
         backoff: server::mail::backoff::Backoff {
             base: std::time::Duration::from_secs(60),
             cap: std::time::Duration::from_secs(3600),

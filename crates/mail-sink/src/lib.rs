@@ -4,7 +4,7 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -68,6 +68,7 @@ struct Shared {
     mails: Mutex<Vec<Received>>,
     arrived: Notify,
     refusing: AtomicBool,
+    data_reply_delay_ms: AtomicU64,
 }
 
 /// A running sink. Dropping it stops listening and closes every connection.
@@ -114,6 +115,15 @@ impl MailSink {
     /// While `true`, every mail is answered with a temporary failure (451) and not kept.
     pub fn refuse(&self, refusing: bool) {
         self.shared.refusing.store(refusing, Ordering::SeqCst);
+    }
+
+    /// Answers the end of every mail's data only after `delay`, like a slow relay. The mail
+    /// is kept before the pause, as a relay that accepted it would.
+    pub fn delay_data_reply(&self, delay: Duration) {
+        let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.shared
+            .data_reply_delay_ms
+            .store(millis, Ordering::SeqCst);
     }
 
     /// Everything received so far.
@@ -191,7 +201,7 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>) {
 async fn serve(stream: TcpStream, ip: IpAddr, builder: SessionBuilder, shared: Arc<Shared>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    let mut session = builder.build(ip, Collector::new(shared));
+    let mut session = builder.build(ip, Collector::new(Arc::clone(&shared)));
     if reply(&mut write, &session.greeting()).await.is_err() {
         return;
     }
@@ -203,6 +213,10 @@ async fn serve(stream: TcpStream, ip: IpAddr, builder: SessionBuilder, shared: A
             Ok(_) => {}
         }
         let answer = session.process(&line);
+        let delay = shared.data_reply_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 && line == b".\r\n" {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
         match answer.action {
             Action::NoReply => {}
             Action::Reply => {

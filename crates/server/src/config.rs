@@ -96,6 +96,10 @@ pub struct Settings {
     /// How long a worker holds the mail it claimed, in seconds; mail of a worker that died
     /// is sent by another once this passes.
     pub mail_lease_secs: u64,
+    /// The longest one mail's whole SMTP exchange may take, in seconds; a send still going
+    /// then is abandoned and retried. The lease must be at least twice this, so a send that
+    /// starts in the first half of the lease ends before another worker may take the row.
+    pub mail_send_timeout_secs: u64,
     /// Mails a worker sends at once, each over its own pooled SMTP connection.
     pub mail_concurrency: u32,
     /// Log filter, e.g. `info` or `server=debug,info`.
@@ -125,6 +129,7 @@ impl Default for Settings {
             mail_retry_base_ms: 30_000,
             mail_poll_ms: 1_000,
             mail_lease_secs: 300,
+            mail_send_timeout_secs: 60,
             mail_concurrency: 16,
             log: "info".to_owned(),
         }
@@ -155,6 +160,7 @@ struct Layer {
     mail_retry_base_ms: Option<u64>,
     mail_poll_ms: Option<u64>,
     mail_lease_secs: Option<u64>,
+    mail_send_timeout_secs: Option<u64>,
     mail_concurrency: Option<u32>,
     log: Option<String>,
 }
@@ -254,6 +260,7 @@ impl Settings {
             mail_retry_base_ms,
             mail_poll_ms,
             mail_lease_secs,
+            mail_send_timeout_secs,
             mail_concurrency,
             log,
         } = layer;
@@ -278,6 +285,7 @@ impl Settings {
         self.mail_retry_base_ms = mail_retry_base_ms.unwrap_or(self.mail_retry_base_ms);
         self.mail_poll_ms = mail_poll_ms.unwrap_or(self.mail_poll_ms);
         self.mail_lease_secs = mail_lease_secs.unwrap_or(self.mail_lease_secs);
+        self.mail_send_timeout_secs = mail_send_timeout_secs.unwrap_or(self.mail_send_timeout_secs);
         self.mail_concurrency = mail_concurrency.unwrap_or(self.mail_concurrency);
         self.log = log.unwrap_or_else(|| self.log.clone());
     }
@@ -313,9 +321,13 @@ impl Settings {
                 reason: "must be positive".to_owned(),
             });
         }
-        if self.mail_max_attempts == 0 || self.mail_poll_ms == 0 || self.mail_lease_secs == 0 {
+        if self.mail_max_attempts == 0
+            || self.mail_poll_ms == 0
+            || self.mail_lease_secs == 0
+            || self.mail_send_timeout_secs == 0
+        {
             return Err(ConfigError::Invalid {
-                name: "mail_max_attempts, mail_poll_ms, mail_lease_secs",
+                name: "mail_max_attempts, mail_poll_ms, mail_lease_secs, mail_send_timeout_secs",
                 reason: "must be at least 1".to_owned(),
             });
         }
@@ -339,6 +351,16 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 name: "mail_lease_secs, mail_retry_base_ms",
                 reason: "must be at most a day".to_owned(),
+            });
+        }
+        if self.mail_lease_secs < self.mail_send_timeout_secs.saturating_mul(2) {
+            return Err(ConfigError::Invalid {
+                name: "mail_lease_secs",
+                reason: format!(
+                    "must be at least twice mail_send_timeout_secs ({}s), or a slow send could \
+                     outlive the lease and be sent again by another worker",
+                    self.mail_send_timeout_secs
+                ),
             });
         }
         if self.database_max_connections == Some(0) {
@@ -491,6 +513,7 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
         mail_retry_base_ms: whole("GRANTS_MAIL_RETRY_BASE_MS")?,
         mail_poll_ms: whole("GRANTS_MAIL_POLL_MS")?,
         mail_lease_secs: whole("GRANTS_MAIL_LEASE_SECS")?,
+        mail_send_timeout_secs: whole("GRANTS_MAIL_SEND_TIMEOUT_SECS")?,
         mail_concurrency,
         log: get("GRANTS_LOG"),
     })
@@ -567,6 +590,16 @@ mod tests {
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_MAX_ATTEMPTS", "0")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_POLL_MS", "-5")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "100000")])).is_err());
+        // A lease shorter than twice the send timeout (60 s by default) could lapse during
+        // a send and let another worker send the same mail.
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "119")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "120")])).is_ok());
+        let short = env(&[
+            ("GRANTS_MAIL_LEASE_SECS", "4"),
+            ("GRANTS_MAIL_SEND_TIMEOUT_SECS", "2"),
+        ]);
+        assert!(Settings::load_from(None, short).is_ok());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_SEND_TIMEOUT_SECS", "0")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_CONCURRENCY", "0")])).is_err());
         assert!(
             Settings::load_from(None, env(&[("GRANTS_CORS_ORIGINS", "https://a.kz/path")]))

@@ -426,7 +426,8 @@ async fn a_server_killed_among_a_thousand_submissions_keeps_each_whole_with_its_
         .with("GRANTS_DATABASE_URL", &database)
         .with("GRANTS_MAIL_TRANSPORT", "smtp")
         .with("GRANTS_SMTP_URL", &sink.url())
-        .with("GRANTS_MAIL_LEASE_SECS", "2");
+        .with("GRANTS_MAIL_LEASE_SECS", "2")
+        .with("GRANTS_MAIL_SEND_TIMEOUT_SECS", "1");
     create_admin(&env);
     let mut first = Process::start(&env, "serve");
     let api = Api::new(first.base());

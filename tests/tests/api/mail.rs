@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use grants_tests::{
-    PASSWORD, TestApp, call_body, complete_content, spawn_app_with_mail, start_instant, valid_bin,
+    PASSWORD, TestApp, call_body, complete_content, spawn_app_configured, spawn_app_with_mail,
+    start_instant, test_worker_config, valid_bin,
 };
 use mail_sink::{MailSink, Received};
 use serde_json::{Value, json};
@@ -659,6 +660,43 @@ async fn wait_until_pending_with_error(app: &TestApp, admin: &str, count: usize)
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn a_send_slower_than_its_cap_is_abandoned_and_retried_later() {
+    let sink = MailSink::start().await.unwrap_or_else(|e| panic!("{e}"));
+    // The relay keeps each mail but answers the end of its data only after 5 s.
+    sink.delay_data_reply(Duration::from_secs(5));
+    let url = sink.url();
+    let app = spawn_app_configured(|settings| {
+        settings.mail_transport = server::config::MailTransport::Smtp;
+        settings.smtp_url = Some(server::config::Secret::new(&url));
+    })
+    .await;
+    let capped = server::mail::WorkerConfig {
+        send_timeout: Duration::from_millis(400),
+        ..test_worker_config()
+    };
+    let _worker = server::app::start_worker(&app.state, capped)
+        .unwrap_or_else(|e| panic!("starting the worker: {e:#}"));
+    let admin = app.admin("admin@grants.kz").await;
+    let registered = app
+        .post("/auth/register")
+        .json(&json!({"email": "slow@mail.kz", "password": PASSWORD, "name": "Ерлан", "language": "ru"}))
+        .send()
+        .await;
+    assert_eq!(registered.status, 202, "{}", registered.text);
+    // The send is given up at its cap, long before the relay answers, and waits for a
+    // retry instead of holding its row past the lease.
+    let rows = wait_until_pending_with_error(&app, &admin, 1).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["attempts"], json!(1), "{rows:?}");
+    assert!(
+        rows[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("did not finish within 0.4 s")),
+        "{rows:?}"
+    );
 }
 
 #[tokio::test]

@@ -171,6 +171,7 @@ impl Transport {
                 Ok(Self::Smtp(smtp(
                     &SmtpTarget::parse(raw.expose())?,
                     connections,
+                    Duration::from_secs(settings.mail_send_timeout_secs),
                 )?))
             }
         }
@@ -209,6 +210,7 @@ impl Transport {
 fn smtp(
     target: &SmtpTarget,
     connections: u32,
+    send_timeout: Duration,
 ) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
     let builder = match target.tls {
         Tls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&target.host),
@@ -217,9 +219,9 @@ fn smtp(
     };
     let mut builder = builder
         .port(target.port)
-        // Each SMTP step may take this long; the worst send stays well inside half the
-        // default lease, which is what keeps a slow send from being taken over.
-        .timeout(Some(Duration::from_secs(20)))
+        // Each SMTP step may take this long; the worker also caps the whole send at
+        // `send_timeout`, which settings keep within half the lease.
+        .timeout(Some(send_timeout.min(Duration::from_secs(20))))
         .pool_config(PoolConfig::new().max_size(connections.max(1)));
     if let Some((user, password)) = &target.credentials {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));

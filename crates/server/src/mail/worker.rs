@@ -15,7 +15,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use super::backoff::{Backoff, random_unit};
 use super::compose::Letterhead;
 use super::templates::Templates;
-use super::transport::Transport;
+use super::transport::{SendError, Transport};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::{MailOutcome, Metrics};
@@ -35,6 +35,8 @@ pub struct WorkerConfig {
     pub concurrency: u32,
     /// How long a claim holds a row before another worker may take it.
     pub lease: chrono::Duration,
+    /// The longest one mail's whole SMTP exchange may take; at most half the lease.
+    pub send_timeout: Duration,
     /// Retries.
     pub backoff: Backoff,
     /// The pause when nothing is due.
@@ -55,6 +57,7 @@ impl WorkerConfig {
             lease: chrono::Duration::seconds(
                 i64::try_from(settings.mail_lease_secs).unwrap_or(86_400),
             ),
+            send_timeout: Duration::from_secs(settings.mail_send_timeout_secs),
             backoff: Backoff {
                 base: Duration::from_millis(settings.mail_retry_base_ms),
                 cap: Duration::from_secs(3600),
@@ -313,7 +316,20 @@ impl Worker {
                 return None;
             }
         };
-        match self.mailer.transport.send(letter.id, message).await {
+        let sent = tokio::time::timeout(
+            self.config.send_timeout,
+            self.mailer.transport.send(letter.id, message),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(SendError {
+                text: format!(
+                    "the mail server did not finish within {} s",
+                    self.config.send_timeout.as_secs_f32()
+                ),
+            })
+        });
+        match sent {
             Ok(()) => {
                 match self
                     .store
