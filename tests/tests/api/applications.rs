@@ -206,6 +206,23 @@ async fn editing_needs_the_current_version() {
         w.app.get(&path).token(&w.a).send().await.body["version"],
         json!(2)
     );
+    // A limit broken inside an array is named with the element's index.
+    let too_long = w
+        .app
+        .patch(&path)
+        .token(&w.a)
+        .header("if-match", "\"2\"")
+        .json(&json!({"budget_lines": [
+            {"category": "rent", "description": "Зал", "quantity": 1, "unit_cost": "1"},
+            {"category": "rent", "description": "ж".repeat(501), "quantity": 1, "unit_cost": "1"}
+        ]}))
+        .send()
+        .await;
+    too_long.assert_problem(422, "validation-error");
+    assert_eq!(
+        too_long.problem_fields(),
+        vec!["budget_lines[1].description"]
+    );
     // `If-Match: *` (RFC 9110) asks only that the application exists: it edits whatever
     // version is current.
     let any = w

@@ -239,6 +239,10 @@ fn check(mail: &Received, language: &str, facts: &[&str]) {
         "Message-ID {id}"
     );
     assert_eq!(mail.from, "grants@granty.test");
+    assert_eq!(
+        mail.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
 }
 
 fn subject(mail: &Received) -> String {

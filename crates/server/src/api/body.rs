@@ -69,19 +69,87 @@ pub fn conforms<T: ParseFromJSON>(data: &[u8]) -> Result<(), ApiError> {
             detail: format!("the body is not valid JSON: {err}"),
             fields: Vec::new(),
         })?;
-    T::parse_from_json(Some(value)).map(drop).map_err(|err| {
-        let message = err.into_message();
-        let field = message
-            .split_once("field `")
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .map_or("", |(name, _)| name)
-            .to_owned();
-        ApiError::from(domain::ValidationErrors::single(
-            field,
-            "out_of_limits",
-            message,
-        ))
-    })
+    match T::parse_from_json(Some(value)) {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let message = err.into_message();
+            // Parsed again only on this path, so a valid body is not copied.
+            let value = serde_json::from_slice(data).unwrap_or_default();
+            let field = field_path(&value, &message);
+            Err(ApiError::from(domain::ValidationErrors::single(
+                field,
+                "out_of_limits",
+                message,
+            )))
+        }
+    }
+}
+
+/// The path of the field that poem-openapi's `message` is about. Its messages name only
+/// the innermost field (`field `description` verification failed. maxLength(500)`), so
+/// the body is searched for that name, preferring an occurrence that breaks the named
+/// length limit: `budget_lines[2].description` rather than `description`.
+fn field_path(value: &serde_json::Value, message: &str) -> String {
+    let Some(name) = message
+        .split_once("field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name)
+    else {
+        return String::new();
+    };
+    let limit = |rule: &str| {
+        message
+            .split_once(rule)
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .and_then(|(n, _)| n.parse::<usize>().ok())
+    };
+    let (max, min) = (limit("maxLength("), limit("minLength("));
+    let breaks = |found: &serde_json::Value| {
+        found.as_str().is_some_and(|text| {
+            let len = text.chars().count();
+            max.is_some_and(|max| len > max) || min.is_some_and(|min| len < min)
+        })
+    };
+    let mut paths = Vec::new();
+    collect_paths(value, name, String::new(), &mut paths);
+    paths
+        .iter()
+        .find(|(_, found)| breaks(found))
+        .or_else(|| paths.first())
+        .map_or_else(|| name.to_owned(), |(path, _)| path.clone())
+}
+
+/// Every path in `value` whose last key is `name`, in document order, with its value.
+fn collect_paths<'v>(
+    value: &'v serde_json::Value,
+    name: &str,
+    prefix: String,
+    out: &mut Vec<(String, &'v serde_json::Value)>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                if key == name {
+                    out.push((path.clone(), inner));
+                }
+                collect_paths(inner, name, path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, inner) in items.iter().enumerate() {
+                collect_paths(inner, name, format!("{prefix}[{index}]"), out);
+            }
+        }
+        serde_json::Value::Null
+        | serde_json::Value::Bool(_)
+        | serde_json::Value::Number(_)
+        | serde_json::Value::String(_) => {}
+    }
 }
 
 /// Reads the body, refusing one longer than [`MAX_BODY_BYTES`] whether or not it declares
@@ -298,6 +366,26 @@ mod tests {
             }
             other => panic!("expected malformed, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_limit_broken_inside_an_array_names_the_element() {
+        let body = serde_json::json!({
+            "title": "ok",
+            "budget_lines": [
+                {"description": "short"},
+                {"description": "x".repeat(501)}
+            ]
+        });
+        let message = "failed to parse \"BudgetLineBody\": field `description` verification \
+                       failed. maxLength(500) (occurred while parsing \"Vec<BudgetLineBody>\")";
+        assert_eq!(field_path(&body, message), "budget_lines[1].description");
+        let top = serde_json::json!({"title": "x".repeat(301)});
+        assert_eq!(
+            field_path(&top, "field `title` verification failed. maxLength(300)"),
+            "title"
+        );
+        assert_eq!(field_path(&top, "something else"), "");
     }
 
     #[test]

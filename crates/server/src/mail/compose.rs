@@ -67,6 +67,7 @@ impl Letterhead {
             .to(to)
             .subject(rendered.subject)
             .message_id(Some(self.message_id(letter.id)))
+            .header(AutoSubmitted)
             .multipart(MultiPart::alternative_plain_html(
                 rendered.text,
                 rendered.html,
@@ -253,6 +254,25 @@ const fn untitled(language: Language) -> &'static str {
         Language::Kk => "атауы жоқ",
         Language::Ru => "без названия",
         Language::En => "untitled",
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): every mail of the service is sent by a
+/// program, so out-of-office and other automatic replies stay away.
+#[derive(Debug, Clone, Copy)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_owned())
     }
 }
 
@@ -488,6 +508,10 @@ mod tests {
             "{raw}"
         );
         assert!(raw.contains("aigerim@example.kz"), "{raw}");
+        assert!(
+            raw.contains("\r\nAuto-Submitted: auto-generated\r\n"),
+            "{raw}"
+        );
         let confirmation = letterhead()
             .compose(
                 &templates,
