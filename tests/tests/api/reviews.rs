@@ -58,7 +58,8 @@ async fn round(
     for i in 0..applications {
         let org = i % orgs;
         let (token, org_id) = &org_list[org];
-        content["title"] = json!(format!("Жоба {i:02}"));
+        // Titles are the applicants' words; one carries a spreadsheet formula after a `;`.
+        content["title"] = json!(format!("Жоба {i:02};=cmd|' /C calc'!A0"));
         let draft = app.draft(token, &call_id, org_id, &content).await;
         assert_eq!(draft.status, 201, "{}", draft.text);
         let id = draft.str("id").to_owned();
@@ -398,6 +399,39 @@ async fn a_full_round_from_assignment_to_feedback() {
             .is_some_and(|ct| ct.starts_with("text/csv"))
     );
     assert_eq!(csv.text.lines().count(), 31);
+    assert!(
+        csv.text.starts_with("\u{feff}\"rank\",\"application_id\""),
+        "{}",
+        csv.text
+    );
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some(format!("attachment; filename=\"ranking-{}.csv\"", r.call).as_str())
+    );
+    // The variant for Excel in Kazakh and Russian locales: `;` between cells, decimal commas.
+    let semicolons = r
+        .app
+        .get(&format!("/calls/{}/ranking?separator=semicolon", r.call))
+        .token(&r.officer)
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    let first = semicolons
+        .text
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let cells: Vec<&str> = first.split(';').collect();
+    assert_eq!(cells.len(), 18, "{first}");
+    assert!(cells[5].contains(',') && !cells[5].contains('.'), "{first}");
+    // The title's `;` stays inside its quoted cell, and what follows it is no formula.
+    assert!(first.contains(";'=cmd|"), "{first}");
+    assert!(
+        !csv.text.contains(";=") && !csv.text.contains(",="),
+        "{}",
+        csv.text
+    );
     r.app
         .get(&format!("/calls/{}/ranking", r.call))
         .token(&r.orgs[0].0)
@@ -453,8 +487,9 @@ async fn a_full_round_from_assignment_to_feedback() {
         .send()
         .await
         .assert_problem(404, "not-found");
+    // The last of the ranking is waitlisted; below the fundable minimum that takes a reason.
     if let Some(last) = decisions.last_mut() {
-        *last = json!({"application_id": last["application_id"], "decision": "waitlist"});
+        *last = json!({"application_id": last["application_id"], "decision": "waitlist", "reason": "Резерв"});
     }
     let decided = r
         .app

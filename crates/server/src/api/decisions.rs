@@ -13,7 +13,7 @@ use domain::transition::Command;
 use persistence::records::{ApplicationRecord, CallRecord};
 use persistence::scores::RankingEntry;
 use poem::web::Data;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Deserialize;
@@ -25,6 +25,7 @@ use super::applications::{self, Access};
 use super::body::{JsonBody, OptionalJsonBody};
 use super::reviews::round2;
 use super::scoring::{CallScores, call_scores};
+use super::spreadsheet::{Cell, Csv, Separator, attachment};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -246,9 +247,15 @@ enum Ranking {
     /// The ranking as JSON.
     #[oai(status = 200)]
     Json(Json<RankingResponse>),
-    /// The ranking as CSV (with `Accept: text/csv`).
+    /// The ranking as CSV (with `Accept: text/csv`): UTF-8 with a byte-order mark, text
+    /// cells quoted; `separator=semicolon` for Excel in Kazakh and Russian locales.
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Csv(PlainText<String>),
+    Csv(
+        PlainText<String>,
+        /// `attachment`, with a file name.
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -331,64 +338,54 @@ async fn ranking_rows(
     Ok((rows, entries, scores))
 }
 
-/// A CSV cell: quoted when needed, and defused when a spreadsheet would read it as a
-/// formula (applicants write the titles).
-fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("Балалар алаңы"), "Балалар алаңы");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("+1"), "'+1");
-    }
-}
-
-fn ranking_csv(response: &RankingResponse) -> String {
-    let mut out = String::from(
-        "rank,application_id,title,status,score,count,mean,median,std_dev,min,max,normalized_mean,disagreement,requested_amount,cumulative_amount,fundable,above_funding_line\n",
+fn ranking_csv(response: &RankingResponse, separator: Separator) -> String {
+    let mut csv = Csv::new(
+        separator,
+        &[
+            "rank",
+            "application_id",
+            "title",
+            "status",
+            "score",
+            "count",
+            "mean",
+            "median",
+            "std_dev",
+            "min",
+            "max",
+            "normalized_mean",
+            "disagreement",
+            "requested_amount",
+            "cumulative_amount",
+            "fundable",
+            "above_funding_line",
+        ],
     );
+    let two = |x: f64| Cell::Number(format!("{x:.2}"));
     for row in &response.rows {
         let a = &row.aggregate;
-        let fields = [
-            row.rank.to_string(),
-            row.application_id.to_string(),
-            csv_field(row.title.as_deref().unwrap_or_default()),
-            row.status.clone(),
-            format!("{:.2}", row.score),
-            a.count.to_string(),
-            format!("{:.2}", a.mean),
-            format!("{:.2}", a.median),
-            format!("{:.2}", a.std_dev),
-            format!("{:.2}", a.min),
-            format!("{:.2}", a.max),
-            format!("{:.2}", a.normalized_mean),
-            a.disagreement.to_string(),
-            row.requested_amount.clone(),
-            row.cumulative_amount.clone(),
-            row.fundable.to_string(),
-            row.above_funding_line.to_string(),
-        ];
-        out.push_str(&fields.join(","));
-        out.push('\n');
+        let id = row.application_id.to_string();
+        csv.row([
+            Cell::Number(row.rank.to_string()),
+            Cell::Text(&id),
+            Cell::Text(row.title.as_deref().unwrap_or_default()),
+            Cell::Text(&row.status),
+            two(row.score),
+            Cell::Number(a.count.to_string()),
+            two(a.mean),
+            two(a.median),
+            two(a.std_dev),
+            two(a.min),
+            two(a.max),
+            two(a.normalized_mean),
+            Cell::Flag(a.disagreement),
+            Cell::Number(row.requested_amount.clone()),
+            Cell::Number(row.cumulative_amount.clone()),
+            Cell::Flag(row.fundable),
+            Cell::Flag(row.above_funding_line),
+        ]);
     }
-    out
+    csv.finish()
 }
 
 /// Decisions and what follows from them.
@@ -580,6 +577,9 @@ impl DecisionsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
+        /// For CSV: `comma` (the default) or `semicolon`, which also writes decimals with
+        /// a comma, as Excel expects in Kazakh and Russian locales.
+        separator: Query<Option<Separator>>,
     ) -> ApiResult<Ranking> {
         if !matches!(auth.0.role, Role::Officer | Role::Admin) {
             return Err(ApiError::Forbidden("only staff read rankings").into());
@@ -617,7 +617,11 @@ impl DecisionsApi {
             .as_deref()
             .is_some_and(|a| a.split(',').any(|part| part.trim().starts_with("text/csv")));
         if wants_csv {
-            return Ok(Ranking::Csv(PlainText(ranking_csv(&response))));
+            let separator = separator.0.unwrap_or_default();
+            return Ok(Ranking::Csv(
+                PlainText(ranking_csv(&response, separator)),
+                attachment(&format!("ranking-{}.csv", call.id)),
+            ));
         }
         Ok(Ranking::Json(Json(response)))
     }

@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod reviews;
 pub mod scoring;
+pub mod spreadsheet;
 pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
