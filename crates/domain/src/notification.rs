@@ -205,6 +205,14 @@ pub fn reminder_horizon(now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::hours(REMINDER_WINDOW_HOURS)
 }
 
+/// Whether the mail announcing an assignment made at `now` and due at `due_at` stands in
+/// for its reminder: the review is already due within the reminder window, so a second
+/// mail moments later would only repeat the deadline the first one gives.
+#[must_use]
+pub fn assignment_mail_reminds(due_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    due_at.is_some_and(|due_at| due_at <= reminder_horizon(now))
+}
+
 /// Whether an assignment due at `due_at` earns its one reminder at `now`: it is due within
 /// the window and not yet past, it is still open (`status` of its application is being
 /// reviewed), and no reminder went out before.
@@ -334,6 +342,19 @@ mod tests {
                 "{kind}"
             );
         }
+    }
+
+    #[test]
+    fn an_assignment_due_within_the_window_is_reminded_by_its_own_mail() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(100);
+        let hours = |h| Some(now + Duration::hours(h));
+        assert!(assignment_mail_reminds(hours(1), now));
+        assert!(assignment_mail_reminds(hours(REMINDER_WINDOW_HOURS), now));
+        assert!(!assignment_mail_reminds(
+            hours(REMINDER_WINDOW_HOURS + 1),
+            now
+        ));
+        assert!(!assignment_mail_reminds(None, now));
     }
 
     #[test]

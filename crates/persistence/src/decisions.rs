@@ -283,7 +283,10 @@ impl Store {
                 review: Set(None),
                 review_total: Set(None),
                 submitted_at: Set(None),
-                reminded_at: Set(None),
+                // Due within the reminder window: the assignment mail is the reminder.
+                reminded_at: Set(
+                    domain::notification::assignment_mail_reminds(item.due_at, now).then_some(now),
+                ),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

@@ -81,6 +81,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Public base URL of the service, for links in mail.
     pub public_url: String,
+    /// How applicants and reviewers reach the grant operator (an address or a phone
+    /// number), named at the end of every mail about an application; left out when unset.
+    pub operator_contact: Option<String>,
     /// Web origins (`https://portal.example.kz`) whose pages may call the API from a
     /// browser; none when empty, and then no CORS headers are sent at all.
     pub cors_origins: Vec<String>,
@@ -123,6 +126,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "Grants <grants@localhost>".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            operator_contact: None,
             cors_origins: Vec::new(),
             mail_worker: true,
             mail_max_attempts: 12,
@@ -154,6 +158,7 @@ struct Layer {
     smtp_url: Option<Secret>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    operator_contact: Option<String>,
     cors_origins: Option<Vec<String>>,
     mail_worker: Option<bool>,
     mail_max_attempts: Option<u32>,
@@ -254,6 +259,7 @@ impl Settings {
             smtp_url,
             mail_from,
             public_url,
+            operator_contact,
             cors_origins,
             mail_worker,
             mail_max_attempts,
@@ -279,6 +285,9 @@ impl Settings {
         self.smtp_url = smtp_url.or_else(|| self.smtp_url.clone());
         self.mail_from = mail_from.unwrap_or_else(|| self.mail_from.clone());
         self.public_url = public_url.unwrap_or_else(|| self.public_url.clone());
+        self.operator_contact = operator_contact
+            .filter(|c| !c.trim().is_empty())
+            .or_else(|| self.operator_contact.clone());
         self.cors_origins = cors_origins.unwrap_or_else(|| self.cors_origins.clone());
         self.mail_worker = mail_worker.unwrap_or(self.mail_worker);
         self.mail_max_attempts = mail_max_attempts.unwrap_or(self.mail_max_attempts);
@@ -502,6 +511,7 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
         smtp_url: get("GRANTS_SMTP_URL").map(Secret),
         mail_from: get("GRANTS_MAIL_FROM"),
         public_url: get("GRANTS_PUBLIC_URL"),
+        operator_contact: get("GRANTS_OPERATOR_CONTACT"),
         cors_origins: get("GRANTS_CORS_ORIGINS").map(|v| {
             v.split([',', ' '])
                 .filter(|o| !o.is_empty())

@@ -23,6 +23,8 @@ pub struct Letterhead {
     pub id_domain: String,
     /// Keys of the codes that confirm registered addresses.
     pub confirmations: Confirmations,
+    /// How recipients reach the grant operator, when configured.
+    pub operator_contact: Option<String>,
 }
 
 /// Why a mail could not be composed.
@@ -82,6 +84,11 @@ impl Letterhead {
     pub fn facts(&self, letter: &Letter) -> Result<Value, ComposeError> {
         let mut facts: Vec<(&'static str, Value)> =
             vec![("recipient_name", Value::from(letter.recipient.name.clone()))];
+        // Always present (templates are strict about undefined facts); empty when unset.
+        facts.push((
+            "operator_contact",
+            Value::from(self.operator_contact.clone().unwrap_or_default()),
+        ));
         match letter.kind.audience() {
             Audience::Account => self.account_facts(letter, &mut facts)?,
             Audience::Applicant | Audience::Reviewer => {
@@ -119,10 +126,6 @@ impl Letterhead {
                     .ok_or(ComposeError::Missing("a confirmation key"))?;
                 let expires = domain::account::verification_expires_at(pending.sent_at);
                 facts.push(("confirmation_token", Value::from(token)));
-                facts.push((
-                    "confirm_url",
-                    Value::from(format!("{base}/api/v1/auth/verify-email")),
-                ));
                 facts.push((
                     "expires_at",
                     Value::from(format::instant(expires, letter.recipient.language)),
@@ -358,6 +361,31 @@ mod tests {
                 &crate::config::Secret::new("a-jwt-secret-of-at-least-32-characters"),
                 &[],
             ),
+            operator_contact: Some("grants@operator.kz, +7 7172 00 00 00".to_owned()),
+        }
+    }
+
+    #[test]
+    fn without_an_operator_contact_every_mail_still_renders_and_names_none() {
+        let templates = Templates::load().unwrap_or_else(|e| panic!("{e}"));
+        let head = Letterhead {
+            operator_contact: None,
+            ..letterhead()
+        };
+        for kind in NotificationKind::ALL {
+            for language in Language::ALL {
+                let facts = head
+                    .facts(&letter(kind, language))
+                    .unwrap_or_else(|e| panic!("{kind}: {e}"));
+                let rendered = templates
+                    .render(kind, language, &facts)
+                    .unwrap_or_else(|e| panic!("{kind} in {language}: {e:#}"));
+                assert!(
+                    !rendered.text.contains(": .") && !rendered.text.contains("operator.kz"),
+                    "{kind} in {language}: {}",
+                    rendered.text
+                );
+            }
         }
     }
 
@@ -434,7 +462,6 @@ mod tests {
                         let token = head.confirmations.token(Uuid::from_u128(11), "nonce");
                         expected.push(token.unwrap_or_else(|| panic!("a token")));
                         expected.push(format::instant(at(7) + chrono::Duration::days(3), language));
-                        expected.push("https://granty.kz/api/v1/auth/verify-email".to_owned());
                         expected.push("aigerim@example.kz".to_owned());
                     }
                     NotificationKind::AccountExists => {
@@ -450,6 +477,18 @@ mod tests {
                         "https://granty.kz/api/v1/applications/{}/feedback",
                         Uuid::from_u128(9)
                     ));
+                }
+                // Mail about an application names how to reach the operator; no mail
+                // sends the applicant to the API by name.
+                if kind.audience() != Audience::Account {
+                    expected.push("grants@operator.kz, +7 7172 00 00 00".to_owned());
+                }
+                for text in [&rendered.text, &rendered.html] {
+                    assert!(!text.contains("API"), "{context}: mentions the API");
+                    assert!(
+                        !text.contains("through the service") && !text.contains("через сервис"),
+                        "{context}: points to a channel that does not exist"
+                    );
                 }
                 // minijinja escapes `/` in HTML; browsers read it back in text and attributes.
                 let html = rendered.html.replace("&#x2f;", "/");

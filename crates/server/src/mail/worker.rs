@@ -98,6 +98,7 @@ impl Mailer {
                 public_url: settings.public_url.trim_end_matches('/').to_owned(),
                 id_domain,
                 confirmations,
+                operator_contact: settings.operator_contact.clone(),
             },
             transport: Transport::from_settings(settings, connections)?,
         })
