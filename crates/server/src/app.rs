@@ -30,8 +30,16 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let store = Store::connect(&settings.database_url(), settings.pool_size())
         .await
-        .context("connecting to the database")?;
-    store.migrate().await.context("migrating the database")?;
+        .with_context(|| {
+            format!(
+                "connecting to the database ({})",
+                settings.database_location()
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating the database ({})", settings.database_location()))?;
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.clone(),
         None => secret_file::load_or_create(&settings.data_dir)?,

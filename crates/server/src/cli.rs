@@ -102,8 +102,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load(cli.config.as_ref())?;
             let store = persistence::Store::connect(&settings.database_url(), 1)
                 .await
-                .context("connecting to the database")?;
-            store.migrate().await.context("migrating the database")?;
+                .with_context(|| {
+                    format!(
+                        "connecting to the database ({})",
+                        settings.database_location()
+                    )
+                })?;
+            store.migrate().await.with_context(|| {
+                format!("migrating the database ({})", settings.database_location())
+            })?;
             store.close().await.context("closing the database")?;
             tracing::info!("migrations applied");
             Ok(())
@@ -133,17 +140,34 @@ fn load(config: Option<&PathBuf>) -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
-/// Structured JSON logs to standard error, filtered by `filter`.
+/// Whether [`init_logging`] has set up the log, so a failure is reported there.
+static LOGGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Structured JSON logs to standard error, filtered by `filter` (settings have checked it).
 pub fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let installed = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_current_span(true)
         .with_span_list(false)
-        .try_init();
+        .try_init()
+        .is_ok();
+    if installed {
+        LOGGING.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Reports a failed command once: in the log when it is set up, otherwise as a plain line
+/// on standard error (settings that could not be loaded, before there is a log).
+pub fn report_failure(err: &anyhow::Error) {
+    if LOGGING.load(std::sync::atomic::Ordering::SeqCst) {
+        tracing::error!(error = format!("{err:#}"), "failed");
+    } else {
+        eprintln!("grants: {err:#}");
+    }
 }
 
 async fn create_admin(settings: Settings, args: &CreateAdmin) -> anyhow::Result<()> {

@@ -300,6 +300,7 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_addresses()?;
         if self
             .jwt_previous_secrets
             .iter()
@@ -391,6 +392,67 @@ impl Settings {
                 self.data_dir.join("grants.sqlite").display()
             ),
         }
+    }
+
+    /// Where the database is, for messages: scheme, host, port and database name, never
+    /// the user or password.
+    #[must_use]
+    pub fn database_location(&self) -> String {
+        describe_database(&self.database_url())
+    }
+
+    /// Checks the settings that name places (the listening address, the public URL, the
+    /// database) and the log filter, so a typo stops the server before it touches anything.
+    fn validate_addresses(&self) -> Result<(), ConfigError> {
+        let bind_ok = self
+            .bind
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !bind_ok {
+            return Err(ConfigError::Invalid {
+                name: "bind",
+                reason: format!(
+                    "{:?} is not an address and port such as 127.0.0.1:8080 or 0.0.0.0:8080",
+                    self.bind
+                ),
+            });
+        }
+        let public_ok = url::Url::parse(&self.public_url)
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some());
+        if !public_ok {
+            return Err(ConfigError::Invalid {
+                name: "public_url",
+                reason: format!(
+                    "{:?} is not an http or https URL such as https://grants.example.kz",
+                    self.public_url
+                ),
+            });
+        }
+        if let Some(url) = &self.database_url {
+            let scheme = url
+                .expose()
+                .split_once(':')
+                .map_or("", |(scheme, _)| scheme);
+            if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
+                return Err(ConfigError::Invalid {
+                    name: "database_url",
+                    reason: format!(
+                        "the scheme {scheme:?} is not supported; use sqlite://PATH or \
+                         postgres://USER@HOST:PORT/DATABASE"
+                    ),
+                });
+            }
+        }
+        if let Err(err) = tracing_subscriber::EnvFilter::try_new(&self.log) {
+            return Err(ConfigError::Invalid {
+                name: "log",
+                reason: format!(
+                    "{:?} is not a log filter such as info or server=debug,info: {err}",
+                    self.log
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The database pool's size: the configured one, or 16 on PostgreSQL and 8 on SQLite.
@@ -529,6 +591,26 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
     })
 }
 
+/// `url` without its credentials or query: `postgres://db.internal:5432/grants` or
+/// `sqlite file ./data/grants.sqlite`.
+fn describe_database(url: &str) -> String {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
+        return format!("sqlite file {path}");
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) => format!(
+            "{}://{}:{}{}",
+            parsed.scheme(),
+            parsed.host_str().unwrap_or("localhost"),
+            parsed.port().unwrap_or(5432),
+            parsed.path()
+        ),
+        Err(_) => "an unreadable database URL".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -541,6 +623,22 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn database_locations_name_the_place_and_never_the_password() {
+        assert_eq!(
+            describe_database("postgres://grants:hunter2@db.internal:6432/grants?sslmode=require"),
+            "postgres://db.internal:6432/grants"
+        );
+        assert_eq!(
+            describe_database("postgres://grants@db.internal/grants"),
+            "postgres://db.internal:5432/grants"
+        );
+        assert_eq!(
+            describe_database("sqlite://./data/grants.sqlite?mode=rwc"),
+            "sqlite file ./data/grants.sqlite"
+        );
     }
 
     #[test]
@@ -600,6 +698,30 @@ mod tests {
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_MAX_ATTEMPTS", "0")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_POLL_MS", "-5")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "100000")])).is_err());
+        for (name, value) in [
+            ("GRANTS_BIND", "nonsense"),
+            ("GRANTS_BIND", "127.0.0.1:http"),
+            ("GRANTS_PUBLIC_URL", "not a url"),
+            ("GRANTS_PUBLIC_URL", "ftp://grants.kz"),
+            ("GRANTS_LOG", "[[["),
+            ("GRANTS_DATABASE_URL", "mysql://root:hunter2@db/grants"),
+        ] {
+            let err = Settings::load_from(None, env(&[(name, value)]))
+                .err()
+                .unwrap_or_else(|| panic!("{name}={value} was accepted"));
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+        let wrong_scheme = Settings::load_from(None, env(&[("GRANTS_DATABASE_URL", "mysql://db")]));
+        let message = wrong_scheme
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("sqlite://") && message.contains("postgres://"),
+            "{message}"
+        );
+        assert!(Settings::load_from(None, env(&[("GRANTS_BIND", "0.0.0.0:80")])).is_ok());
+        assert!(Settings::load_from(None, env(&[("GRANTS_BIND", "[::1]:8080")])).is_ok());
         // A lease shorter than twice the send timeout (60 s by default) could lapse during
         // a send and let another worker send the same mail.
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_LEASE_SECS", "119")])).is_err());

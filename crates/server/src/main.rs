@@ -1,7 +1,7 @@
 //! The `grants` binary.
 
 use clap::Parser;
-use server::cli::{Cli, run};
+use server::cli::{Cli, report_failure, run};
 
 /// mimalloc rather than the system allocator: the service allocates many small, short-lived
 /// objects from a few threads at once, where glibc's allocator spent a fifth of the CPU in
@@ -15,8 +15,7 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "failed");
-            eprintln!("grants: {err:#}");
+            report_failure(&err);
             std::process::ExitCode::FAILURE
         }
     }

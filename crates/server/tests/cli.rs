@@ -528,3 +528,56 @@ async fn secrets_never_reach_the_logs() {
     assert!(!signature.is_empty() && !log.contains(signature));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_bad_setting_stops_the_server_before_it_touches_anything() {
+    let dir = data_dir();
+    let data = dir.join("data");
+    for (name, value, named) in [
+        ("GRANTS_BIND", "nonsense", "bind"),
+        ("GRANTS_PUBLIC_URL", "not a url", "public_url"),
+        ("GRANTS_LOG", "[[[", "log"),
+        (
+            "GRANTS_DATABASE_URL",
+            "mysql://root:hunter2@db/grants",
+            "postgres://",
+        ),
+    ] {
+        let output = grants(&data)
+            .arg("serve")
+            .env(name, value)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name}={value} started: {stderr}");
+        assert!(stderr.contains(named), "{name}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        assert!(!data.exists(), "{name}={value} created the data directory");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn an_unreachable_database_is_named_once_without_its_password() {
+    let dir = data_dir();
+    // Nothing listens on port 1.
+    let output = grants(&dir)
+        .arg("serve")
+        .env("GRANTS_BIND", "127.0.0.1:0")
+        .env(
+            "GRANTS_DATABASE_URL",
+            "postgres://grants:hunter2@127.0.0.1:1/grants",
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("connecting to the database").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("postgres://127.0.0.1:1/grants"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    std::fs::remove_dir_all(dir).ok();
+}
