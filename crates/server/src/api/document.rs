@@ -84,6 +84,13 @@ fn complete(value: &mut Value) {
             if map.get("format") == Some(&json!("naive-date")) {
                 map.insert("format".to_owned(), json!("date"));
             }
+            // A repeatable query parameter may be left out (it means "all"), though
+            // poem-openapi declares every `Vec` parameter required.
+            if map.get("in") == Some(&json!("query"))
+                && map.get("schema").and_then(|schema| schema.get("type")) == Some(&json!("array"))
+            {
+                map.insert("required".to_owned(), json!(false));
+            }
             let idempotency_key = map.get("in") == Some(&json!("header"))
                 && map.get("name") == Some(&json!("Idempotency-Key"));
             let if_match = map.get("in") == Some(&json!("header"))
@@ -321,6 +328,37 @@ mod tests {
             created["links"]["submit_application"]["parameters"]["id"],
             json!("$response.body#/id")
         );
+    }
+
+    #[test]
+    fn status_filters_are_optional() {
+        let doc = &published().value;
+        for (path, method) in [
+            ("/api/v1/calls", "get"),
+            ("/api/v1/applications", "get"),
+            ("/api/v1/me/assignments", "get"),
+        ] {
+            let parameters = doc["paths"][path][method]["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let status = parameters
+                .iter()
+                .find(|p| p["name"] == json!("status"))
+                .unwrap_or_else(|| panic!("{path} has a status filter"));
+            assert_eq!(status["required"], json!(false), "{path}");
+        }
+        let required_queries = doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|paths| paths.values())
+            .filter_map(Value::as_object)
+            .flat_map(|operations| operations.values())
+            .filter_map(|operation| operation["parameters"].as_array())
+            .flatten()
+            .filter(|p| p["in"] == json!("query") && p["required"] == json!(true))
+            .count();
+        assert_eq!(required_queries, 0, "every query parameter may be left out");
     }
 
     #[test]
