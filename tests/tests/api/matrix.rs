@@ -674,7 +674,8 @@ impl World {
                     .keeps(Who::Officer, format!("/applications/{id}/history"));
                 match op {
                     "approve_application" => plan.body(json!({"awarded_amount": "1000000.00"})),
-                    "reject_application" | "reopen_review" => {
+                    // The reason also covers a score below the fundable minimum.
+                    "reject_application" | "reopen_review" | "waitlist_application" => {
                         plan.body(json!({"reason": "Комиссия шешімі"}))
                     }
                     _ => plan,
