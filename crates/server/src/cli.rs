@@ -42,6 +42,14 @@ pub enum Command {
     },
     /// Print the OpenAPI document as YAML.
     Openapi,
+    /// Ask the server running on this machine (at `GRANTS_BIND`) whether it is ready:
+    /// exits 0 when `GET /ready` answers 200, for container health checks.
+    Health {
+        /// The path to probe: `/ready` (the database is reachable and migrated) or
+        /// `/health` (the process answers).
+        #[arg(long, default_value = "/ready")]
+        path: String,
+    },
 }
 
 /// Account administration from the command line.
@@ -89,6 +97,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi => {
             print!("{}", crate::api::document_yaml());
             Ok(())
+        }
+        Command::Health { path } => {
+            // Settings only: no log set-up and no data directory, just the address.
+            let settings = Settings::load(cli.config.as_deref()).context("loading settings")?;
+            crate::probe::check(&settings.bind, &path).await
         }
         Command::Serve => {
             let settings = load(cli.config.as_ref())?;

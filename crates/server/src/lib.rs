@@ -12,4 +12,5 @@ pub mod idempotency;
 pub mod mail;
 pub mod metrics;
 pub mod observe;
+pub mod probe;
 pub mod state;

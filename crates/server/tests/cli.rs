@@ -581,3 +581,38 @@ fn an_unreachable_database_is_named_once_without_its_password() {
     assert!(!stderr.contains("hunter2"), "{stderr}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn the_health_probe_succeeds_only_while_the_server_is_ready() {
+    let dir = data_dir();
+    let served = serve(&dir);
+    let bind = served
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let probe = |path: Option<&str>| {
+        let mut command = grants(&dir);
+        command.arg("health").env("GRANTS_BIND", &bind);
+        if let Some(path) = path {
+            command.args(["--path", path]);
+        }
+        command.output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    for path in [None, Some("/health")] {
+        let ok = probe(path);
+        assert!(
+            ok.status.success(),
+            "{path:?}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    }
+    let missing = probe(Some("/nowhere"));
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("404"));
+    let status = served.terminate();
+    assert!(status.success(), "{status:?}");
+    let down = probe(None);
+    assert!(!down.status.success(), "a stopped server is not healthy");
+    std::fs::remove_dir_all(dir).ok();
+}
