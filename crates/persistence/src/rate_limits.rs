@@ -66,6 +66,27 @@ impl Store {
         Ok(over.then(|| (row.window_start + window - now).max(Duration::seconds(1))))
     }
 
+    /// Whether `key` has reached `limit` hits in its current window of length `window`,
+    /// without counting a hit: how long until the window ends when it has.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] or [`RepoError::Unexpected`] when the database fails.
+    pub async fn rate_limit_reached(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+        limit: u32,
+    ) -> Result<Option<Duration>, RepoError> {
+        let row = rate_limit::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await?;
+        Ok(row
+            .filter(|row| row.window_start > now - window)
+            .filter(|row| u32::try_from(row.hits).unwrap_or(u32::MAX) >= limit)
+            .map(|row| (row.window_start + window - now).max(Duration::seconds(1))))
+    }
+
     /// Forgets counters whose window started before `before`.
     ///
     /// # Errors

@@ -87,6 +87,10 @@ pub struct Settings {
     /// Web origins (`https://portal.example.kz`) whose pages may call the API from a
     /// browser; none when empty, and then no CORS headers are sent at all.
     pub cors_origins: Vec<String>,
+    /// Proxies (addresses or CIDR ranges) in front of the service whose `X-Forwarded-For`
+    /// names the client, for rate limits by client address; none by default, so the
+    /// header is ignored.
+    pub trusted_proxies: Vec<String>,
     /// Whether `serve` also runs the mail worker.
     pub mail_worker: bool,
     /// Attempts after which a mail is marked failed.
@@ -128,6 +132,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             operator_contact: None,
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             mail_worker: true,
             mail_max_attempts: 12,
             mail_retry_base_ms: 30_000,
@@ -160,6 +165,7 @@ struct Layer {
     public_url: Option<String>,
     operator_contact: Option<String>,
     cors_origins: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
     mail_worker: Option<bool>,
     mail_max_attempts: Option<u32>,
     mail_retry_base_ms: Option<u64>,
@@ -261,6 +267,7 @@ impl Settings {
             public_url,
             operator_contact,
             cors_origins,
+            trusted_proxies,
             mail_worker,
             mail_max_attempts,
             mail_retry_base_ms,
@@ -289,6 +296,7 @@ impl Settings {
             .filter(|c| !c.trim().is_empty())
             .or_else(|| self.operator_contact.clone());
         self.cors_origins = cors_origins.unwrap_or_else(|| self.cors_origins.clone());
+        self.trusted_proxies = trusted_proxies.unwrap_or_else(|| self.trusted_proxies.clone());
         self.mail_worker = mail_worker.unwrap_or(self.mail_worker);
         self.mail_max_attempts = mail_max_attempts.unwrap_or(self.mail_max_attempts);
         self.mail_retry_base_ms = mail_retry_base_ms.unwrap_or(self.mail_retry_base_ms);
@@ -443,6 +451,12 @@ impl Settings {
                 });
             }
         }
+        for proxy in &self.trusted_proxies {
+            crate::client_ip::IpRange::parse(proxy).map_err(|reason| ConfigError::Invalid {
+                name: "trusted_proxies",
+                reason,
+            })?;
+        }
         if let Err(err) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return Err(ConfigError::Invalid {
                 name: "log",
@@ -580,6 +594,12 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
                 .map(str::to_owned)
                 .collect()
         }),
+        trusted_proxies: get("GRANTS_TRUSTED_PROXIES").map(|v| {
+            v.split([',', ' '])
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
         mail_worker,
         mail_max_attempts,
         mail_retry_base_ms: whole("GRANTS_MAIL_RETRY_BASE_MS")?,
@@ -705,6 +725,7 @@ mod tests {
             ("GRANTS_PUBLIC_URL", "ftp://grants.kz"),
             ("GRANTS_LOG", "[[["),
             ("GRANTS_DATABASE_URL", "mysql://root:hunter2@db/grants"),
+            ("GRANTS_TRUSTED_PROXIES", "10.0.0.0/8,load-balancer"),
         ] {
             let err = Settings::load_from(None, env(&[(name, value)]))
                 .err()
@@ -721,6 +742,14 @@ mod tests {
             "{message}"
         );
         assert!(Settings::load_from(None, env(&[("GRANTS_BIND", "0.0.0.0:80")])).is_ok());
+        let proxies = Settings::load_from(
+            None,
+            env(&[("GRANTS_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]),
+        );
+        assert_eq!(
+            proxies.map(|s| s.trusted_proxies).ok(),
+            Some(vec!["10.0.0.0/8".to_owned(), "127.0.0.1".to_owned()])
+        );
         assert!(Settings::load_from(None, env(&[("GRANTS_BIND", "[::1]:8080")])).is_ok());
         // A lease shorter than twice the send timeout (60 s by default) could lapse during
         // a send and let another worker send the same mail.

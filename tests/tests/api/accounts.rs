@@ -575,6 +575,13 @@ async fn logins_and_registrations_are_rate_limited() {
     app.login("a@mail.kz", grants_tests::PASSWORD)
         .await
         .assert_problem(429, "too-many-requests");
+    // With no trusted proxy configured, a client cannot name another address for itself.
+    app.post("/auth/login")
+        .header("x-forwarded-for", "203.0.113.20")
+        .json(&json!({"email": "a@mail.kz", "password": grants_tests::PASSWORD}))
+        .send()
+        .await
+        .assert_problem(429, "too-many-requests");
 
     // Registrations from one address count apart from logins.
     for i in 0..4 {
@@ -613,4 +620,53 @@ async fn logins_and_registrations_are_rate_limited() {
     // Confirmations count apart from registrations.
     let code = app.confirmation_code("d@mail.kz").await;
     assert_eq!(app.verify_email(&code).await.status, 200);
+}
+
+#[tokio::test]
+async fn failed_logins_elsewhere_never_lock_the_holder_out() {
+    let app = grants_tests::spawn_app_configured(|settings| {
+        settings.auth_rate_per_address = 5;
+        settings.auth_rate_per_account = 3;
+        // The test client stands in for a load balancer that reports each client.
+        settings.trusted_proxies = vec!["127.0.0.1".to_owned()];
+    })
+    .await;
+    app.registered("officer@mail.kz").await;
+    app.registered("other@mail.kz").await;
+    let login = |client: &'static str, email: &'static str, password: &'static str| {
+        app.post("/auth/login")
+            .header("x-forwarded-for", client)
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    let attacker = "198.51.100.7";
+    for _ in 0..3 {
+        let wrong = login(attacker, "officer@mail.kz", "guess-guess-guess").await;
+        assert_eq!(wrong.status, 401, "{}", wrong.text);
+    }
+    // From where the guesses came, even the right password is refused for a while ...
+    login(attacker, "officer@mail.kz", PASSWORD)
+        .await
+        .assert_problem(429, "too-many-requests");
+    // ... while the holder, from their own address, is let in every time.
+    for _ in 0..5 {
+        let holder = login("203.0.113.20", "officer@mail.kz", PASSWORD).await;
+        assert_eq!(holder.status, 200, "{}", holder.text);
+    }
+    // Guessing across accounts from one address stops at the address's limit too.
+    for _ in 0..2 {
+        let wrong = login(attacker, "other@mail.kz", "guess-guess-guess").await;
+        assert_eq!(wrong.status, 401, "{}", wrong.text);
+    }
+    login(attacker, "other@mail.kz", "guess-guess-guess")
+        .await
+        .assert_problem(429, "too-many-requests");
+    let other = login("192.0.2.44", "other@mail.kz", PASSWORD).await;
+    assert_eq!(other.status, 200, "{}", other.text);
+    // A minute later the attacker's address may try again.
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        login(attacker, "officer@mail.kz", PASSWORD).await.status,
+        200
+    );
 }

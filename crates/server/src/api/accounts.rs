@@ -12,11 +12,10 @@ use serde::Deserialize;
 use super::ApiTags;
 use super::body::{JsonBody, OptionalJsonBody};
 use super::codes::{LanguageCode, RoleCode};
-use super::limits::{self, Door};
+use super::limits::{self, ClientAddress, Door};
 use crate::auth::{BearerAuth, Confirmations, confirm, password, refresh};
 use crate::error::{ApiError, ApiResult, ProblemField};
 use crate::state::AppState;
-use poem::web::RemoteAddr;
 
 /// A new applicant account.
 #[derive(Debug, Object, Deserialize)]
@@ -170,10 +169,10 @@ impl AuthApi {
     async fn register(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        client: ClientAddress,
         body: JsonBody<RegisterRequest>,
     ) -> ApiResult<RegisterResponse> {
-        limits::admit_address(&state, Door::Register, remote, &body.0.email).await?;
+        limits::admit_address(&state, Door::Register, &client, &body.0.email).await?;
         let body = body.0;
         let input = AccountInput {
             email: &body.email,
@@ -208,10 +207,10 @@ impl AuthApi {
     async fn verify_email(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        client: ClientAddress,
         body: JsonBody<VerifyEmailRequest>,
     ) -> ApiResult<VerifyEmailResponse> {
-        limits::admit(&state, Door::Confirm, remote, None).await?;
+        limits::admit(&state, Door::Confirm, &client, None).await?;
         let refused = || ApiError::Unprocessable {
             slug: "invalid-confirmation",
             detail: "the confirmation code is wrong, used, replaced by a newer one or expired; \
@@ -249,13 +248,15 @@ impl AuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        client: ClientAddress,
         body: JsonBody<LoginRequest>,
     ) -> ApiResult<TokensResponse> {
         let body = body.0;
         // An address that cannot exist is looked up no further, but costs the same time.
-        let email = limits::admit_address(&state, Door::Login, remote, &body.email).await?;
-        let found = match email {
+        let email = domain::email::Email::parse(&body.email).ok();
+        let account = email.as_ref().map(domain::email::Email::as_str);
+        limits::admit_login(&state, &client, account).await?;
+        let found = match &email {
             Some(email) => match state.store.find_credentials(email.as_str()).await {
                 Ok(found) => Some(found),
                 Err(persistence::RepoError::NotFound) => None,
@@ -273,6 +274,7 @@ impl AuthApi {
         let user = match (user, matches) {
             (Some(user), true) => user,
             (Some(_) | None, _) => {
+                limits::count_login_failure(&state, &client, account).await?;
                 return Err(ApiError::Unauthorized("the e-mail or password is wrong").into());
             }
         };

@@ -1,12 +1,60 @@
-//! Rate limits on the doors guessing comes through: logins and registrations per client
-//! address and per account, confirmations per client address. Counted in the database,
-//! per minute, so that every replica counts together.
+//! Rate limits on the doors guessing comes through, counted in the database per minute so
+//! that every replica counts together:
+//!
+//! - logins: failed attempts per client address and per (account, client address). Only
+//!   failures count and only from where they came, so nobody can lock an account out from
+//!   elsewhere: the right password from an address without recent failures always works;
+//! - registrations: per client address and per address registered;
+//! - confirmations: per client address.
+//!
+//! The client address is the connection's peer, or what trusted proxies report
+//! (`GRANTS_TRUSTED_PROXIES`).
 
 use chrono::Duration;
-use poem::web::RemoteAddr;
+use poem::{FromRequest, Request, RequestBody};
 
+use crate::client_ip::{IpRange, client_ip};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// The client's address, as rate limits count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+impl<'a> FromRequest<'a> for ClientAddress {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let remote = req.remote_addr();
+        let Some(peer) = remote.as_socket_addr().map(std::net::SocketAddr::ip) else {
+            return Ok(Self(remote.to_string()));
+        };
+        let trusted: Vec<IpRange> = req
+            .data::<AppState>()
+            .map(|state| {
+                state
+                    .settings
+                    .trusted_proxies
+                    .iter()
+                    .filter_map(|proxy| IpRange::parse(proxy).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if trusted.is_empty() {
+            return Ok(Self(peer.to_canonical().to_string()));
+        }
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        Ok(Self(client_ip(peer, &forwarded, &trusted).to_string()))
+    }
+}
+
+/// A one-minute window.
+fn window() -> Duration {
+    Duration::minutes(1)
+}
 
 /// What is being attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +77,7 @@ impl Door {
     }
 }
 
-/// Counts one attempt at `door` from `remote` (and at `account`, an address that parses as
+/// Counts one attempt at `door` from `client` (and at `account`, an address that parses as
 /// e-mail), refusing it when a limit is reached.
 ///
 /// # Errors
@@ -37,15 +85,12 @@ impl Door {
 pub async fn admit(
     state: &AppState,
     door: Door,
-    remote: &RemoteAddr,
+    client: &ClientAddress,
     account: Option<&str>,
 ) -> Result<(), ApiError> {
     let settings = &state.settings;
-    let address = remote
-        .as_socket_addr()
-        .map_or_else(|| remote.to_string(), |a| a.ip().to_string());
     let mut keys = vec![(
-        format!("{}:address:{address}", door.code()),
+        format!("{}:address:{}", door.code(), client.0),
         settings.auth_rate_per_address,
     )];
     if let Some(account) = account {
@@ -61,7 +106,7 @@ pub async fn admit(
         }
         if let Some(wait) = state
             .store
-            .hit_rate_limit(&key, now, Duration::minutes(1), limit)
+            .hit_rate_limit(&key, now, window(), limit)
             .await?
         {
             return Err(ApiError::TooManyRequests(wait.num_seconds().max(1)));
@@ -70,7 +115,7 @@ pub async fn admit(
     Ok(())
 }
 
-/// Parses `email` and counts one attempt at `door` from `remote` and at that address (when
+/// Parses `email` and counts one attempt at `door` from `client` and at that address (when
 /// it parses). Returns the parsed address; one that cannot parse is counted by client
 /// address only.
 ///
@@ -79,16 +124,80 @@ pub async fn admit(
 pub async fn admit_address(
     state: &AppState,
     door: Door,
-    remote: &RemoteAddr,
+    client: &ClientAddress,
     email: &str,
 ) -> Result<Option<domain::email::Email>, ApiError> {
     let email = domain::email::Email::parse(email).ok();
     admit(
         state,
         door,
-        remote,
+        client,
         email.as_ref().map(domain::email::Email::as_str),
     )
     .await?;
     Ok(email)
+}
+
+/// The failure counters of a login to `account` from `client`, with their limits.
+fn login_failure_keys(
+    state: &AppState,
+    client: &ClientAddress,
+    account: Option<&str>,
+) -> Vec<(String, u32)> {
+    let settings = &state.settings;
+    let mut keys = vec![(
+        format!("login-failed:address:{}", client.0),
+        settings.auth_rate_per_address,
+    )];
+    if let Some(account) = account {
+        keys.push((
+            format!("login-failed:account:{account}:address:{}", client.0),
+            settings.auth_rate_per_account,
+        ));
+    }
+    keys.retain(|(_, limit)| *limit > 0);
+    keys
+}
+
+/// Refuses a login from `client` while its recent failures (all of them, or those for
+/// `account`) have reached their limits. Counts nothing: only failures are counted, by
+/// [`count_login_failure`].
+///
+/// # Errors
+/// [`ApiError::TooManyRequests`] with the seconds to wait; database failures as usual.
+pub async fn admit_login(
+    state: &AppState,
+    client: &ClientAddress,
+    account: Option<&str>,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    for (key, limit) in login_failure_keys(state, client, account) {
+        if let Some(wait) = state
+            .store
+            .rate_limit_reached(&key, now, window(), limit)
+            .await?
+        {
+            return Err(ApiError::TooManyRequests(wait.num_seconds().max(1)));
+        }
+    }
+    Ok(())
+}
+
+/// Counts a failed login to `account` from `client`.
+///
+/// # Errors
+/// Database failures.
+pub async fn count_login_failure(
+    state: &AppState,
+    client: &ClientAddress,
+    account: Option<&str>,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    for (key, limit) in login_failure_keys(state, client, account) {
+        state
+            .store
+            .hit_rate_limit(&key, now, window(), limit)
+            .await?;
+    }
+    Ok(())
 }
