@@ -40,6 +40,10 @@ def seed(api):
     other_reviewer = api.staff(admin, "expert2@grants.kz", "reviewer", "kk")
     reviewer_id = api.call("GET", "/api/v1/me", reviewer)["id"]
     other_id = api.call("GET", "/api/v1/me", other_reviewer)["id"]
+    # An account for the admin's changes to aim at, so the fuzzer never demotes or disables
+    # the accounts it signs in with.
+    changed = api.staff(admin, "changed@grants.kz", "reviewer", "kk")
+    changed_id = api.call("GET", "/api/v1/me", changed)["id"]
     applicant = api.applicant("aigerim@mail.kz", "Айгерім")
     member = api.applicant("dana@mail.kz", "Дана", "ru")
     member_id = api.call("GET", "/api/v1/me", member)["id"]
@@ -95,6 +99,7 @@ def seed(api):
         "decline_assignment": {"id": assignment}, "save_review": {"id": assignment},
         "submit_review": {"id": assignment},
         "reopen_review_assignment": {"id": reviewed_assignment},
+        "update_user": {"id": changed_id},
     }
     roles = {"applicant": applicant, "reviewer": reviewer, "officer": officer, "admin": admin}
     return roles, ids

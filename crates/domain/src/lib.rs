@@ -23,6 +23,7 @@ pub mod region;
 pub mod review;
 pub mod role;
 pub mod scoring;
+pub mod staff;
 pub mod status;
 pub mod text;
 pub mod transition;

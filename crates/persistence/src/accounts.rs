@@ -15,7 +15,7 @@ use crate::entity::user;
 use crate::error::RepoError;
 use crate::records::{NewUser, Page, User};
 
-fn decode(model: user::Model) -> Result<User, RepoError> {
+pub(crate) fn decode(model: user::Model) -> Result<User, RepoError> {
     let corrupt = |detail: String| RepoError::Corrupt {
         table: "users",
         id: model.id.to_string(),
@@ -36,6 +36,7 @@ fn decode(model: user::Model) -> Result<User, RepoError> {
         language,
         role,
         created_at: model.created_at,
+        disabled: model.disabled_at.is_some(),
     })
 }
 
@@ -72,6 +73,7 @@ impl Store {
             email_verified_at: Set(Some(now)),
             verification_nonce: Set(None),
             verification_sent_at: Set(None),
+            disabled_at: Set(None),
         }
         .insert(&self.db)
         .await
@@ -309,6 +311,7 @@ async fn register_in<C: ConnectionTrait>(
             email_verified_at: Set(None),
             verification_nonce: Set(Some(nonce.to_owned())),
             verification_sent_at: Set(Some(now)),
+            disabled_at: Set(None),
         }
         .insert(conn)
         .await

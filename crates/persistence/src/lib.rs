@@ -22,6 +22,7 @@ pub mod reviews;
 pub mod scores;
 #[cfg(feature = "test-support")]
 pub mod seed;
+pub mod staff;
 #[cfg(feature = "test-support")]
 pub mod testdb;
 mod tokens;

@@ -21,6 +21,8 @@ pub struct User {
     pub role: Role,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// Whether an admin has disabled the account.
+    pub disabled: bool,
 }
 
 /// An account to store; the password is already hashed.

@@ -437,6 +437,7 @@ impl Builder<'_> {
             email_verified_at: sea_orm::Set(Some(now - Duration::days(400))),
             verification_nonce: sea_orm::Set(None),
             verification_sent_at: sea_orm::Set(None),
+            disabled_at: sea_orm::Set(None),
         });
         self.counts.users += 1;
         id

@@ -61,6 +61,7 @@ const TABLE: &[(&str, [u16; 7])] = &[
     ("update_me",                 [401, 200, 200, 200, 200, 200, 200]),
     ("create_user",               [401, 403, 403, 403, 403, 403, 201]),
     ("list_users",                [401, 403, 403, 403, 403, 403, 200]),
+    ("update_user",               [401, 403, 403, 403, 403, 403, 200]),
     // organisations: members only
     ("create_organization",       [401, 201, 201, 403, 403, 403, 403]),
     ("list_my_organizations",     [401, 200, 200, 200, 200, 200, 200]),
@@ -484,6 +485,24 @@ impl World {
                 "email": format!("staff{n}@grants.kz"), "name": "Сарапшы",
                 "password": PASSWORD, "role": "reviewer", "language": "kk"
             })),
+            "update_user" => {
+                let created = self
+                    .must(
+                        Who::Admin,
+                        Method::POST,
+                        "/users",
+                        Some(json!({
+                            "email": format!("changed{n}@grants.kz"), "name": "Сарапшы",
+                            "password": PASSWORD, "role": "reviewer", "language": "kk"
+                        })),
+                        201,
+                    )
+                    .await;
+                let id = created.str("id").to_owned();
+                plan.id("id", &id)
+                    .body(json!({"role": "officer"}))
+                    .keeps(Who::Admin, "/users?role=officer".to_owned())
+            }
             "create_organization" => plan.body(organization_body(&valid_bin(n))),
             "get_organization" | "list_members" => plan.id("id", &self.org_a.clone()),
             "update_organization" => {

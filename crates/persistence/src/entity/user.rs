@@ -16,6 +16,7 @@ pub struct Model {
     pub email_verified_at: Option<ChronoDateTimeUtc>,
     pub verification_nonce: Option<String>,
     pub verification_sent_at: Option<ChronoDateTimeUtc>,
+    pub disabled_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

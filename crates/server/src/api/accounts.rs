@@ -49,6 +49,8 @@ pub struct UserResponse {
     pub roles: Vec<RoleCode>,
     /// When the account was created.
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Whether an admin has disabled the account (it cannot log in).
+    pub disabled: bool,
 }
 
 impl From<User> for UserResponse {
@@ -60,6 +62,7 @@ impl From<User> for UserResponse {
             language: user.language.into(),
             roles: vec![user.role.into()],
             created_at: user.created_at,
+            disabled: user.disabled,
         }
     }
 }
@@ -272,6 +275,10 @@ impl AuthApi {
         };
         let matches = password::verify(body.password, hash).await?;
         let user = match (user, matches) {
+            // Only the holder of the password learns that the account is disabled.
+            (Some(user), true) if user.disabled => {
+                return Err(ApiError::Forbidden("the account is disabled; ask an admin").into());
+            }
             (Some(user), true) => user,
             (Some(_) | None, _) => {
                 limits::count_login_failure(&state, &client, account).await?;

@@ -2,8 +2,10 @@
 
 use domain::account::{AccountInput, NewAccount};
 use domain::role::Role;
+use domain::staff::AccountChange;
+use persistence::staff::AccountChangeFailure;
 use poem::web::Data;
-use poem_openapi::param::Query;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
@@ -36,6 +38,16 @@ pub struct CreateUserRequest {
     pub role: StaffRoleCode,
 }
 
+/// An admin's change to an account; what is left out stays as it is.
+#[derive(Debug, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
+pub struct UpdateUserRequest {
+    /// A new role, for a staff account.
+    pub role: Option<StaffRoleCode>,
+    /// `true` disables the account, `false` enables it again.
+    pub disabled: Option<bool>,
+}
+
 /// A page of accounts.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -51,6 +63,13 @@ enum CreatedUser {
     /// The account was created.
     #[oai(status = 201)]
     Created(Json<UserResponse>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum UpdatedUser {
+    /// The account as changed.
+    #[oai(status = 200)]
+    Ok(Json<UserResponse>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -88,6 +107,37 @@ impl UsersApi {
             NewAccount::by_admin(input, Role::from(body.role).code()).map_err(ApiError::from)?;
         let user = create_account(&state, account).await?;
         Ok(CreatedUser::Created(Json(user.into())))
+    }
+
+    /// Change an account's role (among reviewer, officer and admin) or disable or enable
+    /// it (admins only). A new role or disabling ends every login of the account at once:
+    /// its tokens are refused on their next request. The last active admin can be neither
+    /// demoted nor disabled (409 `last-admin`).
+    #[oai(path = "/:id", method = "patch", operation_id = "update_user")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<uuid::Uuid>,
+        body: JsonBody<UpdateUserRequest>,
+    ) -> ApiResult<UpdatedUser> {
+        auth.0.require(Role::Admin, "only admins change accounts")?;
+        let change = AccountChange {
+            role: body.0.role.map(Role::from),
+            disabled: body.0.disabled,
+        };
+        let user = state
+            .store
+            .change_account(id.0, change, state.clock.now())
+            .await
+            .map_err(|failure| match failure {
+                AccountChangeFailure::Refused(refused) => ApiError::Conflict {
+                    slug: refused.code(),
+                    detail: refused.to_string(),
+                },
+                AccountChangeFailure::Repo(err) => ApiError::from(err),
+            })?;
+        Ok(UpdatedUser::Ok(Json(user.into())))
     }
 
     /// List accounts (admins only), optionally of one role.
