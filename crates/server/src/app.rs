@@ -7,13 +7,14 @@ use persistence::Store;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::{Compression, Cors};
 use poem::web::{CompressionAlgo, CompressionLevel, Data};
-use poem::{EndpointExt, IntoEndpoint, Response, Route, Server, get, handler};
+use poem::{EndpointExt, IntoEndpoint, Response, Route, get, handler};
 
 use crate::api;
 use crate::auth::{Confirmations, JwtKeys, secret_file};
 use crate::clock::{Clock, SystemClock};
 use crate::conditional::ConditionalGet;
 use crate::config::Settings;
+use crate::connections::ConnectionLimits;
 use crate::idempotency::Idempotency;
 use crate::mail::{Mailer, Worker, WorkerConfig, WorkerHandle};
 use crate::metrics::{Metrics, OutboxDepth};
@@ -246,8 +247,14 @@ impl Bound {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = routes(self.state.clone());
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown, Some(std::time::Duration::from_secs(10)))
+        let settings = &self.state.settings;
+        let limits = ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(settings.header_timeout_secs),
+            body_idle: std::time::Duration::from_secs(settings.body_idle_secs),
+            max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
+            drain: std::time::Duration::from_secs(10),
+        };
+        crate::connections::serve(self.acceptor, app, limits, shutdown)
             .await
             .context("serving HTTP")?;
         if let Some(worker) = self.worker {

@@ -109,6 +109,13 @@ pub struct Settings {
     pub mail_send_timeout_secs: u64,
     /// Mails a worker sends at once, each over its own pooled SMTP connection.
     pub mail_concurrency: u32,
+    /// Seconds a connection may take to deliver a request's headers, counted from when the
+    /// server starts waiting for them (a kept-alive connection idle that long is closed).
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may go without a byte before it is answered 408.
+    pub body_idle_secs: u64,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: u32,
     /// Log filter, e.g. `info` or `server=debug,info`.
     pub log: String,
 }
@@ -140,6 +147,9 @@ impl Default for Settings {
             mail_lease_secs: 300,
             mail_send_timeout_secs: 60,
             mail_concurrency: 16,
+            header_timeout_secs: 10,
+            body_idle_secs: 30,
+            max_connections: 4096,
             log: "info".to_owned(),
         }
     }
@@ -173,6 +183,9 @@ struct Layer {
     mail_lease_secs: Option<u64>,
     mail_send_timeout_secs: Option<u64>,
     mail_concurrency: Option<u32>,
+    header_timeout_secs: Option<u64>,
+    body_idle_secs: Option<u64>,
+    max_connections: Option<u32>,
     log: Option<String>,
 }
 
@@ -275,6 +288,9 @@ impl Settings {
             mail_lease_secs,
             mail_send_timeout_secs,
             mail_concurrency,
+            header_timeout_secs,
+            body_idle_secs,
+            max_connections,
             log,
         } = layer;
         self.bind = bind.unwrap_or_else(|| self.bind.clone());
@@ -304,6 +320,9 @@ impl Settings {
         self.mail_lease_secs = mail_lease_secs.unwrap_or(self.mail_lease_secs);
         self.mail_send_timeout_secs = mail_send_timeout_secs.unwrap_or(self.mail_send_timeout_secs);
         self.mail_concurrency = mail_concurrency.unwrap_or(self.mail_concurrency);
+        self.header_timeout_secs = header_timeout_secs.unwrap_or(self.header_timeout_secs);
+        self.body_idle_secs = body_idle_secs.unwrap_or(self.body_idle_secs);
+        self.max_connections = max_connections.unwrap_or(self.max_connections);
         self.log = log.unwrap_or_else(|| self.log.clone());
     }
 
@@ -379,6 +398,20 @@ impl Settings {
                      outlive the lease and be sent again by another worker",
                     self.mail_send_timeout_secs
                 ),
+            });
+        }
+        if !(1..=3600).contains(&self.header_timeout_secs)
+            || !(1..=3600).contains(&self.body_idle_secs)
+        {
+            return Err(ConfigError::Invalid {
+                name: "header_timeout_secs, body_idle_secs",
+                reason: "must be between 1 and 3600 seconds".to_owned(),
+            });
+        }
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            return Err(ConfigError::Invalid {
+                name: "max_connections",
+                reason: "must be between 1 and 1000000".to_owned(),
             });
         }
         if self.database_max_connections == Some(0) {
@@ -607,6 +640,9 @@ fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError
         mail_lease_secs: whole("GRANTS_MAIL_LEASE_SECS")?,
         mail_send_timeout_secs: whole("GRANTS_MAIL_SEND_TIMEOUT_SECS")?,
         mail_concurrency,
+        header_timeout_secs: whole("GRANTS_HEADER_TIMEOUT_SECS")?,
+        body_idle_secs: whole("GRANTS_BODY_IDLE_SECS")?,
+        max_connections: small("GRANTS_MAX_CONNECTIONS")?,
         log: get("GRANTS_LOG"),
     })
 }
@@ -762,6 +798,9 @@ mod tests {
         assert!(Settings::load_from(None, short).is_ok());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_SEND_TIMEOUT_SECS", "0")])).is_err());
         assert!(Settings::load_from(None, env(&[("GRANTS_MAIL_CONCURRENCY", "0")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_HEADER_TIMEOUT_SECS", "0")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_BODY_IDLE_SECS", "0")])).is_err());
+        assert!(Settings::load_from(None, env(&[("GRANTS_MAX_CONNECTIONS", "0")])).is_err());
         assert!(
             Settings::load_from(None, env(&[("GRANTS_CORS_ORIGINS", "https://a.kz/path")]))
                 .is_err()

@@ -8,6 +8,7 @@ pub mod client_ip;
 pub mod clock;
 pub mod conditional;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod idempotency;
 pub mod mail;

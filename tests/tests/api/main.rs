@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod applications;
 mod calls;
+mod connections;
 mod faults;
 mod mail;
 mod matrix;
