@@ -13,6 +13,7 @@ mod m20261126_000005_outbox;
 mod m20261126_000006_rate_limits;
 mod m20261127_000007_email_verification;
 mod m20261202_000008_disabled_accounts;
+mod m20261202_000009_password_reset;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_rate_limits::Migration),
             Box::new(m20261127_000007_email_verification::Migration),
             Box::new(m20261202_000008_disabled_accounts::Migration),
+            Box::new(m20261202_000009_password_reset::Migration),
         ]
     }
 }

@@ -391,6 +391,27 @@ impl TestApp {
             .unwrap_or_else(|| panic!("a confirmation key"))
     }
 
+    /// Asks for a password reset of `email` and returns the code its mail carries,
+    /// computed the way the server does.
+    pub async fn reset_code(&self, email: &str) -> String {
+        let asked = self
+            .post("/auth/password-reset")
+            .json(&json!({ "email": email }))
+            .send()
+            .await;
+        assert_eq!(asked.status, 202, "{}", asked.text);
+        let (id, nonce) = self
+            .state
+            .store
+            .pending_reset_of(email)
+            .await
+            .unwrap_or_else(|e| panic!("no reset pending for {email}: {e}"));
+        self.state
+            .confirmations
+            .reset_token(id, &nonce)
+            .unwrap_or_else(|| panic!("a reset key"))
+    }
+
     /// `POST /auth/verify-email` with `code`.
     pub async fn verify_email(&self, code: &str) -> Resp {
         self.post("/auth/verify-email")
@@ -499,7 +520,8 @@ pub fn organization_body(bin: &str) -> Value {
 pub fn valid_bin(serial: u32) -> String {
     (0..100)
         .find_map(|extra| {
-            let first = format!("1905400{:04}", (serial * 100 + extra) % 10_000);
+            // Seven digits of serial: distinct for the first hundred thousand serials.
+            let first = format!("1905{:07}", (serial * 100 + extra) % 10_000_000);
             let digits: Vec<u32> = first.bytes().map(|b| u32::from(b - b'0')).collect();
             let mut array = [0u32; 11];
             array.copy_from_slice(&digits);

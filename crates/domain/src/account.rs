@@ -26,6 +26,22 @@ pub fn verification_expires_at(sent_at: DateTime<Utc>) -> DateTime<Utc> {
     sent_at + Duration::hours(VERIFICATION_TTL_HOURS)
 }
 
+/// How long a mailed password-reset code works: long enough for mail that waits for the
+/// next trip to town the same day, short for a code that opens an account.
+pub const RESET_TTL_HOURS: i64 = 6;
+
+/// When a password-reset code issued at `sent_at` stops working.
+#[must_use]
+pub fn reset_expires_at(sent_at: DateTime<Utc>) -> DateTime<Utc> {
+    sent_at + Duration::hours(RESET_TTL_HOURS)
+}
+
+/// Whether a password-reset code issued at `sent_at` still works at `now`.
+#[must_use]
+pub fn reset_live(sent_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now < reset_expires_at(sent_at)
+}
+
 /// Whether a confirmation issued at `sent_at` still works at `now`.
 #[must_use]
 pub fn verification_live(sent_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
@@ -158,6 +174,15 @@ mod tests {
         assert!(verification_live(sent, last));
         assert!(!verification_live(sent, last + Duration::seconds(1)));
         assert_eq!(verification_expires_at(sent), sent + Duration::days(3));
+    }
+
+    #[test]
+    fn a_reset_code_works_for_six_hours_and_not_a_moment_more() {
+        let sent = DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000);
+        assert!(reset_live(sent, sent));
+        let last = sent + Duration::hours(6) - Duration::seconds(1);
+        assert!(reset_live(sent, last));
+        assert!(!reset_live(sent, last + Duration::seconds(1)));
     }
 
     fn input<'a>(email: &'a str, password: &'a str) -> AccountInput<'a> {

@@ -21,7 +21,7 @@ pub enum NotificationKind {
     UnderReview,
     /// The application was funded.
     Approved,
-    /// The application is fundable and on the reserve list.
+    /// The application is on the reserve list.
     Waitlisted,
     /// The application was not funded.
     Rejected,
@@ -35,6 +35,8 @@ pub enum NotificationKind {
     VerifyEmail,
     /// Someone tried to register an address that already has an account.
     AccountExists,
+    /// The holder of an account asked to reset its password: the code that does it.
+    PasswordReset,
 }
 
 /// Who receives a kind of mail.
@@ -53,7 +55,7 @@ pub const REMINDER_WINDOW_HOURS: i64 = 48;
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 14] = [
         NotificationKind::Submitted,
         NotificationKind::RevisionRequested,
         NotificationKind::Resubmitted,
@@ -67,6 +69,7 @@ impl NotificationKind {
         NotificationKind::ReviewDueSoon,
         NotificationKind::VerifyEmail,
         NotificationKind::AccountExists,
+        NotificationKind::PasswordReset,
     ];
 
     /// The stable code used in the database, the API and template names.
@@ -86,6 +89,7 @@ impl NotificationKind {
             Self::ReviewDueSoon => "review_due_soon",
             Self::VerifyEmail => "verify_email",
             Self::AccountExists => "account_exists",
+            Self::PasswordReset => "password_reset",
         }
     }
 
@@ -103,7 +107,7 @@ impl NotificationKind {
             | Self::Rejected
             | Self::Withdrawn => Audience::Applicant,
             Self::ReviewerAssigned | Self::ReviewDueSoon => Audience::Reviewer,
-            Self::VerifyEmail | Self::AccountExists => Audience::Account,
+            Self::VerifyEmail | Self::AccountExists | Self::PasswordReset => Audience::Account,
         }
     }
 }
@@ -194,7 +198,8 @@ pub const fn links_feedback(kind: NotificationKind) -> bool {
         | NotificationKind::ReviewerAssigned
         | NotificationKind::ReviewDueSoon
         | NotificationKind::VerifyEmail
-        | NotificationKind::AccountExists => false,
+        | NotificationKind::AccountExists
+        | NotificationKind::PasswordReset => false,
     }
 }
 
@@ -334,7 +339,9 @@ mod tests {
             assert_eq!(kind.audience() == Audience::Reviewer, expected, "{kind}");
             let about_account = matches!(
                 kind,
-                NotificationKind::VerifyEmail | NotificationKind::AccountExists
+                NotificationKind::VerifyEmail
+                    | NotificationKind::AccountExists
+                    | NotificationKind::PasswordReset
             );
             assert_eq!(
                 kind.audience() == Audience::Account,

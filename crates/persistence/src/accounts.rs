@@ -74,6 +74,8 @@ impl Store {
             verification_nonce: Set(None),
             verification_sent_at: Set(None),
             disabled_at: Set(None),
+            reset_nonce: Set(None),
+            reset_sent_at: Set(None),
         }
         .insert(&self.db)
         .await
@@ -312,6 +314,8 @@ async fn register_in<C: ConnectionTrait>(
             verification_nonce: Set(Some(nonce.to_owned())),
             verification_sent_at: Set(Some(now)),
             disabled_at: Set(None),
+            reset_nonce: Set(None),
+            reset_sent_at: Set(None),
         }
         .insert(conn)
         .await

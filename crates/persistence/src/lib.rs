@@ -16,6 +16,7 @@ pub mod idempotency;
 mod organizations;
 pub mod outbox;
 mod paging;
+mod passwords;
 mod rate_limits;
 pub mod records;
 pub mod reviews;

@@ -131,13 +131,13 @@ pub struct Letter {
     pub verification: Option<Verification>,
 }
 
-/// A confirmation of an address that waits for its holder.
+/// A code that waits for its holder: the confirmation of an address, or a password reset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     /// The account.
     pub user_id: Uuid,
-    /// The random value the confirmation link is derived from; a new registration of the
-    /// address replaces it, which retires earlier links.
+    /// The random value the code is derived from; a new registration (or reset request)
+    /// replaces it, which retires earlier codes.
     pub nonce: String,
     /// When it was issued.
     pub sent_at: DateTime<Utc>,
@@ -754,6 +754,8 @@ type UserTuple = (
     Option<DateTime<Utc>>,
     Option<String>,
     Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
 );
 
 /// The columns of an account a mail needs.
@@ -764,6 +766,8 @@ struct UserRow {
     verified_at: Option<DateTime<Utc>>,
     nonce: Option<String>,
     sent_at: Option<DateTime<Utc>>,
+    reset_nonce: Option<String>,
+    reset_sent_at: Option<DateTime<Utc>>,
 }
 
 /// The columns of an application a mail needs.
@@ -821,21 +825,27 @@ impl Facts {
             .column(user::Column::EmailVerifiedAt)
             .column(user::Column::VerificationNonce)
             .column(user::Column::VerificationSentAt)
+            .column(user::Column::ResetNonce)
+            .column(user::Column::ResetSentAt)
             .into_tuple::<UserTuple>()
             .all(conn)
             .await?
             .into_iter()
-            .map(|(id, email, name, language, verified_at, nonce, sent_at)| {
-                let row = UserRow {
-                    email,
-                    name,
-                    language,
-                    verified_at,
-                    nonce,
-                    sent_at,
-                };
-                (id, row)
-            })
+            .map(
+                |(id, email, name, language, verified_at, nonce, sent_at, reset, reset_at)| {
+                    let row = UserRow {
+                        email,
+                        name,
+                        language,
+                        verified_at,
+                        nonce,
+                        sent_at,
+                        reset_nonce: reset,
+                        reset_sent_at: reset_at,
+                    };
+                    (id, row)
+                },
+            )
             .collect();
         // The long content is not needed, so it is not read.
         let applications: HashMap<Uuid, ApplicationRow> = application::Entity::find()
@@ -957,20 +967,46 @@ impl Facts {
             language,
         };
         if kind.audience() == Audience::Account {
-            let verification = if kind == NotificationKind::VerifyEmail {
-                if account.verified_at.is_some() {
-                    return Err(unowed("the address is already confirmed"));
+            let verification = match kind {
+                NotificationKind::VerifyEmail => {
+                    if account.verified_at.is_some() {
+                        return Err(unowed("the address is already confirmed"));
+                    }
+                    let (Some(nonce), Some(sent_at)) = (&account.nonce, account.sent_at) else {
+                        return Err(unowed("no confirmation of the address is pending"));
+                    };
+                    Some(Verification {
+                        user_id: row.recipient_id,
+                        nonce: nonce.clone(),
+                        sent_at,
+                    })
                 }
-                let (Some(nonce), Some(sent_at)) = (&account.nonce, account.sent_at) else {
-                    return Err(unowed("no confirmation of the address is pending"));
-                };
-                Some(Verification {
-                    user_id: row.recipient_id,
-                    nonce: nonce.clone(),
-                    sent_at,
-                })
-            } else {
-                None
+                // The code of the latest request: an earlier request's mail, still queued,
+                // carries the code that works now.
+                NotificationKind::PasswordReset => {
+                    let (Some(nonce), Some(sent_at)) =
+                        (&account.reset_nonce, account.reset_sent_at)
+                    else {
+                        return Err(unowed("no password reset is pending"));
+                    };
+                    Some(Verification {
+                        user_id: row.recipient_id,
+                        nonce: nonce.clone(),
+                        sent_at,
+                    })
+                }
+                NotificationKind::AccountExists
+                | NotificationKind::Submitted
+                | NotificationKind::RevisionRequested
+                | NotificationKind::Resubmitted
+                | NotificationKind::Ineligible
+                | NotificationKind::UnderReview
+                | NotificationKind::Approved
+                | NotificationKind::Waitlisted
+                | NotificationKind::Rejected
+                | NotificationKind::Withdrawn
+                | NotificationKind::ReviewerAssigned
+                | NotificationKind::ReviewDueSoon => None,
             };
             return Ok(Letter {
                 id: row.id,

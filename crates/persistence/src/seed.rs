@@ -438,6 +438,8 @@ impl Builder<'_> {
             verification_nonce: sea_orm::Set(None),
             verification_sent_at: sea_orm::Set(None),
             disabled_at: sea_orm::Set(None),
+            reset_nonce: sea_orm::Set(None),
+            reset_sent_at: sea_orm::Set(None),
         });
         self.counts.users += 1;
         id

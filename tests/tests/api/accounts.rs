@@ -670,3 +670,126 @@ async fn failed_logins_elsewhere_never_lock_the_holder_out() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_with_the_mailed_code_and_every_login_ends() {
+    let app = spawn_app().await;
+    app.registered("a@mail.kz").await;
+    let phone = app.login("a@mail.kz", PASSWORD).await;
+    let laptop = app.login("a@mail.kz", PASSWORD).await;
+    // The answer says nothing of whether the address has an account.
+    for email in ["a@mail.kz", "nobody@mail.kz"] {
+        let asked = app
+            .post("/auth/password-reset")
+            .json(&json!({ "email": email }))
+            .send()
+            .await;
+        assert_eq!(
+            (asked.status, asked.body.clone()),
+            (202, json!({"email": email, "expires_in": 6 * 3600})),
+            "{}",
+            asked.text
+        );
+    }
+    let code = app.reset_code("a@mail.kz").await;
+    let reset = |token: &str, password: &str| {
+        app.post("/auth/password-reset/confirm")
+            .json(&json!({"token": token, "password": password}))
+            .send()
+    };
+    // A weak password is refused and the code keeps working.
+    let weak = reset(&code, "1234567890").await;
+    weak.assert_problem(422, "validation-error");
+    assert_eq!(weak.problem_fields(), vec!["password"]);
+    let done = reset(&code, "жаңа-құпиясөз-2026").await;
+    assert_eq!(done.status, 204, "{}", done.text);
+    // Every login of the account has ended, and only the new password opens it.
+    for login in [&phone, &laptop] {
+        app.get("/me")
+            .token(login.str("access_token"))
+            .send()
+            .await
+            .assert_problem(401, "unauthorized");
+    }
+    assert_eq!(app.login("a@mail.kz", PASSWORD).await.status, 401);
+    assert_eq!(
+        app.login("a@mail.kz", "жаңа-құпиясөз-2026").await.status,
+        200
+    );
+    // A code works once.
+    reset(&code, "тағы-бір-құпиясөз-2026")
+        .await
+        .assert_problem(422, "invalid-reset-token");
+}
+
+#[tokio::test]
+async fn a_reset_code_is_refused_when_replaced_expired_forged_or_a_confirmation_code() {
+    let app = spawn_app().await;
+    app.registered("a@mail.kz").await;
+    let reset = |token: String| {
+        app.post("/auth/password-reset/confirm")
+            .json(&json!({"token": token, "password": "жаңа-құпиясөз-2026"}))
+            .send()
+    };
+    // A newer request retires the older code.
+    let older = app.reset_code("a@mail.kz").await;
+    let newer = app.reset_code("a@mail.kz").await;
+    reset(older)
+        .await
+        .assert_problem(422, "invalid-reset-token");
+    // Six hours later the code no longer works.
+    app.clock
+        .advance(chrono::Duration::hours(6) + chrono::Duration::seconds(1));
+    reset(newer)
+        .await
+        .assert_problem(422, "invalid-reset-token");
+    // A confirmation code is not a reset code, nor is anything else.
+    app.register("b@mail.kz").await;
+    let confirmation = app.confirmation_code("b@mail.kz").await;
+    reset(confirmation)
+        .await
+        .assert_problem(422, "invalid-reset-token");
+    reset("not-a-code".to_owned())
+        .await
+        .assert_problem(422, "invalid-reset-token");
+    assert_eq!(app.login("a@mail.kz", PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_signed_in_holder_changes_the_password_and_ends_the_other_logins() {
+    let app = spawn_app().await;
+    app.registered("a@mail.kz").await;
+    let here = app.login("a@mail.kz", PASSWORD).await;
+    let elsewhere = app.login("a@mail.kz", PASSWORD).await;
+    let change = |current: &str, new: &str| {
+        app.post("/me/password")
+            .token(here.str("access_token"))
+            .json(&json!({"current_password": current, "new_password": new}))
+            .send()
+    };
+    let wrong = change("not-the-password-at-all", "жаңа-құпиясөз-2026").await;
+    wrong.assert_problem(422, "wrong-password");
+    assert_eq!(wrong.problem_fields(), vec!["current_password"]);
+    let weak = change(PASSWORD, "qwertyuiop").await;
+    weak.assert_problem(422, "validation-error");
+    assert_eq!(weak.problem_fields(), vec!["new_password"]);
+    let changed = change(PASSWORD, "жаңа-құпиясөз-2026").await;
+    assert_eq!(changed.status, 204, "{}", changed.text);
+    let me = app.get("/me").token(here.str("access_token")).send().await;
+    assert_eq!(me.status, 200, "this login goes on: {}", me.text);
+    app.get("/me")
+        .token(elsewhere.str("access_token"))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    assert_eq!(app.login("a@mail.kz", PASSWORD).await.status, 401);
+    assert_eq!(
+        app.login("a@mail.kz", "жаңа-құпиясөз-2026").await.status,
+        200
+    );
+    app.post("/me/password")
+        .json(&json!({"current_password": PASSWORD, "new_password": "x"}))
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+}

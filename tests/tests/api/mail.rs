@@ -576,6 +576,48 @@ async fn an_assignment_already_due_soon_sends_one_mail_not_two() {
     );
 }
 
+#[tokio::test]
+async fn a_reset_mail_arrives_in_the_holders_language_with_a_working_code() {
+    let sink = MailSink::start().await.unwrap_or_else(|e| panic!("{e}"));
+    let app = spawn_app_with_mail(&sink.url()).await;
+    register(&app, &sink, "aigerim@mail.kz", "Айгерім", "kk").await;
+    let before = sink.count();
+    let asked = app
+        .post("/auth/password-reset")
+        .json(&json!({"email": "aigerim@mail.kz"}))
+        .send()
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.text);
+    let mails = sink.wait_for(before + 1, WAIT).await;
+    let mail = to(&mails[before..], "aigerim@mail.kz");
+    let code = confirmation_code(mail);
+    check(mail, "kk", &[&code, "Кодтың жарамдылық мерзімі"]);
+    assert!(subject(mail).contains("құпиясөз"), "{}", subject(mail));
+    let done = app
+        .post("/auth/password-reset/confirm")
+        .json(&json!({"token": code, "password": "жаңа-құпиясөз-2026"}))
+        .send()
+        .await;
+    assert_eq!(done.status, 204, "{}", done.text);
+    assert_eq!(
+        app.login("aigerim@mail.kz", "жаңа-құпиясөз-2026")
+            .await
+            .status,
+        200
+    );
+    // An address without an account gets no mail at all.
+    app.post("/auth/password-reset")
+        .json(&json!({"email": "stranger@mail.kz"}))
+        .send()
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        sink.mails()
+            .iter()
+            .all(|m| !m.to.iter().any(|t| t.contains("stranger")))
+    );
+}
+
 /// A port with nothing listening on it.
 async fn free_port() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -57,6 +57,9 @@ const TABLE: &[(&str, [u16; 7])] = &[
     ("login",                     [200, 200, 200, 200, 200, 200, 200]),
     ("refresh",                   [200, 200, 200, 200, 200, 200, 200]),
     ("logout",                    [401, 204, 204, 204, 204, 204, 204]),
+    ("request_password_reset",    [202, 202, 202, 202, 202, 202, 202]),
+    ("confirm_password_reset",    [204, 204, 204, 204, 204, 204, 204]),
+    ("change_my_password",        [401, 204, 204, 204, 204, 204, 204]),
     ("get_me",                    [401, 200, 200, 200, 200, 200, 200]),
     ("update_me",                 [401, 200, 200, 200, 200, 200, 200]),
     ("create_user",               [401, 403, 403, 403, 403, 403, 201]),
@@ -457,6 +460,29 @@ impl World {
                 plan.body(json!({ "token": code }))
             }
             "login" => plan.body(json!({"email": "login@ngo.kz", "password": PASSWORD})),
+            "request_password_reset" => plan.body(json!({"email": "login@ngo.kz"})),
+            "confirm_password_reset" => {
+                let email = format!("forgetful{n}@ngo.kz");
+                self.app.registered(&email).await;
+                let code = self.app.reset_code(&email).await;
+                plan.body(json!({"token": code, "password": "жаңа-құпиясөз-2026"}))
+            }
+            "change_my_password" => {
+                let body = json!({"current_password": PASSWORD, "new_password": PASSWORD});
+                match account(who) {
+                    // The change ends the caller's other logins, the shared one among them:
+                    // the login that makes it becomes the caller's shared one.
+                    Some(name) => {
+                        let (access, _) = self.session(self.emails[name]).await;
+                        self.tokens.insert(name, access.clone());
+                        Plan {
+                            token: Some(access),
+                            ..plan.body(body)
+                        }
+                    }
+                    None => plan.body(body),
+                }
+            }
             "refresh" => {
                 let (_, refresh) = self.session("login@ngo.kz").await;
                 plan.body(json!({"refresh_token": refresh}))

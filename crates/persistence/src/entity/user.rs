@@ -17,6 +17,8 @@ pub struct Model {
     pub verification_nonce: Option<String>,
     pub verification_sent_at: Option<ChronoDateTimeUtc>,
     pub disabled_at: Option<ChronoDateTimeUtc>,
+    pub reset_nonce: Option<String>,
+    pub reset_sent_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -86,6 +86,48 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// A request to reset a forgotten password.
+#[derive(Debug, Object, Deserialize)]
+pub struct PasswordResetRequest {
+    /// The account's address.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+}
+
+/// The answer to a reset request: the same whether or not the address has an account.
+#[derive(Debug, Object)]
+pub struct PasswordResetStarted {
+    /// The address, normalised.
+    pub email: String,
+    /// Seconds the mailed code works.
+    pub expires_in: i64,
+}
+
+/// A new password set with a mailed reset code.
+#[derive(Debug, Object, Deserialize)]
+pub struct PasswordResetConfirmation {
+    /// The code from the mail.
+    #[oai(validator(max_length = 128))]
+    pub token: String,
+    /// The new password: at least 10 characters, not a well-known or trivial one.
+    #[oai(validator(max_length = 256))]
+    pub password: String,
+}
+
+#[derive(Debug, ApiResponse)]
+enum ResetStarted {
+    /// If the address has an account, a code to reset its password is on its way.
+    #[oai(status = 202)]
+    Accepted(Json<PasswordResetStarted>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum PasswordSet {
+    /// The password is set, and every login of the account has ended.
+    #[oai(status = 204)]
+    Done,
+}
+
 /// What logging out may name.
 #[derive(Debug, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
@@ -335,6 +377,92 @@ impl AuthApi {
         })))
     }
 
+    /// Ask for a password reset. The answer is 202 whether or not the address has an
+    /// account; a confirmed, enabled account's holder is mailed a code that works once, for
+    /// six hours. A new request replaces the code of an earlier one.
+    #[oai(
+        path = "/password-reset",
+        method = "post",
+        operation_id = "request_password_reset"
+    )]
+    async fn request_password_reset(
+        &self,
+        state: Data<&AppState>,
+        client: ClientAddress,
+        body: JsonBody<PasswordResetRequest>,
+    ) -> ApiResult<ResetStarted> {
+        let email = limits::admit_address(&state, Door::Reset, &client, &body.0.email)
+            .await?
+            .ok_or_else(|| {
+                ApiError::from(domain::ValidationErrors::single(
+                    "email",
+                    "invalid_email",
+                    "is not an e-mail address",
+                ))
+            })?;
+        let nonce = confirm::nonce()?;
+        state
+            .store
+            .start_password_reset(email.as_str(), &nonce, state.clock.now())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ResetStarted::Accepted(Json(PasswordResetStarted {
+            email: email.as_str().to_owned(),
+            expires_in: domain::account::RESET_TTL_HOURS * 3600,
+        })))
+    }
+
+    /// Set a new password with the code from a reset mail. Every login of the account
+    /// ends. A code that is wrong, used, replaced by a newer request or expired is refused
+    /// alike (422 `invalid-reset-token`).
+    #[oai(
+        path = "/password-reset/confirm",
+        method = "post",
+        operation_id = "confirm_password_reset"
+    )]
+    async fn confirm_password_reset(
+        &self,
+        state: Data<&AppState>,
+        client: ClientAddress,
+        body: JsonBody<PasswordResetConfirmation>,
+    ) -> ApiResult<PasswordSet> {
+        limits::admit(&state, Door::ResetConfirm, &client, None).await?;
+        let body = body.0;
+        let refused = || ApiError::Unprocessable {
+            slug: "invalid-reset-token",
+            detail: "the code is wrong, used, replaced or expired; ask for a new one".to_owned(),
+            fields: vec![ProblemField {
+                field: "token".to_owned(),
+                code: "invalid".to_owned(),
+                message: "not a code that resets a password now".to_owned(),
+            }],
+        };
+        let claim = Confirmations::parse(&body.token).ok_or_else(refused)?;
+        let now = state.clock.now();
+        let (nonce, sent_at) = match state.store.pending_reset(claim.user_id).await {
+            Ok(pending) => pending,
+            Err(persistence::RepoError::NotFound) => return Err(refused().into()),
+            Err(err) => return Err(ApiError::from(err).into()),
+        };
+        if !state.confirmations.reset_holds(&claim, &nonce)
+            || !domain::account::reset_live(sent_at, now)
+        {
+            return Err(refused().into());
+        }
+        let user = state.store.get_user(claim.user_id).await?;
+        new_password_allowed(&body.password, &user.email, "password")?;
+        let hash = password::hash(body.password).await?;
+        match state
+            .store
+            .finish_password_reset(claim.user_id, &nonce, &hash, now)
+            .await
+        {
+            Ok(()) => Ok(PasswordSet::Done),
+            Err(persistence::RepoError::NotFound) => Err(refused().into()),
+            Err(err) => Err(ApiError::from(err).into()),
+        }
+    }
+
     /// Log out: end the login the access token belongs to, with every refresh token of it.
     /// The login's access tokens stop working at once; the account's other logins go on.
     /// A refresh token in the body must be of the same login (422 otherwise, nothing
@@ -391,6 +519,21 @@ impl AuthApi {
         }
         Ok(LogoutResponse::Done)
     }
+}
+
+/// Checks a new password against the policy, naming `field` when it is refused.
+///
+/// # Errors
+/// [`ApiError::Validation`] naming what is wrong with it.
+pub fn new_password_allowed(password: &str, email: &str, field: &str) -> Result<(), ApiError> {
+    use domain::validation::FieldProblem;
+    domain::password::check(password, email).map_err(|err| {
+        ApiError::from(domain::ValidationErrors::single(
+            field.to_owned(),
+            err.code(),
+            err.to_string(),
+        ))
+    })
 }
 
 /// Hashes the password and stores the account, its address counting as confirmed: for

@@ -377,5 +377,7 @@ mirror_enum! {
         VerifyEmail,
         /// Someone tried to register an address that already has an account.
         AccountExists,
+        /// The code that resets a forgotten password.
+        PasswordReset,
     }
 }

@@ -5,7 +5,8 @@
 //!   failures count and only from where they came, so nobody can lock an account out from
 //!   elsewhere: the right password from an address without recent failures always works;
 //! - registrations: per client address and per address registered;
-//! - confirmations: per client address.
+//! - password-reset requests: per client address and per address asked for;
+//! - confirmations and password-reset codes: per client address.
 //!
 //! The client address is the connection's peer, or what trusted proxies report
 //! (`GRANTS_TRUSTED_PROXIES`).
@@ -65,6 +66,10 @@ pub enum Door {
     Register,
     /// Confirming a registered address.
     Confirm,
+    /// Asking for a password reset.
+    Reset,
+    /// Setting a password with a reset code.
+    ResetConfirm,
 }
 
 impl Door {
@@ -73,6 +78,8 @@ impl Door {
             Self::Login => "login",
             Self::Register => "register",
             Self::Confirm => "confirm",
+            Self::Reset => "reset",
+            Self::ResetConfirm => "reset-confirm",
         }
     }
 }

@@ -1,4 +1,6 @@
-//! Links that confirm a registered address. A token is the account's id followed by an
+//! Codes mailed to an address's holder: those that confirm a registered address, and those
+//! that reset a password, each under a key of its own, so one kind is never taken for the
+//! other. Links that confirm a registered address. A token is the account's id followed by an
 //! HMAC-SHA256 of the id and the account's current nonce, under a key derived from the JWT
 //! signing secret. The database keeps only the nonce, so reading it does not yield a link;
 //! a new registration of the address replaces the nonce, which retires every earlier link.
@@ -17,6 +19,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// What the derived key is for, so it differs from every other use of the secret.
 const PURPOSE: &[u8] = b"grants: confirm a registered e-mail address, v1";
+/// What the password-reset key is for.
+const RESET_PURPOSE: &[u8] = b"grants: reset an account's password, v1";
 
 /// Length of a MAC in bytes.
 const MAC_LEN: usize = 32;
@@ -26,6 +30,8 @@ const MAC_LEN: usize = 32;
 pub struct Confirmations {
     /// Keyed MACs: the current key first, then those of previous secrets.
     keys: Vec<HmacSha256>,
+    /// The same for password resets.
+    reset_keys: Vec<HmacSha256>,
 }
 
 impl std::fmt::Debug for Confirmations {
@@ -48,24 +54,35 @@ impl Confirmations {
     /// Keys derived from `secret` and each of `previous`.
     #[must_use]
     pub fn new(secret: &Secret, previous: &[Secret]) -> Self {
-        let keys = std::iter::once(secret)
-            .chain(previous)
-            .filter_map(|s| derive(s.expose().as_bytes()))
-            .collect();
-        Self { keys }
+        let keys = |purpose: &[u8]| {
+            std::iter::once(secret)
+                .chain(previous)
+                .filter_map(|s| derive(s.expose().as_bytes(), purpose))
+                .collect()
+        };
+        Self {
+            keys: keys(PURPOSE),
+            reset_keys: keys(RESET_PURPOSE),
+        }
+    }
+
+    /// The code that resets account `user_id`'s password while its reset nonce is `nonce`.
+    #[must_use]
+    pub fn reset_token(&self, user_id: Uuid, nonce: &str) -> Option<String> {
+        token_under(self.reset_keys.first()?, user_id, nonce)
+    }
+
+    /// Whether `claim` is a reset code of its account for `nonce`, under any known key.
+    #[must_use]
+    pub fn reset_holds(&self, claim: &Claim, nonce: &str) -> bool {
+        holds_under(&self.reset_keys, claim, nonce)
     }
 
     /// The token that confirms account `user_id` while its nonce is `nonce`; `None` only
     /// if no key could be made, which HMAC's acceptance of any key length rules out.
     #[must_use]
     pub fn token(&self, user_id: Uuid, nonce: &str) -> Option<String> {
-        let mac = mac(self.keys.first()?, user_id, nonce)
-            .finalize()
-            .into_bytes();
-        let mut bytes = Vec::with_capacity(16 + MAC_LEN);
-        bytes.extend_from_slice(user_id.as_bytes());
-        bytes.extend_from_slice(&mac);
-        Some(URL_SAFE_NO_PAD.encode(bytes))
+        token_under(self.keys.first()?, user_id, nonce)
     }
 
     /// Takes `token` apart, or `None` when it is not shaped like one.
@@ -83,11 +100,7 @@ impl Confirmations {
     /// comparison takes the same time however many bytes match.
     #[must_use]
     pub fn holds(&self, claim: &Claim, nonce: &str) -> bool {
-        self.keys.iter().any(|key| {
-            mac(key, claim.user_id, nonce)
-                .verify_slice(&claim.mac)
-                .is_ok()
-        })
+        holds_under(&self.keys, claim, nonce)
     }
 }
 
@@ -102,9 +115,25 @@ pub fn nonce() -> Result<String, ApiError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn derive(secret: &[u8]) -> Option<HmacSha256> {
+fn token_under(key: &HmacSha256, user_id: Uuid, nonce: &str) -> Option<String> {
+    let mac = mac(key, user_id, nonce).finalize().into_bytes();
+    let mut bytes = Vec::with_capacity(16 + MAC_LEN);
+    bytes.extend_from_slice(user_id.as_bytes());
+    bytes.extend_from_slice(&mac);
+    Some(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn holds_under(keys: &[HmacSha256], claim: &Claim, nonce: &str) -> bool {
+    keys.iter().any(|key| {
+        mac(key, claim.user_id, nonce)
+            .verify_slice(&claim.mac)
+            .is_ok()
+    })
+}
+
+fn derive(secret: &[u8], purpose: &[u8]) -> Option<HmacSha256> {
     let mut derived = <HmacSha256 as Mac>::new_from_slice(secret).ok()?;
-    derived.update(PURPOSE);
+    derived.update(purpose);
     <HmacSha256 as Mac>::new_from_slice(&derived.finalize().into_bytes()).ok()
 }
 
@@ -170,6 +199,20 @@ mod tests {
         let fresh = Confirmations::new(&new, &[]).token(id, "n");
         assert!(fresh.is_some());
         assert_ne!(fresh, Some(token), "each secret derives its own key");
+    }
+
+    #[test]
+    fn a_confirmation_code_never_resets_a_password_nor_the_other_way() {
+        let c = confirmations();
+        let id = Uuid::from_u128(7);
+        let confirm = c.token(id, "same-nonce").unwrap_or_default();
+        let reset = c.reset_token(id, "same-nonce").unwrap_or_default();
+        assert_ne!(confirm, reset);
+        let confirm = Confirmations::parse(&confirm).unwrap_or_else(|| panic!("parses"));
+        let reset = Confirmations::parse(&reset).unwrap_or_else(|| panic!("parses"));
+        assert!(c.holds(&confirm, "same-nonce") && c.reset_holds(&reset, "same-nonce"));
+        assert!(!c.reset_holds(&confirm, "same-nonce"));
+        assert!(!c.holds(&reset, "same-nonce"));
     }
 
     #[test]

@@ -131,6 +131,22 @@ impl Letterhead {
                     Value::from(format::instant(expires, letter.recipient.language)),
                 ));
             }
+            NotificationKind::PasswordReset => {
+                let pending = letter
+                    .verification
+                    .as_ref()
+                    .ok_or(ComposeError::Missing("the pending reset"))?;
+                let token = self
+                    .confirmations
+                    .reset_token(pending.user_id, &pending.nonce)
+                    .ok_or(ComposeError::Missing("a reset key"))?;
+                let expires = domain::account::reset_expires_at(pending.sent_at);
+                facts.push(("reset_token", Value::from(token)));
+                facts.push((
+                    "expires_at",
+                    Value::from(format::instant(expires, letter.recipient.language)),
+                ));
+            }
             NotificationKind::AccountExists => {
                 facts.push((
                     "login_url",
@@ -247,7 +263,8 @@ impl Letterhead {
             | NotificationKind::ReviewerAssigned
             | NotificationKind::ReviewDueSoon
             | NotificationKind::VerifyEmail
-            | NotificationKind::AccountExists => {}
+            | NotificationKind::AccountExists
+            | NotificationKind::PasswordReset => {}
         }
     }
 }
@@ -342,7 +359,11 @@ mod tests {
                 at: at(6),
             }),
             assignment: reviewer.then(|| (Uuid::from_u128(10), Some(at(12)))),
-            verification: (kind == NotificationKind::VerifyEmail).then(|| Verification {
+            verification: matches!(
+                kind,
+                NotificationKind::VerifyEmail | NotificationKind::PasswordReset
+            )
+            .then(|| Verification {
                 user_id: Uuid::from_u128(11),
                 nonce: "nonce".to_owned(),
                 sent_at: at(7),
@@ -462,6 +483,15 @@ mod tests {
                         let token = head.confirmations.token(Uuid::from_u128(11), "nonce");
                         expected.push(token.unwrap_or_else(|| panic!("a token")));
                         expected.push(format::instant(at(7) + chrono::Duration::days(3), language));
+                        expected.push("aigerim@example.kz".to_owned());
+                    }
+                    NotificationKind::PasswordReset => {
+                        let token = head.confirmations.reset_token(Uuid::from_u128(11), "nonce");
+                        expected.push(token.unwrap_or_else(|| panic!("a token")));
+                        expected.push(format::instant(
+                            at(7) + chrono::Duration::hours(6),
+                            language,
+                        ));
                         expected.push("aigerim@example.kz".to_owned());
                     }
                     NotificationKind::AccountExists => {
