@@ -11,6 +11,11 @@
 //! - Dates are `format: date` (RFC 3339 full-date) rather than poem-openapi's private
 //!   `naive-date`.
 //! - `Idempotency-Key` states the key's shape: 1 to 255 visible ASCII characters.
+//! - A property that refers to another schema is a plain `$ref`, not poem-openapi's
+//!   `allOf: [{$ref}, {description}]`, which code generators cannot merge; an optional
+//!   enum is the enum inlined with `nullable: true` and `null` among its values, since
+//!   OpenAPI 3.0 ignores `nullable` beside a `$ref`; an optional object keeps a one-item
+//!   `allOf` beside its `nullable`.
 //!
 //! The served JSON, the Swagger UI page and `grants openapi` all come from here, and a
 //! router of the document's paths gives 405 answers their `Allow` header.
@@ -36,6 +41,7 @@ fn published() -> &'static Published {
         });
         complete(&mut value);
         nullable_optionals(&mut value);
+        plain_refs(&mut value);
         ranking_media_types(&mut value);
         links(&mut value);
         let json = serde_json::to_string_pretty(&value).unwrap_or_default();
@@ -166,6 +172,77 @@ fn nullable_optionals(doc: &mut Value) {
             property.insert("nullable".to_owned(), json!(true));
         }
     }
+}
+
+/// Rewrites poem-openapi's `allOf: [{$ref}, {description}]` properties as plain `$ref`s,
+/// inlining an enum where it is nullable (see the module's notes).
+fn plain_refs(doc: &mut Value) {
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    rewrite_refs(doc, &schemas);
+}
+
+fn rewrite_refs(value: &mut Value, schemas: &serde_json::Map<String, Value>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(replacement) = plain_ref(map, schemas) {
+                *map = replacement;
+            }
+            map.values_mut().for_each(|v| rewrite_refs(v, schemas));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, schemas)),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+    }
+}
+
+/// The plain form of `map` when it is a reference wrapped in `allOf` with at most a
+/// description beside it.
+fn plain_ref(
+    map: &serde_json::Map<String, Value>,
+    schemas: &serde_json::Map<String, Value>,
+) -> Option<serde_json::Map<String, Value>> {
+    let all = map.get("allOf")?.as_array()?;
+    let target = all.first()?.get("$ref")?.as_str()?.to_owned();
+    let mut description = None;
+    for extra in &all[1..] {
+        let extra = extra.as_object()?;
+        if extra.keys().any(|key| key != "description") {
+            return None;
+        }
+        description = extra.get("description").cloned();
+    }
+    let nullable = map.get("nullable") == Some(&json!(true));
+    let referred = schemas.get(target.strip_prefix("#/components/schemas/")?)?;
+    let mut plain = serde_json::Map::new();
+    match (nullable, referred.get("enum").and_then(Value::as_array)) {
+        (false, _) => {
+            plain.insert("$ref".to_owned(), json!(target));
+        }
+        (true, Some(values)) => {
+            let mut values = values.clone();
+            values.push(Value::Null);
+            plain.insert(
+                "type".to_owned(),
+                referred.get("type").cloned().unwrap_or(json!("string")),
+            );
+            plain.insert("enum".to_owned(), Value::Array(values));
+            plain.insert("nullable".to_owned(), json!(true));
+            if let Some(description) = description {
+                plain.insert("description".to_owned(), description);
+            }
+        }
+        (true, None) => {
+            plain.insert("allOf".to_owned(), json!([{"$ref": target}]));
+            plain.insert("nullable".to_owned(), json!(true));
+            if let Some(description) = description {
+                plain.insert("description".to_owned(), description);
+            }
+        }
+    }
+    Some(plain)
 }
 
 /// poem-openapi documents one media type per status; the ranking answers JSON or CSV.
@@ -328,6 +405,46 @@ mod tests {
             created["links"]["submit_application"]["parameters"]["id"],
             json!("$response.body#/id")
         );
+    }
+
+    #[test]
+    fn references_are_plain_and_optional_enums_inline() {
+        let doc = &published().value;
+        fn wrapped(value: &Value) -> usize {
+            match value {
+                Value::Object(map) => {
+                    let here = map
+                        .get("allOf")
+                        .and_then(Value::as_array)
+                        .is_some_and(|all| all.len() > 1);
+                    usize::from(here) + map.values().map(wrapped).sum::<usize>()
+                }
+                Value::Array(items) => items.iter().map(wrapped).sum(),
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => 0,
+            }
+        }
+        assert_eq!(
+            wrapped(doc),
+            0,
+            "no allOf wraps a reference with a description"
+        );
+        let schemas = &doc["components"]["schemas"];
+        let status = &schemas["ApplicationResponse"]["properties"]["status"];
+        assert_eq!(
+            status,
+            &json!({"$ref": "#/components/schemas/ApplicationStatusCode"})
+        );
+        let language = &schemas["ProfilePatch"]["properties"]["language"];
+        assert_eq!(language["nullable"], json!(true));
+        assert_eq!(language["type"], json!("string"));
+        assert_eq!(language["enum"], json!(["kk", "ru", "en", null]));
+        assert!(language.get("$ref").is_none() && language.get("allOf").is_none());
+        let revision = &schemas["ApplicationResponse"]["properties"]["revision_request"];
+        assert_eq!(
+            revision["allOf"],
+            json!([{"$ref": "#/components/schemas/RevisionResponse"}])
+        );
+        assert_eq!(revision["nullable"], json!(true));
     }
 
     #[test]
