@@ -158,6 +158,8 @@ def main():
         "GRANTS_BIND": f"127.0.0.1:{port}",
         "GRANTS_LOG": "error",
         # The fuzzer logs in far more often than a person; the limits have their own tests.
+        # The document's `servers` names this address, so requests go where it listens.
+        "GRANTS_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "GRANTS_AUTH_RATE_PER_ADDRESS": "0",
         "GRANTS_AUTH_RATE_PER_ACCOUNT": "0",
         "GRANTS_ACCESS_TOKEN_TTL_SECS": "86400",

@@ -55,6 +55,10 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
         confirmations: Confirmations::new(&secret, &settings.jwt_previous_secrets),
         clock,
         metrics: Arc::new(Metrics::default()),
+        document: {
+            let (json, page) = api::document::for_server(&settings.public_url);
+            (json.into(), page.into())
+        },
         settings: Arc::new(settings),
     })
 }
@@ -88,17 +92,28 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
         .map_to_response()
 }
 
-/// The API document (static, built once).
+/// The API document, naming this server (built once, at start-up).
 #[handler]
-fn openapi_json() -> poem::web::WithContentType<&'static str> {
+fn openapi_json(state: Data<&AppState>) -> poem::Response {
     use poem::IntoResponse as _;
-    api::document::json().with_content_type("application/json; charset=utf-8")
+    state
+        .document
+        .0
+        .clone()
+        .with_content_type("application/json; charset=utf-8")
+        .into_response()
 }
 
 /// The Swagger UI page for the API document.
 #[handler]
-fn swagger_ui() -> poem::web::Html<&'static str> {
-    poem::web::Html(api::document::swagger_html())
+fn swagger_ui(state: Data<&AppState>) -> poem::Response {
+    use poem::IntoResponse as _;
+    state
+        .document
+        .1
+        .clone()
+        .with_content_type("text/html; charset=utf-8")
+        .into_response()
 }
 
 /// Headers every response carries, errors included: no content sniffing, no framing, no

@@ -24,4 +24,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The settings the server started with.
     pub settings: Arc<Settings>,
+    /// The API document and its Swagger UI page, naming this server's public URL; cloned
+    /// per request without copying.
+    pub document: (bytes::Bytes, bytes::Bytes),
 }

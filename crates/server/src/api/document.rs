@@ -11,6 +11,9 @@
 //! - Dates are `format: date` (RFC 3339 full-date) rather than poem-openapi's private
 //!   `naive-date`.
 //! - `Idempotency-Key` states the key's shape: 1 to 255 visible ASCII characters.
+//! - `If-Match` is a required header where its absence is answered 428.
+//! - `servers` names where the API is: the configured public URL when served, the default
+//!   one in the committed document.
 //! - A property that refers to another schema is a plain `$ref`, not poem-openapi's
 //!   `allOf: [{$ref}, {description}]`, which code generators cannot merge; an optional
 //!   enum is the enum inlined with `nullable: true` and `null` among its values, since
@@ -42,11 +45,67 @@ fn published() -> &'static Published {
         complete(&mut value);
         nullable_optionals(&mut value);
         plain_refs(&mut value);
+        required_if_match(&mut value);
+        value["servers"] = json!([{"url": DEFAULT_SERVER, "description": "this service"}]);
         ranking_media_types(&mut value);
         links(&mut value);
         let json = serde_json::to_string_pretty(&value).unwrap_or_default();
         Published { value, json }
     })
+}
+
+/// The server the committed document names: the default public URL.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
+
+/// Operations that answer 428 without `If-Match`.
+const IF_MATCH_REQUIRED: [&str; 2] = ["update_call", "update_application"];
+
+/// Marks `If-Match` required on [`IF_MATCH_REQUIRED`].
+fn required_if_match(doc: &mut Value) {
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|methods| methods.values_mut())
+    {
+        let wanted = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .is_some_and(|id| IF_MATCH_REQUIRED.contains(&id));
+        if !wanted {
+            continue;
+        }
+        let Some(Value::Array(parameters)) = operation.get_mut("parameters") else {
+            continue;
+        };
+        for parameter in parameters {
+            if parameter.get("in") == Some(&json!("header"))
+                && parameter.get("name") == Some(&json!("If-Match"))
+            {
+                parameter["required"] = json!(true);
+            }
+        }
+    }
+}
+
+/// The document served by a server whose public URL is `public_url`, and its Swagger UI
+/// page: the published one, naming that server.
+#[must_use]
+pub fn for_server(public_url: &str) -> (String, String) {
+    let public_url = public_url.trim_end_matches('/');
+    if public_url == DEFAULT_SERVER {
+        return (json().to_owned(), swagger_html().to_owned());
+    }
+    let mut value = published().value.clone();
+    value["servers"] = json!([{"url": public_url, "description": "this service"}]);
+    let document = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let service = service();
+    let page = service
+        .swagger_ui_html()
+        .replace(&service.spec(), &document);
+    (document, page)
 }
 
 /// The document as JSON, as served at `/api/v1/openapi.json`.
@@ -445,6 +504,34 @@ mod tests {
             json!([{"$ref": "#/components/schemas/RevisionResponse"}])
         );
         assert_eq!(revision["nullable"], json!(true));
+    }
+
+    #[test]
+    fn if_match_is_required_where_its_absence_is_428_and_servers_follow_the_public_url() {
+        let doc = &published().value;
+        let required = |path: &str, method: &str| {
+            doc["paths"][path][method]["parameters"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["name"] == json!("If-Match")))
+                .map(|p| p["required"].clone())
+        };
+        assert_eq!(required("/api/v1/calls/{id}", "patch"), Some(json!(true)));
+        assert_eq!(
+            required("/api/v1/applications/{id}", "patch"),
+            Some(json!(true))
+        );
+        assert_eq!(
+            required("/api/v1/organizations/{id}", "patch"),
+            Some(json!(false))
+        );
+        assert_eq!(doc["servers"][0]["url"], json!(DEFAULT_SERVER));
+        let (served, page) = for_server("https://grants.example.kz/");
+        let served: Value = serde_json::from_str(&served).unwrap_or_default();
+        assert_eq!(
+            served["servers"][0]["url"],
+            json!("https://grants.example.kz")
+        );
+        assert!(page.contains("https://grants.example.kz"));
     }
 
     #[test]
