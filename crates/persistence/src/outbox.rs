@@ -967,34 +967,32 @@ impl Facts {
             language,
         };
         if kind.audience() == Audience::Account {
+            let pending = |nonce: &Option<String>, sent_at: Option<DateTime<Utc>>| {
+                nonce
+                    .clone()
+                    .zip(sent_at)
+                    .map(|(nonce, sent_at)| Verification {
+                        user_id: row.recipient_id,
+                        nonce,
+                        sent_at,
+                    })
+            };
             let verification = match kind {
                 NotificationKind::VerifyEmail => {
                     if account.verified_at.is_some() {
                         return Err(unowed("the address is already confirmed"));
                     }
-                    let (Some(nonce), Some(sent_at)) = (&account.nonce, account.sent_at) else {
-                        return Err(unowed("no confirmation of the address is pending"));
-                    };
-                    Some(Verification {
-                        user_id: row.recipient_id,
-                        nonce: nonce.clone(),
-                        sent_at,
-                    })
+                    Some(
+                        pending(&account.nonce, account.sent_at)
+                            .ok_or_else(|| unowed("no confirmation of the address is pending"))?,
+                    )
                 }
                 // The code of the latest request: an earlier request's mail, still queued,
                 // carries the code that works now.
-                NotificationKind::PasswordReset => {
-                    let (Some(nonce), Some(sent_at)) =
-                        (&account.reset_nonce, account.reset_sent_at)
-                    else {
-                        return Err(unowed("no password reset is pending"));
-                    };
-                    Some(Verification {
-                        user_id: row.recipient_id,
-                        nonce: nonce.clone(),
-                        sent_at,
-                    })
-                }
+                NotificationKind::PasswordReset => Some(
+                    pending(&account.reset_nonce, account.reset_sent_at)
+                        .ok_or_else(|| unowed("no password reset is pending"))?,
+                ),
                 NotificationKind::AccountExists
                 | NotificationKind::Submitted
                 | NotificationKind::RevisionRequested

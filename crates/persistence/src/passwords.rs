@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use domain::notification::NotificationKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -81,29 +82,11 @@ impl Store {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
-        let tx = self.db.begin().await?;
-        let done = user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
-            .col_expr(
-                user::Column::ResetNonce,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                user::Column::ResetSentAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(id))
-            .filter(user::Column::ResetNonce.eq(nonce))
-            .filter(user::Column::DisabledAt.is_null())
-            .exec(&tx)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(RepoError::NotFound);
-        }
-        end_logins(&tx, id, None, now).await?;
-        tx.commit().await?;
-        Ok(())
+        let which = Condition::all()
+            .add(user::Column::Id.eq(id))
+            .add(user::Column::ResetNonce.eq(nonce))
+            .add(user::Column::DisabledAt.is_null());
+        self.set_password(which, id, password_hash, None, now).await
     }
 
     /// The password hash of account `id`, for checking the current password.
@@ -133,6 +116,20 @@ impl Store {
         keep: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
+        let which = Condition::all().add(user::Column::Id.eq(id));
+        self.set_password(which, id, password_hash, keep, now).await
+    }
+
+    /// Sets the password of the one account `which` selects (account `id`), drops its
+    /// pending reset and ends its logins but `keep`, in one transaction.
+    async fn set_password(
+        &self,
+        which: Condition,
+        id: Uuid,
+        password_hash: &str,
+        keep: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
         let tx = self.db.begin().await?;
         let done = user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
@@ -145,7 +142,7 @@ impl Store {
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(id))
+            .filter(which)
             .exec(&tx)
             .await?;
         if done.rows_affected != 1 {

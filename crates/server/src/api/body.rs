@@ -276,16 +276,17 @@ impl<'a, T: Type + DeserializeOwned + ParseFromJSON> ApiExtractor<'a> for JsonBo
             Some(content_type) if is_json(content_type) => {
                 <Self as ParsePayload>::from_request(request, body).await
             }
-            Some(content_type) => Err(ApiError::UnsupportedMediaType(format!(
-                "expected application/json, got {content_type}"
-            ))
-            .into()),
-            None => Err(ApiError::UnsupportedMediaType(
-                "the Content-Type header is missing; send application/json".to_owned(),
-            )
-            .into()),
+            other => Err(not_json(other).into()),
         }
     }
+}
+
+/// The refusal of a body that does not say it is JSON.
+fn not_json(content_type: Option<&str>) -> ApiError {
+    ApiError::UnsupportedMediaType(content_type.map_or_else(
+        || "the Content-Type header is missing; send application/json".to_owned(),
+        |content_type| format!("expected application/json, got {content_type}"),
+    ))
 }
 
 /// A JSON body of type `T` that may be left out: an empty body is `None`.
@@ -328,14 +329,7 @@ impl<'a, T: Type + DeserializeOwned + ParseFromJSON> ApiExtractor<'a> for Option
                 conforms::<T>(&data)?;
                 Ok(Self(Some(parsed)))
             }
-            Some(content_type) => Err(ApiError::UnsupportedMediaType(format!(
-                "expected application/json, got {content_type}"
-            ))
-            .into()),
-            None => Err(ApiError::UnsupportedMediaType(
-                "the Content-Type header is missing; send application/json".to_owned(),
-            )
-            .into()),
+            other => Err(not_json(other).into()),
         }
     }
 }

@@ -116,36 +116,22 @@ impl Letterhead {
         facts.push(("email", Value::from(letter.recipient.email.clone())));
         match letter.kind {
             NotificationKind::VerifyEmail => {
-                let pending = letter
-                    .verification
-                    .as_ref()
-                    .ok_or(ComposeError::Missing("the pending confirmation"))?;
+                let pending = pending_code(letter)?;
                 let token = self
                     .confirmations
                     .token(pending.user_id, &pending.nonce)
                     .ok_or(ComposeError::Missing("a confirmation key"))?;
                 let expires = domain::account::verification_expires_at(pending.sent_at);
-                facts.push(("confirmation_token", Value::from(token)));
-                facts.push((
-                    "expires_at",
-                    Value::from(format::instant(expires, letter.recipient.language)),
-                ));
+                code_facts(facts, "confirmation_token", token, expires, letter);
             }
             NotificationKind::PasswordReset => {
-                let pending = letter
-                    .verification
-                    .as_ref()
-                    .ok_or(ComposeError::Missing("the pending reset"))?;
+                let pending = pending_code(letter)?;
                 let token = self
                     .confirmations
                     .reset_token(pending.user_id, &pending.nonce)
                     .ok_or(ComposeError::Missing("a reset key"))?;
                 let expires = domain::account::reset_expires_at(pending.sent_at);
-                facts.push(("reset_token", Value::from(token)));
-                facts.push((
-                    "expires_at",
-                    Value::from(format::instant(expires, letter.recipient.language)),
-                ));
+                code_facts(facts, "reset_token", token, expires, letter);
             }
             NotificationKind::AccountExists => {
                 facts.push((
@@ -294,6 +280,29 @@ impl lettre::message::header::Header for AutoSubmitted {
     fn display(&self) -> lettre::message::header::HeaderValue {
         lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_owned())
     }
+}
+
+/// The code a mail about an account carries.
+fn pending_code(letter: &Letter) -> Result<&persistence::outbox::Verification, ComposeError> {
+    letter
+        .verification
+        .as_ref()
+        .ok_or(ComposeError::Missing("the pending code"))
+}
+
+/// The facts of a mailed code: the code under `name`, and until when it works.
+fn code_facts(
+    facts: &mut Vec<(&'static str, Value)>,
+    name: &'static str,
+    token: String,
+    expires: chrono::DateTime<chrono::Utc>,
+    letter: &Letter,
+) {
+    facts.push((name, Value::from(token)));
+    facts.push((
+        "expires_at",
+        Value::from(format::instant(expires, letter.recipient.language)),
+    ));
 }
 
 #[cfg(test)]
