@@ -95,22 +95,13 @@ pub async fn admit(
     client: &ClientAddress,
     account: Option<&str>,
 ) -> Result<(), ApiError> {
-    let settings = &state.settings;
-    let mut keys = vec![(
+    let keys = limited_keys(
+        state,
         format!("{}:address:{}", door.code(), client.0),
-        settings.auth_rate_per_address,
-    )];
-    if let Some(account) = account {
-        keys.push((
-            format!("{}:account:{account}", door.code()),
-            settings.auth_rate_per_account,
-        ));
-    }
+        account.map(|account| format!("{}:account:{account}", door.code())),
+    );
     let now = state.clock.now();
     for (key, limit) in keys {
-        if limit == 0 {
-            continue;
-        }
         if let Some(wait) = state
             .store
             .hit_rate_limit(&key, now, window(), limit)
@@ -120,6 +111,20 @@ pub async fn admit(
         }
     }
     Ok(())
+}
+
+/// The counter of a client address and, when given, the one of an account, each with its
+/// limit; a limit of 0 means none, so its counter is left out.
+fn limited_keys(
+    state: &AppState,
+    address_key: String,
+    account_key: Option<String>,
+) -> Vec<(String, u32)> {
+    let settings = &state.settings;
+    let mut keys = vec![(address_key, settings.auth_rate_per_address)];
+    keys.extend(account_key.map(|key| (key, settings.auth_rate_per_account)));
+    keys.retain(|(_, limit)| *limit > 0);
+    keys
 }
 
 /// Parses `email` and counts one attempt at `door` from `client` and at that address (when
@@ -151,19 +156,11 @@ fn login_failure_keys(
     client: &ClientAddress,
     account: Option<&str>,
 ) -> Vec<(String, u32)> {
-    let settings = &state.settings;
-    let mut keys = vec![(
+    limited_keys(
+        state,
         format!("login-failed:address:{}", client.0),
-        settings.auth_rate_per_address,
-    )];
-    if let Some(account) = account {
-        keys.push((
-            format!("login-failed:account:{account}:address:{}", client.0),
-            settings.auth_rate_per_account,
-        ));
-    }
-    keys.retain(|(_, limit)| *limit > 0);
-    keys
+        account.map(|account| format!("login-failed:account:{account}:address:{}", client.0)),
+    )
 }
 
 /// Refuses a login from `client` while its recent failures (all of them, or those for
