@@ -7,6 +7,7 @@ pub mod account;
 pub mod application;
 pub mod assignment;
 pub mod bin;
+pub mod calendar;
 pub mod call;
 mod codes;
 pub mod email;

@@ -529,7 +529,11 @@ fn check_submission(ctx: &Context<'_>) -> Result<(), TransitionError> {
 }
 
 /// The trimmed reason, which must be non-blank and at most [`REASON_MAX`] characters.
-fn required_reason(raw: &str) -> Result<String, TransitionError> {
+///
+/// # Errors
+/// [`TransitionError::ReasonRequired`], [`TransitionError::ReasonTooLong`] or
+/// [`TransitionError::ReasonInvalid`].
+pub fn required_reason(raw: &str) -> Result<String, TransitionError> {
     optional_reason(Some(raw))?.ok_or(TransitionError::ReasonRequired)
 }
 

@@ -214,11 +214,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn get_user(&self, id: Uuid) -> Result<User, RepoError> {
-        let model = user::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or(RepoError::NotFound)?;
-        decode(model)
+        crate::reads::user(&self.db, id).await
     }
 
     /// Applies a profile change to the account `id`.

@@ -231,11 +231,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn get_application(&self, id: Uuid) -> Result<ApplicationRecord, RepoError> {
-        let model = application::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or(RepoError::NotFound)?;
-        decode(model)
+        crate::reads::application(&self.db, id).await
     }
 
     /// Replaces the working content of application `id` at `expected_version`, provided its
@@ -324,13 +320,11 @@ impl Store {
         &self,
         ids: &[Uuid],
     ) -> Result<Vec<ApplicationRecord>, RepoError> {
-        application::Entity::find()
-            .filter(application::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
+        crate::reads::applications_where(
+            &self.db,
+            application::Column::Id.is_in(ids.iter().copied()),
+        )
+        .await
     }
 
     /// Every application of `call_id` in one of `statuses`, oldest first.
@@ -342,16 +336,10 @@ impl Store {
         call_id: Uuid,
         statuses: &[ApplicationStatus],
     ) -> Result<Vec<ApplicationRecord>, RepoError> {
-        application::Entity::find()
-            .filter(application::Column::CallId.eq(call_id))
-            .filter(application::Column::Status.is_in(statuses.iter().map(|s| s.code())))
-            .order_by_asc(application::Column::CreatedAt)
-            .order_by_asc(application::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
+        let condition = application::Column::CallId
+            .eq(call_id)
+            .and(application::Column::Status.is_in(statuses.iter().map(|s| s.code())));
+        crate::reads::applications_where(&self.db, condition).await
     }
 
     /// The sum awarded so far to approved applications of call `call_id`.

@@ -174,11 +174,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn get_call(&self, id: Uuid) -> Result<CallRecord, RepoError> {
-        let model = call::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or(RepoError::NotFound)?;
-        decode(model)
+        crate::reads::call(&self.db, id).await
     }
 
     /// Calls matching `filter` at `now`, soonest closing first, `limit` per page.

@@ -15,16 +15,16 @@ use domain::transition::Event;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait, UpdateMany,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 
-use crate::Store;
 use crate::applications::{ActedBy, Frozen, apply_event, decode};
 use crate::entity::{application, assignment, call, conflict};
 use crate::error::RepoError;
 use crate::records::{ApplicationRecord, AssignmentRecord, CallRecord};
 use crate::reviews::{NewConflict, decode_assignment, review_json};
+use crate::tx::Tx;
 
 /// What a decision inside the call's lock sees of one application.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,10 +51,6 @@ pub struct Decided {
     pub frozen: Option<Frozen>,
 }
 
-/// A change under the call's lock that the decision function refused; nothing was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refused;
-
 /// A new assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewAssignment {
@@ -64,18 +60,6 @@ pub struct NewAssignment {
     pub reviewer_id: Uuid,
     /// When the review is due.
     pub due_at: Option<DateTime<Utc>>,
-}
-
-async fn lock_call(tx: &DatabaseTransaction, call_id: Uuid) -> Result<(), RepoError> {
-    let locked = call::Entity::update_many()
-        .col_expr(call::Column::Version, Expr::col(call::Column::Version))
-        .filter(call::Column::Id.eq(call_id))
-        .exec(tx)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(RepoError::NotFound);
-    }
-    Ok(())
 }
 
 async fn count_assignments<C: ConnectionTrait>(
@@ -194,215 +178,154 @@ async fn settle_call(
     Ok(())
 }
 
-impl Store {
-    /// Decides and records a change of each of `applications` (all of `call_id`), in order,
-    /// inside the call's lock; all or nothing. `decide` sees the call and each application
-    /// as they are at that moment, with the amount awarded so far. Afterwards the call
-    /// becomes decided when it has closed and nothing is left to decide.
+/// What else changes with an assignment's status, which the domain decided.
+#[derive(Debug, Clone, Copy)]
+pub enum AssignmentChange<'a> {
+    /// Only the status (an acceptance).
+    StatusOnly,
+    /// A draft of the review, saved as a whole.
+    Draft(&'a ReviewContent),
+    /// The submitted review with its total.
+    Submitted(&'a ReviewContent, f64),
+    /// The review's total and submission instant are cleared (a reopening).
+    Reopened,
+    /// Why the reviewer declined, when they said.
+    Declined(Option<&'a str>),
+}
+
+impl Tx {
+    /// What a decision about application `application_id` of call `call_id` sees now.
     ///
     /// # Errors
-    /// The outer error when the database fails or an application is not in the call; the
-    /// inner error is `decide`'s refusal, with the application it refused (nothing is
-    /// written then).
-    pub async fn decide_in_call<E, F>(
+    /// [`RepoError::NotFound`] when the application is not in the call.
+    pub async fn snapshot(
         &self,
         call_id: Uuid,
-        applications: &[Uuid],
-        by: ActedBy,
-        mut decide: F,
-    ) -> Result<Result<Vec<ApplicationRecord>, (Uuid, E)>, RepoError>
-    where
-        F: FnMut(&Snapshot) -> Result<Decided, E>,
-    {
-        let tx = self.db.begin().await?;
-        lock_call(&tx, call_id).await?;
-        let mut last_at = None;
-        for id in applications {
-            let snap = snapshot(&tx, call_id, *id).await?;
-            let decided = match decide(&snap) {
-                Ok(decided) => decided,
-                Err(refusal) => return Ok(Err((*id, refusal))),
-            };
-            last_at = Some(decided.event.at);
-            apply_event(
-                &tx,
-                *id,
-                snap.application.version,
-                &decided.event,
-                by,
-                decided.frozen,
-            )
-            .await?;
-        }
-        // Any change may have been the last one pending (a decision, but also a withdrawal
-        // after the call closed).
-        if let Some(at) = last_at {
-            settle_call(&tx, call_id, at).await?;
-        }
-        tx.commit().await?;
-        let mut records = Vec::with_capacity(applications.len());
-        for id in applications {
-            records.push(self.get_application(*id).await?);
-        }
-        Ok(Ok(records))
+        application_id: Uuid,
+    ) -> Result<Snapshot, RepoError> {
+        snapshot(&self.tx, call_id, application_id).await
     }
 
-    /// Creates `new` assignments in `call_id` inside the call's lock, then lets `start`
-    /// decide, for each application concerned, whether its review starts, or refuse the
-    /// whole batch (writing nothing) when an application is no longer reviewable.
+    /// Records `decided` on application `id`, read at `expected_version`, with its audit
+    /// event and the mail it owes.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] (`"assignment"`) when a reviewer is already assigned to one
-    /// of the applications; nothing is written then.
-    pub async fn assign_in_call<F>(
+    /// [`RepoError::Conflict`] (`"version"`) when the application changed meanwhile.
+    pub async fn record_event(
+        &self,
+        id: Uuid,
+        expected_version: i32,
+        decided: Decided,
+        by: ActedBy,
+    ) -> Result<(), RepoError> {
+        apply_event(
+            &self.tx,
+            id,
+            expected_version,
+            &decided.event,
+            by,
+            decided.frozen,
+        )
+        .await
+    }
+
+    /// Marks call `call_id` decided once it has closed and no application awaits a
+    /// decision.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn settle_call(&self, call_id: Uuid, now: DateTime<Utc>) -> Result<(), RepoError> {
+        settle_call(&self.tx, call_id, now).await
+    }
+
+    /// Creates assignment `new` in call `call_id` and queues the reviewer's mail.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"assignment"`) when the reviewer is already assigned to
+    /// the application.
+    pub async fn insert_assignment(
         &self,
         call_id: Uuid,
-        new: &[NewAssignment],
+        new: &NewAssignment,
         assigned_by: Option<Uuid>,
         now: DateTime<Utc>,
-        by: ActedBy,
-        mut start: F,
-    ) -> Result<Result<Vec<AssignmentRecord>, Refused>, RepoError>
-    where
-        F: FnMut(&Snapshot) -> Result<Option<Event>, Refused>,
-    {
-        let tx = self.db.begin().await?;
-        lock_call(&tx, call_id).await?;
-        let mut created = Vec::with_capacity(new.len());
-        for item in new {
-            let model = assignment::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                call_id: Set(call_id),
-                application_id: Set(item.application_id),
-                reviewer_id: Set(item.reviewer_id),
-                status: Set(AssignmentStatus::Assigned.code().to_owned()),
-                version: Set(1),
-                due_at: Set(item.due_at),
-                assigned_by: Set(assigned_by),
-                decline_reason: Set(None),
-                review: Set(None),
-                review_total: Set(None),
-                submitted_at: Set(None),
-                // Due within the reminder window: the assignment mail is the reminder.
-                reminded_at: Set(
-                    domain::notification::assignment_mail_reminds(item.due_at, now).then_some(now),
-                ),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&tx)
-            .await
-            .map_err(|e| RepoError::unique(e, "assignment"))?;
-            crate::outbox::enqueue_for_reviewer(
-                &tx,
-                model.id,
-                model.reviewer_id,
-                model.application_id,
-                NotificationKind::ReviewerAssigned,
-                now,
-            )
-            .await?;
-            created.push(decode_assignment(model)?);
+    ) -> Result<AssignmentRecord, RepoError> {
+        let model = assignment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            call_id: Set(call_id),
+            application_id: Set(new.application_id),
+            reviewer_id: Set(new.reviewer_id),
+            status: Set(AssignmentStatus::Assigned.code().to_owned()),
+            version: Set(1),
+            due_at: Set(new.due_at),
+            assigned_by: Set(assigned_by),
+            decline_reason: Set(None),
+            review: Set(None),
+            review_total: Set(None),
+            submitted_at: Set(None),
+            // Due within the reminder window: the assignment mail is the reminder.
+            reminded_at: Set(
+                domain::notification::assignment_mail_reminds(new.due_at, now).then_some(now),
+            ),
+            created_at: Set(now),
+            updated_at: Set(now),
         }
-        let mut applications: Vec<Uuid> = new.iter().map(|n| n.application_id).collect();
-        applications.sort_unstable();
-        applications.dedup();
-        for id in applications {
-            let snap = snapshot(&tx, call_id, id).await?;
-            let event = match start(&snap) {
-                // Dropping the transaction rolls the new assignments back.
-                Err(refused) => return Ok(Err(refused)),
-                Ok(event) => event,
-            };
-            if let Some(event) = event {
-                apply_event(&tx, id, snap.application.version, &event, by, None).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(Ok(created))
+        .insert(&self.tx)
+        .await
+        .map_err(|e| RepoError::unique(e, "assignment"))?;
+        crate::outbox::enqueue_for_reviewer(
+            &self.tx,
+            model.id,
+            model.reviewer_id,
+            model.application_id,
+            NotificationKind::ReviewerAssigned,
+            now,
+        )
+        .await?;
+        decode_assignment(model)
     }
 
-    /// Submits the review of `assignment` (as read at its version) inside the call's lock,
-    /// then lets `complete` decide whether the application's review is complete (or refuse
-    /// the submission, writing nothing).
+    /// Moves `assignment`, at the version it was read, to `status` with `change`, and
+    /// returns it as it now is.
     ///
     /// # Errors
     /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
-    pub async fn submit_review_in_call<F>(
+    pub async fn change_assignment(
         &self,
         assignment: &AssignmentRecord,
-        review: &ReviewContent,
-        total: f64,
+        status: AssignmentStatus,
+        change: AssignmentChange<'_>,
         now: DateTime<Utc>,
-        by: ActedBy,
-        complete: F,
-    ) -> Result<Result<AssignmentRecord, Refused>, RepoError>
-    where
-        F: FnOnce(&Snapshot) -> Result<Option<Event>, Refused>,
-    {
+    ) -> Result<AssignmentRecord, RepoError> {
         let update = assignment::Entity::update_many()
-            .col_expr(
-                assignment::Column::Status,
-                Expr::value(AssignmentStatus::Submitted.code()),
-            )
-            .col_expr(
+            .col_expr(assignment::Column::Status, Expr::value(status.code()));
+        let update = match change {
+            AssignmentChange::StatusOnly => update,
+            AssignmentChange::Draft(review) => update.col_expr(
                 assignment::Column::Review,
                 Expr::value(review_json(review)?),
-            )
-            .col_expr(assignment::Column::ReviewTotal, Expr::value(total))
-            .col_expr(assignment::Column::SubmittedAt, Expr::value(now));
-        self.change_assignment_in_call(assignment, update, now, by, complete)
-            .await
-    }
-
-    /// Reopens the submitted review of `assignment` (as read at its version) inside the
-    /// call's lock, then lets `reopen` decide whether the application goes back under review
-    /// (or refuse, writing nothing).
-    ///
-    /// # Errors
-    /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
-    pub async fn reopen_review_in_call<F>(
-        &self,
-        assignment: &AssignmentRecord,
-        now: DateTime<Utc>,
-        by: ActedBy,
-        reopen: F,
-    ) -> Result<Result<AssignmentRecord, Refused>, RepoError>
-    where
-        F: FnOnce(&Snapshot) -> Result<Option<Event>, Refused>,
-    {
-        let update = assignment::Entity::update_many()
-            .col_expr(
-                assignment::Column::Status,
-                Expr::value(AssignmentStatus::Accepted.code()),
-            )
-            .col_expr(
-                assignment::Column::ReviewTotal,
-                Expr::value(Option::<f64>::None),
-            )
-            .col_expr(
-                assignment::Column::SubmittedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            );
-        self.change_assignment_in_call(assignment, update, now, by, reopen)
-            .await
-    }
-
-    /// Applies `update` to `assignment` at the version it was read, inside the call's lock,
-    /// then records the application event `decide` asks for.
-    async fn change_assignment_in_call<F>(
-        &self,
-        assignment: &AssignmentRecord,
-        update: UpdateMany<assignment::Entity>,
-        now: DateTime<Utc>,
-        by: ActedBy,
-        decide: F,
-    ) -> Result<Result<AssignmentRecord, Refused>, RepoError>
-    where
-        F: FnOnce(&Snapshot) -> Result<Option<Event>, Refused>,
-    {
-        let tx = self.db.begin().await?;
-        lock_call(&tx, assignment.call_id).await?;
+            ),
+            AssignmentChange::Submitted(review, total) => update
+                .col_expr(
+                    assignment::Column::Review,
+                    Expr::value(review_json(review)?),
+                )
+                .col_expr(assignment::Column::ReviewTotal, Expr::value(total))
+                .col_expr(assignment::Column::SubmittedAt, Expr::value(now)),
+            AssignmentChange::Reopened => update
+                .col_expr(
+                    assignment::Column::ReviewTotal,
+                    Expr::value(Option::<f64>::None),
+                )
+                .col_expr(
+                    assignment::Column::SubmittedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                ),
+            AssignmentChange::Declined(reason) => update.col_expr(
+                assignment::Column::DeclineReason,
+                Expr::value(reason.map(str::to_owned)),
+            ),
+        };
         let updated = update
             .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
             .col_expr(
@@ -411,91 +334,46 @@ impl Store {
             )
             .filter(assignment::Column::Id.eq(assignment.id))
             .filter(assignment::Column::Version.eq(assignment.version))
-            .exec(&tx)
+            .exec(&self.tx)
             .await?;
         if updated.rows_affected == 0 {
             return Err(RepoError::Conflict("version"));
         }
-        let snap = snapshot(&tx, assignment.call_id, assignment.application_id).await?;
-        let event = match decide(&snap) {
-            // Dropping the transaction rolls the assignment change back.
-            Err(refused) => return Ok(Err(refused)),
-            Ok(event) => event,
-        };
-        if let Some(event) = event {
-            apply_event(
-                &tx,
-                assignment.application_id,
-                snap.application.version,
-                &event,
-                by,
-                None,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        self.get_assignment(assignment.id).await.map(Ok)
+        self.assignment(assignment.id).await
     }
 
-    /// Declines `assignment` (as read at its version), recording the declared conflict with
-    /// it when there is one (a conflict already on record is kept as it is).
+    /// Records conflict `new` unless one is already on record for the pair (perhaps
+    /// declared a moment ago), which is kept as it is.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] (`"version"`) when the assignment changed meanwhile.
-    pub async fn decline_assignment(
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn keep_conflict(
         &self,
-        assignment: &AssignmentRecord,
-        reason: Option<String>,
-        conflict_declared: Option<NewConflict>,
+        new: NewConflict,
         now: DateTime<Utc>,
-    ) -> Result<AssignmentRecord, RepoError> {
-        let tx = self.db.begin().await?;
-        lock_call(&tx, assignment.call_id).await?;
-        let updated = assignment::Entity::update_many()
-            .col_expr(
-                assignment::Column::Status,
-                Expr::value(AssignmentStatus::Declined.code()),
-            )
-            .col_expr(assignment::Column::DeclineReason, Expr::value(reason))
-            .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                assignment::Column::Version,
-                Expr::col(assignment::Column::Version).add(1),
-            )
-            .filter(assignment::Column::Id.eq(assignment.id))
-            .filter(assignment::Column::Version.eq(assignment.version))
-            .exec(&tx)
-            .await?;
-        if updated.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
+    ) -> Result<(), RepoError> {
+        let inserted = conflict::Entity::insert(conflict::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            reviewer_id: Set(new.reviewer_id),
+            organization_id: Set(new.organization_id),
+            kind: Set(new.kind.code().to_owned()),
+            description: Set(new.description),
+            source: Set(new.source.to_owned()),
+            declared_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                conflict::Column::ReviewerId,
+                conflict::Column::OrganizationId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec(&self.tx)
+        .await;
+        match inserted {
+            Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
+            Err(err) => Err(err.into()),
         }
-        if let Some(new) = conflict_declared {
-            // A conflict already on record (perhaps declared a moment ago) is kept as it is.
-            let inserted = conflict::Entity::insert(conflict::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                reviewer_id: Set(new.reviewer_id),
-                organization_id: Set(new.organization_id),
-                kind: Set(new.kind.code().to_owned()),
-                description: Set(new.description),
-                source: Set(new.source.to_owned()),
-                declared_at: Set(now),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    conflict::Column::ReviewerId,
-                    conflict::Column::OrganizationId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec(&tx)
-            .await;
-            match inserted {
-                Ok(_) | Err(DbErr::RecordNotInserted) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        tx.commit().await?;
-        self.get_assignment(assignment.id).await
     }
 }

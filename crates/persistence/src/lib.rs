@@ -18,6 +18,7 @@ pub mod outbox;
 mod paging;
 mod passwords;
 mod rate_limits;
+mod reads;
 pub mod records;
 pub mod reviews;
 pub mod scores;
@@ -27,9 +28,11 @@ pub mod staff;
 #[cfg(feature = "test-support")]
 pub mod testdb;
 mod tokens;
+mod tx;
 
 pub use accounts::Registration;
 pub use db::Store;
 pub use error::RepoError;
 pub use organizations::RemoveMemberError;
 pub use tokens::RotateOutcome;
+pub use tx::Tx;

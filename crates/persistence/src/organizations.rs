@@ -26,7 +26,7 @@ pub enum RemoveMemberError {
     Repo(#[from] RepoError),
 }
 
-fn decode(model: organization::Model) -> Result<Organization, RepoError> {
+pub(crate) fn decode(model: organization::Model) -> Result<Organization, RepoError> {
     let corrupt = |detail: String| RepoError::Corrupt {
         table: "organizations",
         id: model.id.to_string(),
@@ -56,7 +56,7 @@ fn decode(model: organization::Model) -> Result<Organization, RepoError> {
     })
 }
 
-fn decode_role(model: &organization_member::Model) -> Result<MemberRole, RepoError> {
+pub(crate) fn decode_role(model: &organization_member::Model) -> Result<MemberRole, RepoError> {
     model.role.parse().map_err(|e| RepoError::Corrupt {
         table: "organization_members",
         id: format!("{}/{}", model.organization_id, model.user_id),
@@ -155,13 +155,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn organizations_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Organization>, RepoError> {
-        organization::Entity::find()
-            .filter(organization::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
+        crate::reads::organizations(&self.db, ids).await
     }
 
     /// Every organisation `user` belongs to, with their role, oldest first.

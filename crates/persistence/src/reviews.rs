@@ -3,17 +3,18 @@
 use chrono::{DateTime, Utc};
 use domain::assignment::AssignmentStatus;
 use domain::review::{ConflictKind, ReviewContent};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use crate::Store;
-use crate::entity::{assignment, call_reviewer, conflict, organization_member, user};
+use crate::entity::{application, assignment, call_reviewer, conflict, organization_member, user};
 use crate::error::RepoError;
 use crate::records::{AssignmentRecord, ConflictRecord, OffsetPage, PoolMember};
+use crate::tx::Tx;
 
 pub(crate) fn decode_assignment(model: assignment::Model) -> Result<AssignmentRecord, RepoError> {
     let id = model.id;
@@ -91,7 +92,98 @@ pub struct NewConflict {
     pub source: &'static str,
 }
 
-impl Store {
+async fn in_pool<C: ConnectionTrait>(
+    conn: &C,
+    call: Uuid,
+    reviewer: Uuid,
+) -> Result<bool, RepoError> {
+    Ok(call_reviewer::Entity::find_by_id((call, reviewer))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+async fn pool<C: ConnectionTrait>(conn: &C, call: Uuid) -> Result<Vec<PoolMember>, RepoError> {
+    let rows = call_reviewer::Entity::find()
+        .filter(call_reviewer::Column::CallId.eq(call))
+        .order_by_asc(call_reviewer::Column::AddedAt)
+        .order_by_asc(call_reviewer::Column::ReviewerId)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.reviewer_id).collect();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            users
+                .iter()
+                .find(|u| u.id == row.reviewer_id)
+                .map(|u| PoolMember {
+                    reviewer_id: row.reviewer_id,
+                    name: u.name.clone(),
+                    email: u.email.clone(),
+                    added_at: row.added_at,
+                })
+        })
+        .collect())
+}
+
+async fn conflicted_pairs<C: ConnectionTrait>(
+    conn: &C,
+    reviewers: &[Uuid],
+) -> Result<Vec<(Uuid, Uuid)>, RepoError> {
+    let declared = conflict::Entity::find()
+        .filter(conflict::Column::ReviewerId.is_in(reviewers.iter().copied()))
+        .all(conn)
+        .await?;
+    let memberships = organization_member::Entity::find()
+        .filter(organization_member::Column::UserId.is_in(reviewers.iter().copied()))
+        .all(conn)
+        .await?;
+    let mut pairs: Vec<(Uuid, Uuid)> = declared
+        .into_iter()
+        .map(|c| (c.reviewer_id, c.organization_id))
+        .chain(
+            memberships
+                .into_iter()
+                .map(|m| (m.user_id, m.organization_id)),
+        )
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+pub(crate) async fn assignment_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> Result<AssignmentRecord, RepoError> {
+    let model = assignment::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    decode_assignment(model)
+}
+
+async fn assignments_where<C: ConnectionTrait>(
+    conn: &C,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<Vec<AssignmentRecord>, RepoError> {
+    assignment::Entity::find()
+        .filter(condition)
+        .order_by_asc(assignment::Column::CreatedAt)
+        .order_by_asc(assignment::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(decode_assignment)
+        .collect()
+}
+
+impl Tx {
     /// Adds `reviewer` to the pool of `call`.
     ///
     /// # Errors
@@ -109,42 +201,24 @@ impl Store {
             added_by: Set(by),
             added_at: Set(now),
         }
-        .insert(&self.db)
+        .insert(&self.tx)
         .await
         .map_err(|e| RepoError::unique(e, "pool_member"))?;
         Ok(())
     }
 
-    /// The pool of `call`, in the order reviewers joined.
+    /// Removes `reviewer` from the pool of `call`.
     ///
     /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn pool(&self, call: Uuid) -> Result<Vec<PoolMember>, RepoError> {
-        let rows = call_reviewer::Entity::find()
-            .filter(call_reviewer::Column::CallId.eq(call))
-            .order_by_asc(call_reviewer::Column::AddedAt)
-            .order_by_asc(call_reviewer::Column::ReviewerId)
-            .all(&self.db)
+    /// [`RepoError::NotFound`] when they are not in it.
+    pub async fn remove_pool_member(&self, call: Uuid, reviewer: Uuid) -> Result<(), RepoError> {
+        let removed = call_reviewer::Entity::delete_by_id((call, reviewer))
+            .exec(&self.tx)
             .await?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.reviewer_id).collect();
-        let users = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| {
-                users
-                    .iter()
-                    .find(|u| u.id == row.reviewer_id)
-                    .map(|u| PoolMember {
-                        reviewer_id: row.reviewer_id,
-                        name: u.name.clone(),
-                        email: u.email.clone(),
-                        added_at: row.added_at,
-                    })
-            })
-            .collect())
+        if removed.rows_affected == 0 {
+            return Err(RepoError::NotFound);
+        }
+        Ok(())
     }
 
     /// Whether `reviewer` is in the pool of `call`.
@@ -152,10 +226,27 @@ impl Store {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn in_pool(&self, call: Uuid, reviewer: Uuid) -> Result<bool, RepoError> {
-        Ok(call_reviewer::Entity::find_by_id((call, reviewer))
-            .count(&self.db)
-            .await?
-            > 0)
+        in_pool(&self.tx, call, reviewer).await
+    }
+
+    /// The pool of `call`, in the order reviewers joined.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn pool(&self, call: Uuid) -> Result<Vec<PoolMember>, RepoError> {
+        pool(&self.tx, call).await
+    }
+
+    /// Every (reviewer, organisation) pair that may not meet, among `reviewers`: declared
+    /// conflicts and memberships.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn conflicted_pairs(
+        &self,
+        reviewers: &[Uuid],
+    ) -> Result<Vec<(Uuid, Uuid)>, RepoError> {
+        conflicted_pairs(&self.tx, reviewers).await
     }
 
     /// Records a conflict of interest.
@@ -176,10 +267,104 @@ impl Store {
             source: Set(new.source.to_owned()),
             declared_at: Set(now),
         }
-        .insert(&self.db)
+        .insert(&self.tx)
         .await
         .map_err(|e| RepoError::unique(e, "conflict"))?;
         decode_conflict(model)
+    }
+
+    /// The assignment `id`.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when it does not exist.
+    pub async fn assignment(&self, id: Uuid) -> Result<AssignmentRecord, RepoError> {
+        assignment_by_id(&self.tx, id).await
+    }
+
+    /// Every assignment of `call`, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn assignments_of_call(
+        &self,
+        call: Uuid,
+    ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        assignments_where(&self.tx, assignment::Column::CallId.eq(call)).await
+    }
+
+    /// Every assignment of `application`, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn assignments_of_application(
+        &self,
+        application: Uuid,
+    ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        assignments_where(&self.tx, assignment::Column::ApplicationId.eq(application)).await
+    }
+
+    /// How many assignments `reviewer` has not yet finished (assigned or accepted) on
+    /// applications of `organization`, in any call.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn open_assignments_with(
+        &self,
+        reviewer: Uuid,
+        organization: Uuid,
+    ) -> Result<u64, RepoError> {
+        let open = [AssignmentStatus::Assigned, AssignmentStatus::Accepted];
+        let applications = Query::select()
+            .column(application::Column::Id)
+            .from(application::Entity)
+            .and_where(Expr::col(application::Column::OrganizationId).eq(organization))
+            .to_owned();
+        Ok(assignment::Entity::find()
+            .filter(assignment::Column::ReviewerId.eq(reviewer))
+            .filter(assignment::Column::Status.is_in(open.iter().map(|s| s.code())))
+            .filter(assignment::Column::ApplicationId.in_subquery(applications))
+            .count(&self.tx)
+            .await?)
+    }
+
+    /// How many active assignments `reviewer` has in `call`.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn active_assignments_of_reviewer(
+        &self,
+        call: Uuid,
+        reviewer: Uuid,
+    ) -> Result<u64, RepoError> {
+        let active = [
+            AssignmentStatus::Assigned,
+            AssignmentStatus::Accepted,
+            AssignmentStatus::Submitted,
+        ];
+        Ok(assignment::Entity::find()
+            .filter(assignment::Column::CallId.eq(call))
+            .filter(assignment::Column::ReviewerId.eq(reviewer))
+            .filter(assignment::Column::Status.is_in(active.iter().map(|s| s.code())))
+            .count(&self.tx)
+            .await?)
+    }
+}
+
+impl Store {
+    /// The pool of `call`, in the order reviewers joined.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn pool(&self, call: Uuid) -> Result<Vec<PoolMember>, RepoError> {
+        pool(&self.db, call).await
+    }
+
+    /// Whether `reviewer` is in the pool of `call`.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn in_pool(&self, call: Uuid, reviewer: Uuid) -> Result<bool, RepoError> {
+        in_pool(&self.db, call, reviewer).await
     }
 
     /// The conflicts `reviewer` declared.
@@ -206,26 +391,7 @@ impl Store {
         &self,
         reviewers: &[Uuid],
     ) -> Result<Vec<(Uuid, Uuid)>, RepoError> {
-        let declared = conflict::Entity::find()
-            .filter(conflict::Column::ReviewerId.is_in(reviewers.iter().copied()))
-            .all(&self.db)
-            .await?;
-        let memberships = organization_member::Entity::find()
-            .filter(organization_member::Column::UserId.is_in(reviewers.iter().copied()))
-            .all(&self.db)
-            .await?;
-        let mut pairs: Vec<(Uuid, Uuid)> = declared
-            .into_iter()
-            .map(|c| (c.reviewer_id, c.organization_id))
-            .chain(
-                memberships
-                    .into_iter()
-                    .map(|m| (m.user_id, m.organization_id)),
-            )
-            .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        Ok(pairs)
+        conflicted_pairs(&self.db, reviewers).await
     }
 
     /// The assignment `id`.
@@ -233,11 +399,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn get_assignment(&self, id: Uuid) -> Result<AssignmentRecord, RepoError> {
-        let model = assignment::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or(RepoError::NotFound)?;
-        decode_assignment(model)
+        assignment_by_id(&self.db, id).await
     }
 
     /// Every assignment of `application`, oldest first.
@@ -248,15 +410,7 @@ impl Store {
         &self,
         application: Uuid,
     ) -> Result<Vec<AssignmentRecord>, RepoError> {
-        assignment::Entity::find()
-            .filter(assignment::Column::ApplicationId.eq(application))
-            .order_by_asc(assignment::Column::CreatedAt)
-            .order_by_asc(assignment::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(decode_assignment)
-            .collect()
+        assignments_where(&self.db, assignment::Column::ApplicationId.eq(application)).await
     }
 
     /// Every assignment of `call`.
@@ -267,15 +421,7 @@ impl Store {
         &self,
         call: Uuid,
     ) -> Result<Vec<AssignmentRecord>, RepoError> {
-        assignment::Entity::find()
-            .filter(assignment::Column::CallId.eq(call))
-            .order_by_asc(assignment::Column::CreatedAt)
-            .order_by_asc(assignment::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(decode_assignment)
-            .collect()
+        assignments_where(&self.db, assignment::Column::CallId.eq(call)).await
     }
 
     /// Page `page` (from 1) of `reviewer`'s assignments, newest first, optionally only in
@@ -310,48 +456,5 @@ impl Store {
             .map(decode_assignment)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(OffsetPage { items, has_more })
-    }
-
-    /// Moves assignment `id` from `expected_version` to `status`, saving `review` when given.
-    ///
-    /// # Errors
-    /// [`RepoError::NotFound`] when it does not exist; [`RepoError::Conflict`] (`"version"`)
-    /// when it changed meanwhile.
-    pub async fn update_assignment(
-        &self,
-        id: Uuid,
-        expected_version: i32,
-        status: AssignmentStatus,
-        review: Option<&ReviewContent>,
-        decline_reason: Option<String>,
-        now: DateTime<Utc>,
-    ) -> Result<AssignmentRecord, RepoError> {
-        let mut update = assignment::Entity::update_many()
-            .col_expr(assignment::Column::Status, Expr::value(status.code()))
-            .col_expr(assignment::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                assignment::Column::Version,
-                Expr::col(assignment::Column::Version).add(1),
-            )
-            .filter(assignment::Column::Id.eq(id))
-            .filter(assignment::Column::Version.eq(expected_version));
-        if let Some(review) = review {
-            update = update.col_expr(
-                assignment::Column::Review,
-                Expr::value(review_json(review)?),
-            );
-        }
-        if decline_reason.is_some() {
-            update = update.col_expr(
-                assignment::Column::DeclineReason,
-                Expr::value(decline_reason),
-            );
-        }
-        let result = update.exec(&self.db).await?;
-        let record = self.get_assignment(id).await?;
-        if result.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
-        }
-        Ok(record)
     }
 }

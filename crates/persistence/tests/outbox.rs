@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::application::ApplicationContent;
+use domain::assignment::AssignmentStatus;
 use domain::language::Language;
 use domain::notification::{DeliveryStatus, NotificationKind};
 use domain::region::Region;
@@ -13,7 +14,7 @@ use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::{Actor, CommandKind, Event};
 use persistence::applications::{ActedBy, Frozen};
-use persistence::decisions::NewAssignment;
+use persistence::decisions::{AssignmentChange, Decided, NewAssignment};
 use persistence::outbox::{Letter, Undeliverable};
 use persistence::{RepoError, Store, fixtures};
 use uuid::Uuid;
@@ -413,28 +414,32 @@ async fn reminders_are_queued_once_inside_the_window(store: Store) {
         user: None,
         actor: Actor::System,
     };
-    let assigned = store
-        .assign_in_call(
-            f.call,
-            &[NewAssignment {
-                application_id: id,
-                reviewer_id: f.reviewer,
-                due_at: Some(due),
-            }],
-            None,
-            now(),
-            by,
-            |_| {
-                Ok(Some(event(
-                    CommandKind::StartReview,
-                    ApplicationStatus::Submitted,
-                    ApplicationStatus::UnderReview,
-                )))
-            },
-        )
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let new = NewAssignment {
+        application_id: id,
+        reviewer_id: f.reviewer,
+        due_at: Some(due),
+    };
+    let assigned = tx
+        .insert_assignment(f.call, &new, None, now())
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|_| panic!("refused"));
+        .unwrap_or_else(|e| panic!("{e}"));
+    let snap = tx
+        .snapshot(f.call, id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Decided {
+        event: event(
+            CommandKind::StartReview,
+            ApplicationStatus::Submitted,
+            ApplicationStatus::UnderReview,
+        ),
+        frozen: None,
+    };
+    tx.record_event(id, snap.application.version, started, by)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let letters = claim(&store, now(), 10).await;
     let assigned_mail: Vec<&Letter> = letters
         .iter()
@@ -442,10 +447,7 @@ async fn reminders_are_queued_once_inside_the_window(store: Store) {
         .collect();
     assert_eq!(assigned_mail.len(), 1);
     assert_eq!(assigned_mail[0].recipient.email, "expert@grants.kz");
-    assert_eq!(
-        assigned_mail[0].assignment,
-        Some((assigned[0].id, Some(due)))
-    );
+    assert_eq!(assigned_mail[0].assignment, Some((assigned.id, Some(due))));
 
     let reminders = |at| {
         let store = store.clone();
@@ -536,30 +538,28 @@ async fn mail_no_longer_owed_is_handed_back_as_such(store: Store) {
             )],
         )
         .await;
-    let by = ActedBy {
-        user: None,
-        actor: Actor::System,
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let new = NewAssignment {
+        application_id: id,
+        reviewer_id: f.reviewer,
+        due_at: None,
     };
-    let assigned = store
-        .assign_in_call(
-            f.call,
-            &[NewAssignment {
-                application_id: id,
-                reviewer_id: f.reviewer,
-                due_at: None,
-            }],
-            None,
-            now(),
-            by,
-            |_| Ok(None),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|_| panic!("refused"));
-    store
-        .decline_assignment(&assigned[0], Some("busy".to_owned()), None, now())
+    let assigned = tx
+        .insert_assignment(f.call, &new, None, now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    // Declined before the mail went out: it is no longer owed.
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    tx.change_assignment(
+        &assigned,
+        AssignmentStatus::Declined,
+        AssignmentChange::Declined(Some("busy")),
+        now(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let later = now() + Duration::minutes(1);
     let reviewer_mail: Vec<Result<Letter, Undeliverable>> = claim_all(&store, later)
         .await

@@ -95,6 +95,7 @@ const TABLE: &[(&str, [u16; 7])] = &[
     // reviews
     ("list_call_reviewers",       [401, 403, 403, 403, 403, 200, 200]),
     ("add_call_reviewer",         [401, 403, 403, 403, 403, 201, 403]),
+    ("remove_call_reviewer",      [401, 403, 403, 403, 403, 204, 403]),
     ("list_my_conflicts",         [401, 403, 403, 200, 200, 403, 403]),
     ("declare_conflict",          [401, 403, 403, 201, 201, 403, 403]),
     ("assign_reviewer",           [401, 403, 403, 403, 403, 201, 403]),
@@ -656,6 +657,22 @@ impl World {
                 plan.id("id", &call)
                     .body(json!({"reviewer_id": reviewer}))
                     .keeps(Who::Officer, format!("/calls/{call}/reviewers"))
+            }
+            "remove_call_reviewer" => {
+                let call = self.draft_call().await;
+                let reviewer = self.unassigned.clone();
+                let path = format!("/calls/{call}/reviewers");
+                self.must(
+                    Who::Officer,
+                    Method::POST,
+                    &path,
+                    Some(json!({"reviewer_id": reviewer})),
+                    201,
+                )
+                .await;
+                plan.id("id", &call)
+                    .id("reviewer_id", &reviewer)
+                    .keeps(Who::Officer, path)
             }
             "declare_conflict" => plan.body(json!({
                 "organization_id": self.org_b, "kind": "other",

@@ -1,3 +1,5 @@
+mod races;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use grants_tests::{

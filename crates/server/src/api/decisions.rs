@@ -265,10 +265,6 @@ enum Feedback {
     Ok(Json<FeedbackResponse>),
 }
 
-fn require_officer(caller: &Caller) -> Result<(), ApiError> {
-    caller.require(Role::Officer, "only programme officers decide")
-}
-
 fn parse_award(field: &str, raw: Option<&str>) -> Result<Money, ApiError> {
     let raw = raw.ok_or_else(|| {
         ApiError::from(domain::ValidationErrors::single(
@@ -297,7 +293,14 @@ async fn decide_one(
     id: Uuid,
     command: Command,
 ) -> Result<Decided, ApiError> {
-    let (record, _) = applications::run_transition(state, caller, id, command).await?;
+    let (record, _) = usecases::transitions::run(
+        &state.store,
+        caller.acting(),
+        id,
+        command,
+        state.clock.now(),
+    )
+    .await?;
     Ok(decided(record))
 }
 
@@ -506,17 +509,7 @@ impl DecisionsApi {
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
         body: JsonBody<DecisionsRequest>,
     ) -> ApiResult<BatchDecided> {
-        require_officer(&auth.0)?;
-        let call = state.store.get_call(id.0).await?;
         let items = body.0.decisions;
-        if items.is_empty() || items.len() > 1000 {
-            return Err(ApiError::from(domain::ValidationErrors::single(
-                "decisions",
-                "out_of_range",
-                "give between 1 and 1000 decisions",
-            ))
-            .into());
-        }
         let mut commands = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
             let command = match item.decision {
@@ -536,26 +529,15 @@ impl DecisionsApi {
             };
             commands.push((item.application_id, command));
         }
-        let mut ids: Vec<Uuid> = commands.iter().map(|(id, _)| *id).collect();
-        ids.sort_unstable();
-        let before = ids.len();
-        ids.dedup();
-        if ids.len() != before {
-            return Err(ApiError::from(domain::ValidationErrors::single(
-                "decisions",
-                "duplicate",
-                "an application may appear once",
-            ))
-            .into());
-        }
-        let records = applications::run_many_transitions(
-            &state,
-            &call,
-            Access::Staff(auth.0.role),
-            auth.0.id,
+        let records = usecases::transitions::decide_in_bulk(
+            &state.store,
+            auth.0.acting(),
+            id.0,
             commands,
+            state.clock.now(),
         )
-        .await?;
+        .await
+        .map_err(ApiError::from)?;
         Ok(BatchDecided::Ok(Json(DecisionsResponse {
             applications: records
                 .into_iter()

@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod pagination;
 pub mod preconditions;
+pub mod refusals;
 pub mod reviews;
 pub mod scoring;
 pub mod spreadsheet;

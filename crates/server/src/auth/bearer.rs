@@ -21,6 +21,15 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The account the use cases act for.
+    #[must_use]
+    pub fn acting(self) -> usecases::Caller {
+        usecases::Caller {
+            id: self.id,
+            role: self.role,
+        }
+    }
+
     /// Succeeds when the caller has `role`.
     ///
     /// # Errors

@@ -1,7 +1,6 @@
 //! Who may see an application, and in which capacity they act on it.
 
 use domain::role::Role;
-use domain::transition::Actor;
 use persistence::RepoError;
 use persistence::records::{ApplicationRecord, Organization};
 use uuid::Uuid;
@@ -10,37 +9,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// How the caller relates to an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// A member of the applying organisation.
-    Member,
-    /// Operator staff (officers and admins), who read every application.
-    Staff(Role),
-    /// A reviewer with an active assignment to the application.
-    Reviewer,
-}
-
-impl Access {
-    /// The capacity in which the caller acts on the state machine.
-    #[must_use]
-    pub fn actor(self) -> Actor {
-        match self {
-            Self::Member => Actor::Member,
-            Self::Staff(Role::Officer) => Actor::Officer,
-            Self::Staff(Role::Admin) => Actor::Admin,
-            Self::Staff(Role::Reviewer) => Actor::Reviewer,
-            Self::Staff(Role::Applicant) => Actor::Member,
-            Self::Reviewer => Actor::Reviewer,
-        }
-    }
-
-    /// Whether the caller sees the applicant's view of statuses and history.
-    #[must_use]
-    pub fn applicant_view(self) -> bool {
-        matches!(self, Self::Member)
-    }
-}
+pub use usecases::Access;
 
 /// Whether `caller` belongs to `organization`.
 ///
@@ -71,29 +40,16 @@ pub async fn access(
     caller: Caller,
     application: &ApplicationRecord,
 ) -> Result<Access, ApiError> {
-    match caller.role {
-        Role::Officer | Role::Admin => Ok(Access::Staff(caller.role)),
-        Role::Applicant => {
-            if is_member(state, caller, application.organization_id).await? {
-                Ok(Access::Member)
-            } else {
-                Err(ApiError::NotFound)
-            }
-        }
-        Role::Reviewer => {
-            let assigned = state
-                .store
-                .assignments_of_application(application.id)
-                .await?
-                .iter()
-                .any(|a| a.reviewer_id == caller.id && a.status.is_active());
-            if assigned {
-                Ok(Access::Reviewer)
-            } else {
-                Err(ApiError::NotFound)
-            }
-        }
-    }
+    let member = caller.role == Role::Applicant
+        && is_member(state, caller, application.organization_id).await?;
+    let assigned = caller.role == Role::Reviewer
+        && state
+            .store
+            .assignments_of_application(application.id)
+            .await?
+            .iter()
+            .any(|a| a.reviewer_id == caller.id && a.status.is_active());
+    Access::of(caller.acting(), member, assigned).ok_or(ApiError::NotFound)
 }
 
 /// Loads application `id` with the caller's access to it.

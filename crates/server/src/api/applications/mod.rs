@@ -3,10 +3,8 @@
 
 mod access;
 pub mod dto;
-mod transition;
 
 pub use self::access::{Access, load as load_application};
-pub use self::transition::{refusal, run as run_transition, run_many as run_many_transitions};
 
 use domain::application::ApplicationContent;
 use domain::call;
@@ -31,7 +29,7 @@ use super::body::JsonBody;
 use super::codes::{ApplicationStatusCode, RegionCode, SortCode};
 use super::pagination;
 use super::preconditions::{IfMatch, etag};
-use crate::auth::BearerAuth;
+use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -61,6 +59,24 @@ enum History {
     /// The changes, oldest first.
     #[oai(status = 200)]
     Ok(Json<Vec<HistoryEntry>>),
+}
+
+/// Runs state-machine `command` on application `id` for `caller`.
+async fn transition(
+    state: &AppState,
+    caller: Caller,
+    id: Uuid,
+    command: Command,
+) -> Result<Found, ApiError> {
+    let (record, access) = usecases::transitions::run(
+        &state.store,
+        caller.acting(),
+        id,
+        command,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(found(record, access))
 }
 
 fn found(record: persistence::records::ApplicationRecord, access: Access) -> Found {
@@ -320,8 +336,7 @@ impl ApplicationsApi {
         id: Path<Uuid>,
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
     ) -> ApiResult<Found> {
-        let (record, access) = transition::run(&state, auth.0, id.0, Command::Submit).await?;
-        Ok(found(record, access))
+        Ok(transition(&state, auth.0, id.0, Command::Submit).await?)
     }
 
     /// Withdraw an application that is not yet under review.
@@ -337,8 +352,7 @@ impl ApplicationsApi {
         id: Path<Uuid>,
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
     ) -> ApiResult<Found> {
-        let (record, access) = transition::run(&state, auth.0, id.0, Command::Withdraw).await?;
-        Ok(found(record, access))
+        Ok(transition(&state, auth.0, id.0, Command::Withdraw).await?)
     }
 
     /// Resubmit after a revision request, before its deadline.
@@ -354,8 +368,7 @@ impl ApplicationsApi {
         id: Path<Uuid>,
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
     ) -> ApiResult<Found> {
-        let (record, access) = transition::run(&state, auth.0, id.0, Command::Resubmit).await?;
-        Ok(found(record, access))
+        Ok(transition(&state, auth.0, id.0, Command::Resubmit).await?)
     }
 
     /// Ask the applicant to revise a submitted application by a deadline (officers).
@@ -376,8 +389,7 @@ impl ApplicationsApi {
             comment: body.0.comment,
             due_at: chrono::SubsecRound::trunc_subsecs(body.0.revision_due_at, 6),
         };
-        let (record, access) = transition::run(&state, auth.0, id.0, command).await?;
-        Ok(found(record, access))
+        Ok(transition(&state, auth.0, id.0, command).await?)
     }
 
     /// Declare an application ineligible, with the reason (officers).
@@ -397,8 +409,7 @@ impl ApplicationsApi {
         let command = Command::MarkIneligible {
             reason: body.0.reason,
         };
-        let (record, access) = transition::run(&state, auth.0, id.0, command).await?;
-        Ok(found(record, access))
+        Ok(transition(&state, auth.0, id.0, command).await?)
     }
 
     /// Start the review of a submitted application (officers). At least one reviewer
@@ -415,8 +426,7 @@ impl ApplicationsApi {
         id: Path<Uuid>,
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
     ) -> ApiResult<Found> {
-        let (record, access) = transition::run(&state, auth.0, id.0, Command::StartReview).await?;
-        Ok(found(record, access))
+        Ok(transition(&state, auth.0, id.0, Command::StartReview).await?)
     }
 
     /// The application's history, oldest first. Applicants see the changes of the statuses

@@ -1,0 +1,106 @@
+//! A unit of work: one database transaction that a use case opens, reads and writes through,
+//! and commits. Dropping a [`Tx`] without committing rolls everything back.
+//!
+//! The locks are writes to one row, so they work the same on SQLite (whose writers queue
+//! for the database) and PostgreSQL (where they take the row's lock until commit):
+//! - [`Tx::lock_call`] orders every change inside one call: status changes, assignments,
+//!   reviews, decisions and pool changes;
+//! - [`Tx::lock_account`] orders the changes of one account that no call lock covers,
+//!   such as a reviewer's conflict declarations against the assignments made to them.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entity::{call, user};
+use crate::error::RepoError;
+
+/// An open transaction. Its methods are the reads and writes a use case composes.
+#[derive(Debug)]
+pub struct Tx {
+    pub(crate) tx: DatabaseTransaction,
+}
+
+impl Store {
+    /// Opens a transaction. On SQLite it takes the database's write lock at once (waiting
+    /// up to the busy timeout for it): a transaction that read first could not upgrade to
+    /// writing once another writer had committed after its reads.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] when no connection can be had.
+    pub async fn begin(&self) -> Result<Tx, RepoError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(Tx {
+            tx: self.db.begin_with_options(options).await?,
+        })
+    }
+}
+
+impl Tx {
+    /// Makes every write of the transaction durable.
+    ///
+    /// # Errors
+    /// The database's error when the commit fails; nothing is written then.
+    pub async fn commit(self) -> Result<(), RepoError> {
+        self.tx.commit().await.map_err(RepoError::from)
+    }
+
+    /// Takes the lock of call `id` until the transaction ends.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the call does not exist.
+    pub async fn lock_call(&self, id: Uuid) -> Result<(), RepoError> {
+        let locked = call::Entity::update_many()
+            .col_expr(call::Column::Version, Expr::col(call::Column::Version))
+            .filter(call::Column::Id.eq(id))
+            .exec(&self.tx)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(RepoError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Takes the lock of account `id` until the transaction ends.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the account does not exist.
+    pub async fn lock_account(&self, id: Uuid) -> Result<(), RepoError> {
+        let locked = user::Entity::update_many()
+            .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt))
+            .filter(user::Column::Id.eq(id))
+            .exec(&self.tx)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(RepoError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Takes the locks of every account in `ids` (those that exist) until the transaction
+    /// ends, in the order of their ids.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn lock_accounts(&self, ids: &[Uuid]) -> Result<(), RepoError> {
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        for id in sorted {
+            match self.lock_account(id).await {
+                Ok(()) | Err(RepoError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+}

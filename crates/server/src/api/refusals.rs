@@ -1,0 +1,129 @@
+//! The problem each use-case refusal becomes: one exhaustive mapping.
+
+use domain::transition::{CommandKind, TransitionError};
+use usecases::{Conflict, Error};
+
+use crate::error::{ApiError, ProblemField};
+
+fn field(field: &str, code: &str, message: impl Into<String>) -> ProblemField {
+    ProblemField {
+        field: field.to_owned(),
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The stable slug of each clash.
+fn conflict_slug(conflict: Conflict) -> &'static str {
+    match conflict {
+        Conflict::AlreadyInPool => "already-in-pool",
+        Conflict::StillAssigned => "reviewer-still-assigned",
+        Conflict::AlreadyAssigned => "already-assigned",
+        Conflict::ReviewerConflict => "reviewer-conflict",
+        Conflict::NotReviewable(_) | Conflict::ChangedMeanwhile => "not-reviewable",
+        Conflict::CallNotClosed => "call-not-closed",
+        Conflict::ConflictAlreadyDeclared => "conflict-already-declared",
+        Conflict::AssignedToOrganization => "assigned-to-organization",
+        Conflict::NotUnderReview => "not-under-review",
+        Conflict::AlreadyDecided => "already-decided",
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::NotFound => Self::NotFound,
+            Error::Forbidden(why) => Self::Forbidden(why),
+            Error::Invalid(errors) => Self::Validation(errors),
+            Error::Refused {
+                refusal,
+                command,
+                application,
+            } => {
+                let problem = refusal_problem(&refusal, command);
+                match application {
+                    Some(id) => problem.with_detail_prefix(&format!("application {id}")),
+                    None => problem,
+                }
+            }
+            Error::Assignment(refusal) => Self::Conflict {
+                slug: refusal.code(),
+                detail: refusal.to_string(),
+            },
+            Error::ReviewIncomplete(missing) => Self::Unprocessable {
+                slug: "review-incomplete",
+                detail: "the review is not complete".to_owned(),
+                fields: missing
+                    .into_iter()
+                    .map(|f| field(&f.field, f.code, f.message))
+                    .collect(),
+            },
+            Error::Conflict(conflict) => Self::Conflict {
+                slug: conflict_slug(conflict),
+                detail: conflict.to_string(),
+            },
+            Error::Store(err) => err.into(),
+        }
+    }
+}
+
+/// The problem for a transition the state machine refused.
+#[must_use]
+pub fn refusal_problem(err: &TransitionError, command: CommandKind) -> ApiError {
+    let detail = err.to_string();
+    let reason_field = if command == CommandKind::RequestRevision {
+        "comment"
+    } else {
+        "reason"
+    };
+    let unprocessable = |fields: Vec<ProblemField>| ApiError::Unprocessable {
+        slug: err.code(),
+        detail: detail.clone(),
+        fields,
+    };
+    let conflict = || ApiError::Conflict {
+        slug: err.code(),
+        detail: detail.clone(),
+    };
+    match err {
+        TransitionError::Forbidden { .. } => {
+            ApiError::Forbidden("your role may not do this to the application")
+        }
+        TransitionError::WrongStatus { .. }
+        | TransitionError::CallNotOpen
+        | TransitionError::RevisionDeadlinePassed
+        | TransitionError::NoReviewerAssigned
+        | TransitionError::ReviewsIncomplete
+        | TransitionError::OverBudget => conflict(),
+        TransitionError::Incomplete(missing) => unprocessable(
+            missing
+                .iter()
+                .map(|f| field(&f.field, f.code, f.message.clone()))
+                .collect(),
+        ),
+        TransitionError::Ineligible(failures) => unprocessable(
+            failures
+                .iter()
+                .map(|f| field("organization_id", f.code(), f.to_string()))
+                .collect(),
+        ),
+        TransitionError::BudgetOutOfLimits(failures) => unprocessable(
+            failures
+                .iter()
+                .map(|f| field("budget_lines", f.code(), f.to_string()))
+                .collect(),
+        ),
+        TransitionError::ReasonRequired
+        | TransitionError::ReasonTooLong
+        | TransitionError::ReasonInvalid
+        | TransitionError::BelowFundableMinimum => {
+            unprocessable(vec![field(reason_field, err.code(), detail.clone())])
+        }
+        TransitionError::RevisionDueInPast => {
+            unprocessable(vec![field("revision_due_at", err.code(), detail.clone())])
+        }
+        TransitionError::AwardAboveRequest | TransitionError::AwardOutsideGrantLimits => {
+            unprocessable(vec![field("awarded_amount", err.code(), detail.clone())])
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Why a use case refused or failed.
+
+use domain::assignment::AssignmentError;
+use domain::status::ApplicationStatus;
+use domain::transition::{CommandKind, TransitionError};
+use domain::{FieldError, ValidationErrors};
+use persistence::RepoError;
+use uuid::Uuid;
+
+/// What a change clashed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// The reviewer is already in the call's pool.
+    #[error("the reviewer is already in the pool")]
+    AlreadyInPool,
+    /// The reviewer still holds assignments in the call.
+    #[error("the reviewer still holds assignments in this call; they must decline them first")]
+    StillAssigned,
+    /// The reviewer is already assigned to the application.
+    #[error("the reviewer is already assigned to this application")]
+    AlreadyAssigned,
+    /// The reviewer belongs to, or declared a conflict with, the applying organisation.
+    #[error("the reviewer belongs to, or declared a conflict with, the applying organisation")]
+    ReviewerConflict,
+    /// The application is not in a status in which reviewers are assigned.
+    #[error("an application that is {0} is not being reviewed")]
+    NotReviewable(ApplicationStatus),
+    /// An application changed while reviewers were being assigned.
+    #[error("an application changed while reviewers were being assigned; try again")]
+    ChangedMeanwhile,
+    /// Automatic assignment waits for the call to close.
+    #[error("automatic assignment runs once the call has closed")]
+    CallNotClosed,
+    /// The reviewer holds an unfinished assignment on an application of the organisation.
+    #[error(
+        "you hold an unfinished assignment on an application of this organisation; decline it, \
+         declaring the conflict there"
+    )]
+    AssignedToOrganization,
+    /// A conflict with the organisation is already on record.
+    #[error("a conflict with this organisation is already on record")]
+    ConflictAlreadyDeclared,
+    /// The application is no longer under review, so its reviews may not change.
+    #[error("the application is no longer under review")]
+    NotUnderReview,
+    /// The application is already decided.
+    #[error("the application is already decided")]
+    AlreadyDecided,
+}
+
+/// Why a use case did not happen. Nothing was written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// It does not exist, or the caller may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// The caller may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Input that breaks a rule, field by field.
+    #[error("invalid input: {0}")]
+    Invalid(ValidationErrors),
+    /// The application's state machine refused `command`; `application` names the one
+    /// refused when several were decided together.
+    #[error("{refusal}")]
+    Refused {
+        /// Why.
+        refusal: TransitionError,
+        /// The refused command.
+        command: CommandKind,
+        /// The refused application, in a batch.
+        application: Option<Uuid>,
+    },
+    /// An assignment's state machine refused.
+    #[error("{0}")]
+    Assignment(AssignmentError),
+    /// A review submitted without everything it needs.
+    #[error("the review is not complete")]
+    ReviewIncomplete(Vec<FieldError>),
+    /// The change clashes with the current state.
+    #[error("{0}")]
+    Conflict(Conflict),
+    /// The store failed or a concurrent change won.
+    #[error(transparent)]
+    Store(RepoError),
+}
+
+impl From<RepoError> for Error {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::NotFound => Self::NotFound,
+            other @ (RepoError::Conflict(_)
+            | RepoError::Corrupt { .. }
+            | RepoError::Unavailable(_)
+            | RepoError::Unexpected(_)) => Self::Store(other),
+        }
+    }
+}
+
+impl From<ValidationErrors> for Error {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+impl From<AssignmentError> for Error {
+    fn from(err: AssignmentError) -> Self {
+        Self::Assignment(err)
+    }
+}
+
+impl From<Conflict> for Error {
+    fn from(conflict: Conflict) -> Self {
+        Self::Conflict(conflict)
+    }
+}
+
+/// One invalid field.
+pub(crate) fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Error {
+    Error::Invalid(ValidationErrors::single(field, code, message))
+}

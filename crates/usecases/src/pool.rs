@@ -1,0 +1,75 @@
+//! A call's reviewer pool: who may be assigned its applications.
+
+use chrono::{DateTime, Utc};
+use domain::role::Role;
+use persistence::records::PoolMember;
+use persistence::{RepoError, Store};
+use uuid::Uuid;
+
+use crate::access::Caller;
+use crate::error::{Conflict, Error, invalid};
+
+const OFFICERS_ONLY: &str = "only programme officers manage reviews";
+
+/// Adds reviewer account `reviewer` to the pool of call `call` (officers).
+///
+/// # Errors
+/// [`Error::Invalid`] when `reviewer` is not a reviewer's account;
+/// [`Conflict::AlreadyInPool`].
+pub async fn add(
+    store: &Store,
+    caller: Caller,
+    call: Uuid,
+    reviewer: Uuid,
+    now: DateTime<Utc>,
+) -> Result<PoolMember, Error> {
+    caller.require(Role::Officer, OFFICERS_ONLY)?;
+    let tx = store.begin().await?;
+    tx.lock_call(call).await?;
+    let account = match tx.user(reviewer).await {
+        Ok(user) if user.role == Role::Reviewer => user,
+        Ok(_) | Err(RepoError::NotFound) => {
+            return Err(invalid(
+                "reviewer_id",
+                "not_a_reviewer",
+                "no reviewer account has this id",
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    match tx.add_pool_member(call, reviewer, caller.id, now).await {
+        Ok(()) => {}
+        Err(RepoError::Conflict(_)) => return Err(Conflict::AlreadyInPool.into()),
+        Err(err) => return Err(err.into()),
+    }
+    tx.commit().await?;
+    Ok(PoolMember {
+        reviewer_id: account.id,
+        name: account.name,
+        email: account.email,
+        added_at: now,
+    })
+}
+
+/// Removes `reviewer` from the pool of call `call` (officers). A reviewer who still holds
+/// an assignment in the call stays: they decline it first, or it is finished.
+///
+/// # Errors
+/// [`Error::NotFound`] when the call does not exist or the reviewer is not in its pool;
+/// [`Conflict::StillAssigned`].
+pub async fn remove(
+    store: &Store,
+    caller: Caller,
+    call: Uuid,
+    reviewer: Uuid,
+) -> Result<(), Error> {
+    caller.require(Role::Officer, OFFICERS_ONLY)?;
+    let tx = store.begin().await?;
+    tx.lock_call(call).await?;
+    if tx.active_assignments_of_reviewer(call, reviewer).await? > 0 {
+        return Err(Conflict::StillAssigned.into());
+    }
+    tx.remove_pool_member(call, reviewer).await?;
+    tx.commit().await?;
+    Ok(())
+}

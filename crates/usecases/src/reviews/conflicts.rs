@@ -1,0 +1,74 @@
+//! Conflicts of interest a reviewer declares with an organisation.
+
+use chrono::{DateTime, Utc};
+use domain::review::ConflictKind;
+use domain::role::Role;
+use persistence::records::ConflictRecord;
+use persistence::reviews::NewConflict;
+use persistence::{RepoError, Store};
+use uuid::Uuid;
+
+use crate::access::Caller;
+use crate::error::{Conflict, Error, invalid};
+
+/// The longest explanation of a conflict or a decline, in characters.
+pub const EXPLANATION_MAX: usize = 2000;
+
+/// The trimmed explanation in `field`, refused when blank, too long or holding control
+/// characters.
+pub(crate) fn explanation(field: &str, raw: &str) -> Result<String, Error> {
+    domain::text::bounded(raw, EXPLANATION_MAX, true)
+        .map_err(|e| invalid(field, "invalid", e.to_string()))
+}
+
+/// Records that the calling reviewer has a conflict of interest with `organization`; they
+/// are not assigned its applications from then on. Takes the lock of the reviewer's
+/// account, which assignments to them also take.
+///
+/// # Errors
+/// [`Error::Invalid`] for a blank description or an unknown organisation;
+/// [`Conflict::AssignedToOrganization`] while they hold an unfinished assignment on one
+/// of its applications; [`Conflict::ConflictAlreadyDeclared`].
+pub async fn declare(
+    store: &Store,
+    caller: Caller,
+    organization: Uuid,
+    kind: ConflictKind,
+    description: &str,
+    now: DateTime<Utc>,
+) -> Result<ConflictRecord, Error> {
+    caller.require(Role::Reviewer, "only reviewers do this")?;
+    let description = explanation("description", description)?;
+    let tx = store.begin().await?;
+    tx.lock_account(caller.id).await?;
+    match tx.organization(organization).await {
+        Ok(_) => {}
+        Err(RepoError::NotFound) => {
+            return Err(invalid(
+                "organization_id",
+                "unknown_organization",
+                "no organisation has this id",
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    // An assignment already made is declined with the conflict instead, so no reviewer is
+    // left assigned to an organisation they declared a conflict with.
+    if tx.open_assignments_with(caller.id, organization).await? > 0 {
+        return Err(Conflict::AssignedToOrganization.into());
+    }
+    let new = NewConflict {
+        reviewer_id: caller.id,
+        organization_id: organization,
+        kind,
+        description,
+        source: "profile",
+    };
+    let record = match tx.declare_conflict(new, now).await {
+        Ok(record) => record,
+        Err(RepoError::Conflict(_)) => return Err(Conflict::ConflictAlreadyDeclared.into()),
+        Err(err) => return Err(err.into()),
+    };
+    tx.commit().await?;
+    Ok(record)
+}

@@ -1,0 +1,230 @@
+//! The application's state-machine commands: an applicant's submission, withdrawal and
+//! resubmission, an officer's transitions and decisions, one at a time or in bulk.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use domain::application::{canonical_json, receipt};
+use domain::call;
+use domain::transition::{Command, CommandKind, Context, decide};
+use persistence::applications::{ActedBy, Frozen};
+use persistence::decisions::Decided;
+use persistence::records::{ApplicationRecord, Organization};
+use persistence::{Store, Tx};
+use uuid::Uuid;
+
+use crate::access::{Access, Caller, Staff};
+use crate::error::{Error, invalid};
+use crate::scores::CallScores;
+
+/// The most decisions one bulk request may carry.
+pub const BULK_MAX: usize = 1000;
+
+/// Runs `command` on application `id` for `caller`.
+///
+/// # Errors
+/// [`Error::NotFound`] when the caller may not see the application; [`Error::Refused`]
+/// naming the rule the state machine applied.
+pub async fn run(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+    command: Command,
+    now: DateTime<Utc>,
+) -> Result<(ApplicationRecord, Access), Error> {
+    let tx = store.begin().await?;
+    let application = tx.application(id).await?;
+    let access = access_in(&tx, caller, &application).await?;
+    let mut records = decide_all(
+        &tx,
+        application.call_id,
+        access,
+        caller,
+        vec![(id, command)],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let record = records.pop().ok_or(Error::NotFound)?;
+    Ok((record, access))
+}
+
+/// Applies officer decisions to applications of call `call_id` together: all of them, or
+/// none when any is refused.
+///
+/// # Errors
+/// [`Error::Invalid`] for an empty or oversized batch or an application named twice;
+/// [`Error::Refused`] naming the first refused application.
+pub async fn decide_in_bulk(
+    store: &Store,
+    caller: Caller,
+    call_id: Uuid,
+    decisions: Vec<(Uuid, Command)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ApplicationRecord>, Error> {
+    caller.require(
+        domain::role::Role::Officer,
+        "only programme officers decide",
+    )?;
+    if decisions.is_empty() || decisions.len() > BULK_MAX {
+        return Err(invalid(
+            "decisions",
+            "out_of_range",
+            format!("give between 1 and {BULK_MAX} decisions"),
+        ));
+    }
+    let distinct: BTreeSet<Uuid> = decisions.iter().map(|(id, _)| *id).collect();
+    if distinct.len() != decisions.len() {
+        return Err(invalid(
+            "decisions",
+            "duplicate",
+            "an application may appear once",
+        ));
+    }
+    let tx = store.begin().await?;
+    let records = decide_all(
+        &tx,
+        call_id,
+        Access::Staff(Staff::Officer),
+        caller,
+        decisions,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(records)
+}
+
+/// The caller's access to `application`, read in `tx`. Anyone else is told it does not
+/// exist.
+pub(crate) async fn access_in(
+    tx: &Tx,
+    caller: Caller,
+    application: &ApplicationRecord,
+) -> Result<Access, Error> {
+    let member = match caller.role {
+        domain::role::Role::Applicant => tx
+            .membership(application.organization_id, caller.id)
+            .await?
+            .is_some(),
+        domain::role::Role::Reviewer | domain::role::Role::Officer | domain::role::Role::Admin => {
+            false
+        }
+    };
+    let assigned = match caller.role {
+        domain::role::Role::Reviewer => tx
+            .assignments_of_application(application.id)
+            .await?
+            .iter()
+            .any(|a| a.reviewer_id == caller.id && a.status.is_active()),
+        domain::role::Role::Applicant | domain::role::Role::Officer | domain::role::Role::Admin => {
+            false
+        }
+    };
+    Access::of(caller, member, assigned).ok_or(Error::NotFound)
+}
+
+/// Decides each command in order inside the call's lock, with the scores, the budget spent
+/// and every application as they are once the lock is held; then marks the call decided
+/// when nothing is left to decide.
+async fn decide_all(
+    tx: &Tx,
+    call_id: Uuid,
+    access: Access,
+    caller: Caller,
+    commands: Vec<(Uuid, Command)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ApplicationRecord>, Error> {
+    tx.lock_call(call_id).await?;
+    let ids: Vec<Uuid> = commands.iter().map(|(id, _)| *id).collect();
+    let found = tx.applications(&ids).await?;
+    if found.len() != ids.len() || found.iter().any(|a| a.call_id != call_id) {
+        return Err(Error::NotFound);
+    }
+    let organization_ids: Vec<Uuid> = found
+        .iter()
+        .map(|a| a.organization_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let organizations: HashMap<Uuid, Organization> = tx
+        .organizations(&organization_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let approving = commands
+        .iter()
+        .any(|(_, c)| c.kind() == CommandKind::Approve);
+    // Read under the lock, so a review submitted or reopened a moment ago counts.
+    let scores = if approving {
+        let call = tx.call(call_id).await?;
+        CallScores::of(
+            &tx.review_totals(call_id).await?,
+            call.spec.disagreement_spread,
+        )
+    } else {
+        CallScores::default()
+    };
+    let several = commands.len() > 1;
+    let by = ActedBy {
+        user: Some(caller.id),
+        actor: access.actor(),
+    };
+    let mut last_at = None;
+    for (id, command) in &commands {
+        let snap = tx.snapshot(call_id, *id).await?;
+        let application = &snap.application;
+        let organization = organizations
+            .get(&application.organization_id)
+            .ok_or(Error::NotFound)?;
+        let ctx = Context {
+            now,
+            actor: access.actor(),
+            call: &snap.call.spec,
+            call_phase: call::phase(
+                snap.call.state,
+                snap.call.spec.opens_at,
+                snap.call.spec.closes_at,
+                now,
+            ),
+            organization: &organization.profile,
+            today: domain::calendar::almaty_date(now),
+            content: &application.content,
+            revision_due_at: application.revision_due_at,
+            reviewers_assigned: snap.active_assignments,
+            reviews_submitted: snap.reviews_submitted,
+            score: scores.score_floor(application.id, snap.call.spec.aggregation),
+            requested_amount: application.totals.requested_amount,
+            call_awarded_total: snap.call_awarded_total,
+        };
+        let event =
+            decide(application.status, command, &ctx).map_err(|refusal| Error::Refused {
+                refusal,
+                command: command.kind(),
+                application: several.then_some(*id),
+            })?;
+        let frozen =
+            matches!(event.command, CommandKind::Submit | CommandKind::Resubmit).then(|| Frozen {
+                canonical: canonical_json(&application.content),
+                receipt: receipt(&application.content),
+            });
+        last_at = Some(event.at);
+        tx.record_event(*id, application.version, Decided { event, frozen }, by)
+            .await?;
+    }
+    // Any change may have been the last one pending (a decision, but also a withdrawal
+    // after the call closed).
+    if let Some(at) = last_at {
+        tx.settle_call(call_id, at).await?;
+    }
+    let mut updated: HashMap<Uuid, ApplicationRecord> = tx
+        .applications(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    ids.iter()
+        .map(|id| updated.remove(id).ok_or(Error::NotFound))
+        .collect()
+}
