@@ -10,11 +10,12 @@ COPY crates/loadtest/Cargo.toml crates/loadtest/
 COPY crates/mail-sink/Cargo.toml crates/mail-sink/
 COPY crates/persistence/Cargo.toml crates/persistence/
 COPY crates/server/Cargo.toml crates/server/
+COPY crates/usecases/Cargo.toml crates/usecases/
 COPY migrations/Cargo.toml migrations/
 COPY tests/Cargo.toml tests/
 COPY crates/domain/benches crates/domain/benches
 COPY crates/server/benches crates/server/benches
-RUN for crate in crates/domain crates/loadtest crates/mail-sink crates/persistence crates/server migrations tests; do \
+RUN for crate in crates/domain crates/loadtest crates/mail-sink crates/persistence crates/server crates/usecases migrations tests; do \
       mkdir -p "$crate/src" && echo 'fn main() {}' > "$crate/src/main.rs" && touch "$crate/src/lib.rs"; \
     done \
  && cargo build --release --locked -p grants-server --bin grants \
