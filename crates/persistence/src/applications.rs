@@ -197,33 +197,14 @@ impl Store {
         content: &ApplicationContent,
         now: DateTime<Utc>,
     ) -> Result<ApplicationRecord, RepoError> {
-        let id = Uuid::now_v7();
-        let sums = totals_of(id, content)?;
-        let model = application::ActiveModel {
-            id: Set(id),
-            call_id: Set(call_id),
-            organization_id: Set(organization_id),
-            created_by: Set(created_by),
-            title: Set(content.title.clone()),
-            region: Set(region.code().to_owned()),
-            status: Set(ApplicationStatus::Draft.code().to_owned()),
-            version: Set(1),
-            content: Set(content_json(id, content)?),
-            submitted_content: Set(None),
-            receipt_sha256: Set(None),
-            total_cost_minor: Set(sums.total_cost.minor()),
-            cofinanced_minor: Set(sums.cofinanced_total.minor()),
-            requested_minor: Set(sums.requested_amount.minor()),
-            submitted_at: Set(None),
-            revision_comment: Set(None),
-            revision_due_at: Set(None),
-            awarded_minor: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&self.db)
-        .await?;
-        decode(model)
+        let draft = NewDraft {
+            call_id,
+            organization_id,
+            region,
+            created_by,
+            content,
+        };
+        insert_draft(&self.db, &draft, now).await
     }
 
     /// The application `id`.
@@ -549,4 +530,67 @@ async fn insert_event<C: ConnectionTrait>(
     .await
     .map_err(|e| RepoError::unique(e, "version"))?;
     Ok(event_id)
+}
+
+/// A new draft application.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDraft<'a> {
+    /// The call applied to.
+    pub call_id: Uuid,
+    /// The applying organisation.
+    pub organization_id: Uuid,
+    /// The organisation's region, kept for filtering.
+    pub region: Region,
+    /// The member who started it.
+    pub created_by: Uuid,
+    /// The content so far.
+    pub content: &'a ApplicationContent,
+}
+
+async fn insert_draft<C: ConnectionTrait>(
+    conn: &C,
+    draft: &NewDraft<'_>,
+    now: DateTime<Utc>,
+) -> Result<ApplicationRecord, RepoError> {
+    let id = Uuid::now_v7();
+    let sums = totals_of(id, draft.content)?;
+    let model = application::ActiveModel {
+        id: Set(id),
+        call_id: Set(draft.call_id),
+        organization_id: Set(draft.organization_id),
+        created_by: Set(draft.created_by),
+        title: Set(draft.content.title.clone()),
+        region: Set(draft.region.code().to_owned()),
+        status: Set(ApplicationStatus::Draft.code().to_owned()),
+        version: Set(1),
+        content: Set(content_json(id, draft.content)?),
+        submitted_content: Set(None),
+        receipt_sha256: Set(None),
+        total_cost_minor: Set(sums.total_cost.minor()),
+        cofinanced_minor: Set(sums.cofinanced_total.minor()),
+        requested_minor: Set(sums.requested_amount.minor()),
+        submitted_at: Set(None),
+        revision_comment: Set(None),
+        revision_due_at: Set(None),
+        awarded_minor: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    decode(model)
+}
+
+impl crate::Tx {
+    /// Creates draft `draft`.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn insert_draft(
+        &self,
+        draft: &NewDraft<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<ApplicationRecord, RepoError> {
+        insert_draft(&self.tx, draft, now).await
+    }
 }

@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::Store;
-use crate::entity::{call, user};
+use crate::entity::{call, organization, user};
 use crate::error::RepoError;
 
 /// An open transaction. Its methods are the reads and writes a use case composes.
@@ -60,6 +60,26 @@ impl Tx {
         let locked = call::Entity::update_many()
             .col_expr(call::Column::Version, Expr::col(call::Column::Version))
             .filter(call::Column::Id.eq(id))
+            .exec(&self.tx)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(RepoError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Takes the lock of organisation `id` until the transaction ends; changes of its
+    /// membership take it too.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the organisation does not exist.
+    pub async fn lock_organization(&self, id: Uuid) -> Result<(), RepoError> {
+        let locked = organization::Entity::update_many()
+            .col_expr(
+                organization::Column::Version,
+                Expr::col(organization::Column::Version),
+            )
+            .filter(organization::Column::Id.eq(id))
             .exec(&self.tx)
             .await?;
         if locked.rows_affected == 0 {

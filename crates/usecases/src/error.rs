@@ -28,6 +28,9 @@ pub enum Conflict {
     /// An application changed while reviewers were being assigned.
     #[error("an application changed while reviewers were being assigned; try again")]
     ChangedMeanwhile,
+    /// The call does not accept applications now.
+    #[error("the call is not open for applications")]
+    CallNotOpen,
     /// Automatic assignment waits for the call to close.
     #[error("automatic assignment runs once the call has closed")]
     CallNotClosed,

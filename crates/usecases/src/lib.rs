@@ -6,6 +6,7 @@
 //! input, call one use case and present its answer or its [`Error`]; no rule lives in them.
 
 pub mod access;
+pub mod applications;
 pub mod error;
 pub mod pool;
 pub mod reviews;

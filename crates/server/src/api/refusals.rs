@@ -21,6 +21,7 @@ fn conflict_slug(conflict: Conflict) -> &'static str {
         Conflict::AlreadyAssigned => "already-assigned",
         Conflict::ReviewerConflict => "reviewer-conflict",
         Conflict::NotReviewable(_) | Conflict::ChangedMeanwhile => "not-reviewable",
+        Conflict::CallNotOpen => "call-not-open",
         Conflict::CallNotClosed => "call-not-closed",
         Conflict::ConflictAlreadyDeclared => "conflict-already-declared",
         Conflict::AssignedToOrganization => "assigned-to-organization",

@@ -6,8 +6,6 @@ pub mod dto;
 
 pub use self::access::{Access, load as load_application};
 
-use domain::application::ApplicationContent;
-use domain::call;
 use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::Command;
@@ -18,7 +16,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-use self::access::{is_member, load, load_with_organization};
+use self::access::{load, load_with_organization};
 use self::dto::{
     ApplicationPage, ApplicationResponse, ContentBody, CreateApplicationRequest, HistoryEntry,
     OrganizationBrief, ReasonRequest, RevisionRequest, application_response, application_summary,
@@ -129,45 +127,17 @@ impl ApplicationsApi {
         #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
         body: JsonBody<CreateApplicationRequest>,
     ) -> ApiResult<Created> {
-        let caller = auth.0;
-        caller.require(Role::Applicant, "only members of an NGO apply")?;
         let body = body.0;
-        let call = state.store.get_call(id.0).await?;
-        let now = state.clock.now();
-        match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
-            call::CallPhase::Open => {}
-            call::CallPhase::Draft => return Err(ApiError::NotFound.into()),
-            call::CallPhase::Scheduled | call::CallPhase::Closed | call::CallPhase::Decided => {
-                return Err(ApiError::Conflict {
-                    slug: "call-not-open",
-                    detail: "the call is not open for applications".to_owned(),
-                }
-                .into());
-            }
-        }
-        if !is_member(&state, caller, body.organization_id).await? {
-            return Err(ApiError::from(domain::ValidationErrors::single(
-                "organization_id",
-                "not_a_member",
-                "you are not a member of this organisation",
-            ))
-            .into());
-        }
-        let content = ApplicationContent::default()
-            .merge(body.content.into())
-            .map_err(ApiError::from)?;
-        let organization = state.store.get_organization(body.organization_id).await?;
-        let record = state
-            .store
-            .create_application(
-                id.0,
-                body.organization_id,
-                organization.profile.region,
-                caller.id,
-                &content,
-                now,
-            )
-            .await?;
+        let record = usecases::applications::create(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            body.organization_id,
+            body.content.into(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         let tag = etag(record.version);
         Ok(Created::Created(
             Json(application_response(record, true)),
