@@ -8,7 +8,8 @@ use domain::money::{Money, Share};
 use domain::region::Region;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -269,30 +270,7 @@ impl Store {
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
-        let mut update = call::Entity::update_many()
-            .col_expr(call::Column::State, Expr::value(state.code()))
-            .col_expr(call::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                call::Column::Version,
-                Expr::col(call::Column::Version).add(1),
-            )
-            .filter(call::Column::Id.eq(id))
-            .filter(call::Column::Version.eq(expected_version));
-        match state {
-            CallState::Published => {
-                update = update.col_expr(call::Column::PublishedAt, Expr::value(now));
-            }
-            CallState::Closed => {
-                update = update.col_expr(call::Column::ClosedAt, Expr::value(now));
-            }
-            CallState::Draft | CallState::Decided => {}
-        }
-        let result = update.exec(&self.db).await?;
-        let record = self.get_call(id).await?;
-        if result.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
-        }
-        Ok(record)
+        set_call_state(&self.db, id, state, expected_version, now).await
     }
 }
 
@@ -325,4 +303,54 @@ pub(crate) fn spec_columns(
         updated_at: Set(now),
         ..Default::default()
     })
+}
+
+pub(crate) async fn set_call_state<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    state: CallState,
+    expected_version: i32,
+    now: DateTime<Utc>,
+) -> Result<CallRecord, RepoError> {
+    let mut update = call::Entity::update_many()
+        .col_expr(call::Column::State, Expr::value(state.code()))
+        .col_expr(call::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            call::Column::Version,
+            Expr::col(call::Column::Version).add(1),
+        )
+        .filter(call::Column::Id.eq(id))
+        .filter(call::Column::Version.eq(expected_version));
+    match state {
+        CallState::Published => {
+            update = update.col_expr(call::Column::PublishedAt, Expr::value(now));
+        }
+        CallState::Closed => {
+            update = update.col_expr(call::Column::ClosedAt, Expr::value(now));
+        }
+        CallState::Draft | CallState::Decided => {}
+    }
+    let result = update.exec(conn).await?;
+    let record = crate::reads::call(conn, id).await?;
+    if result.rows_affected == 0 {
+        return Err(RepoError::Conflict("version"));
+    }
+    Ok(record)
+}
+
+impl crate::Tx {
+    /// Moves call `id` from `expected_version` to `state`, stamping when it was published
+    /// or closed.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"version"`) when it changed meanwhile.
+    pub async fn set_call_state(
+        &self,
+        id: Uuid,
+        state: CallState,
+        expected_version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<CallRecord, RepoError> {
+        set_call_state(&self.tx, id, state, expected_version, now).await
+    }
 }

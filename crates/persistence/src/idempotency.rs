@@ -1,15 +1,29 @@
-//! Idempotency keys: the first response to a keyed POST, replayed for its retries.
+//! Idempotency keys: the answer to a keyed POST, stored in the same transaction as the
+//! change it answers, and replayed for its retries.
+//!
+//! A use case claims its key as the first write of its transaction and stores its answer
+//! just before committing. A crash before the commit leaves nothing behind, so the retry
+//! acts afresh; a duplicate that arrives while the first is in flight waits on the key's
+//! row (PostgreSQL's unique index, SQLite's single writer) and finds it taken once the first
+//! commits.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::Store;
 use crate::entity::idempotency_key;
 use crate::error::RepoError;
+use crate::{Store, Tx};
 
+/// An answer from a release that stored a claim before acting and its answer afterwards.
 const IN_PROGRESS: &str = "in_progress";
 const DONE: &str = "done";
+
+/// How long keys are remembered.
+pub const KEY_TTL: Duration = Duration::hours(24);
+/// After how long a claim left unanswered by an earlier release counts as abandoned.
+const ABANDONED_AFTER: Duration = Duration::minutes(5);
 
 /// A response kept for replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,26 +38,28 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-/// What claiming a key found.
+/// A key as a request presents it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// The key is new (or expired): this request acts and then records its response.
-    Claimed,
-    /// Another request with this key is still being answered.
-    InProgress,
-    /// The key was used with a different request.
-    Mismatch,
-    /// The key was used with this very request: replay its response.
-    Completed(StoredResponse),
+pub struct KeyClaim {
+    /// The account the key belongs to.
+    pub user: Uuid,
+    /// The key.
+    pub key: String,
+    /// The request's fingerprint: the same key with another request is refused.
+    pub request_hash: String,
+    /// When the request arrived.
+    pub now: DateTime<Utc>,
 }
 
-/// How long keys are remembered, and after how long an unfinished claim counts as abandoned.
-#[derive(Debug, Clone, Copy)]
-pub struct KeyPolicy {
-    /// Keys older than this are forgotten.
-    pub ttl: Duration,
-    /// An in-progress claim older than this is taken over (its request died).
-    pub abandoned_after: Duration,
+/// What is stored under a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// The answer to this very request: replay it.
+    Answer(StoredResponse),
+    /// The key was used with a different request.
+    Mismatch,
+    /// An earlier release claimed the key and has not answered yet.
+    Unanswered,
 }
 
 fn encode_headers(headers: &[(String, String)]) -> String {
@@ -57,120 +73,63 @@ fn decode_headers(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Rows of `claim`'s key that no longer count: expired, or claimed and abandoned.
+fn stale(claim: &KeyClaim) -> Condition {
+    Condition::all()
+        .add(idempotency_key::Column::UserId.eq(claim.user))
+        .add(idempotency_key::Column::Key.eq(claim.key.as_str()))
+        .add(
+            Condition::any()
+                .add(idempotency_key::Column::CreatedAt.lte(claim.now - KEY_TTL))
+                .add(
+                    Condition::all()
+                        .add(idempotency_key::Column::State.eq(IN_PROGRESS))
+                        .add(idempotency_key::Column::CreatedAt.lte(claim.now - ABANDONED_AFTER)),
+                ),
+        )
+}
+
 impl Store {
-    /// Claims `key` for `user`'s request whose fingerprint is `request_hash`. Exactly one of
-    /// several concurrent claims of a new key gets [`Claim::Claimed`]: the database's primary
-    /// key settles the race.
+    /// What is stored under `claim`'s key, if anything that still counts.
     ///
     /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn claim_idempotency_key(
-        &self,
-        user: Uuid,
-        key: &str,
-        request_hash: &str,
-        now: DateTime<Utc>,
-        policy: KeyPolicy,
-    ) -> Result<Claim, RepoError> {
-        for _ in 0..3 {
-            let inserted = idempotency_key::ActiveModel {
-                user_id: Set(user),
-                key: Set(key.to_owned()),
-                request_hash: Set(request_hash.to_owned()),
-                state: Set(IN_PROGRESS.to_owned()),
-                status_code: Set(None),
-                content_type: Set(None),
-                headers: Set(None),
-                body: Set(None),
-                created_at: Set(now),
-            }
-            .insert(&self.db)
-            .await;
-            match inserted.map_err(|e| RepoError::unique(e, "idempotency_key")) {
-                Ok(_) => return Ok(Claim::Claimed),
-                Err(RepoError::Conflict(_)) => {}
-                Err(other) => return Err(other),
-            }
-            let Some(row) = idempotency_key::Entity::find_by_id((user, key.to_owned()))
-                .one(&self.db)
-                .await?
-            else {
-                continue;
-            };
-            let expired = row.created_at <= now - policy.ttl;
-            let abandoned =
-                row.state == IN_PROGRESS && row.created_at <= now - policy.abandoned_after;
-            if expired || abandoned {
-                idempotency_key::Entity::delete_many()
-                    .filter(idempotency_key::Column::UserId.eq(user))
-                    .filter(idempotency_key::Column::Key.eq(key))
-                    .filter(idempotency_key::Column::CreatedAt.eq(row.created_at))
-                    .exec(&self.db)
-                    .await?;
-                continue;
-            }
-            if row.request_hash != request_hash {
-                return Ok(Claim::Mismatch);
-            }
-            if row.state != DONE {
-                return Ok(Claim::InProgress);
-            }
-            let status = row
-                .status_code
-                .and_then(|s| u16::try_from(s).ok())
-                .ok_or_else(|| RepoError::Corrupt {
-                    table: "idempotency_keys",
-                    id: format!("{user}/{key}"),
-                    detail: "done without a status".to_owned(),
-                })?;
-            return Ok(Claim::Completed(StoredResponse {
-                status,
-                content_type: row.content_type,
-                headers: row
-                    .headers
-                    .as_deref()
-                    .map(decode_headers)
-                    .unwrap_or_default(),
-                body: row.body.unwrap_or_default(),
-            }));
+    /// [`RepoError::Corrupt`] for an answer without a status.
+    pub async fn stored_answer(&self, claim: &KeyClaim) -> Result<Option<Stored>, RepoError> {
+        let Some(row) = idempotency_key::Entity::find_by_id((claim.user, claim.key.clone()))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let expired = row.created_at <= claim.now - KEY_TTL;
+        let abandoned = row.state == IN_PROGRESS && row.created_at <= claim.now - ABANDONED_AFTER;
+        if expired || abandoned {
+            return Ok(None);
         }
-        Ok(Claim::InProgress)
-    }
-
-    /// Records the response of the request that claimed `key`.
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn complete_idempotency_key(
-        &self,
-        user: Uuid,
-        key: &str,
-        response: StoredResponse,
-    ) -> Result<(), RepoError> {
-        idempotency_key::ActiveModel {
-            user_id: Set(user),
-            key: Set(key.to_owned()),
-            state: Set(DONE.to_owned()),
-            status_code: Set(Some(i32::from(response.status))),
-            content_type: Set(response.content_type),
-            headers: Set(Some(encode_headers(&response.headers))),
-            body: Set(Some(response.body)),
-            ..Default::default()
+        if row.request_hash != claim.request_hash {
+            return Ok(Some(Stored::Mismatch));
         }
-        .update(&self.db)
-        .await?;
-        Ok(())
-    }
-
-    /// Forgets the claim of `key` so that a retry may act (after a server error).
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn release_idempotency_key(&self, user: Uuid, key: &str) -> Result<(), RepoError> {
-        idempotency_key::Entity::delete_by_id((user, key.to_owned()))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        if row.state != DONE {
+            return Ok(Some(Stored::Unanswered));
+        }
+        let status = row
+            .status_code
+            .and_then(|s| u16::try_from(s).ok())
+            .ok_or_else(|| RepoError::Corrupt {
+                table: "idempotency_keys",
+                id: format!("{}/{}", claim.user, claim.key),
+                detail: "an answer without a status".to_owned(),
+            })?;
+        Ok(Some(Stored::Answer(StoredResponse {
+            status,
+            content_type: row.content_type,
+            headers: row
+                .headers
+                .as_deref()
+                .map(decode_headers)
+                .unwrap_or_default(),
+            body: row.body.unwrap_or_default(),
+        })))
     }
 
     /// Deletes keys created before `before`; returns how many.
@@ -183,5 +142,67 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(result.rows_affected)
+    }
+}
+
+impl Tx {
+    /// Claims `claim`'s key for this transaction. Waits while another transaction holding
+    /// the key is in flight.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"idempotency_key"`) when the key is taken: the caller
+    /// reads the answer stored under it.
+    pub async fn claim_key(&self, claim: &KeyClaim) -> Result<(), RepoError> {
+        idempotency_key::Entity::delete_many()
+            .filter(stale(claim))
+            .exec(&self.tx)
+            .await?;
+        idempotency_key::ActiveModel {
+            user_id: Set(claim.user),
+            key: Set(claim.key.clone()),
+            request_hash: Set(claim.request_hash.clone()),
+            state: Set(IN_PROGRESS.to_owned()),
+            status_code: Set(None),
+            content_type: Set(None),
+            headers: Set(None),
+            body: Set(None),
+            created_at: Set(claim.now),
+        }
+        .insert(&self.tx)
+        .await
+        .map_err(|e| RepoError::unique(e, "idempotency_key"))?;
+        Ok(())
+    }
+
+    /// Stores `response` as the answer to the key this transaction claimed; it becomes
+    /// visible with the transaction's commit.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn answer_key(
+        &self,
+        claim: &KeyClaim,
+        response: StoredResponse,
+    ) -> Result<(), RepoError> {
+        idempotency_key::Entity::update_many()
+            .col_expr(idempotency_key::Column::State, Expr::value(DONE))
+            .col_expr(
+                idempotency_key::Column::StatusCode,
+                Expr::value(i32::from(response.status)),
+            )
+            .col_expr(
+                idempotency_key::Column::ContentType,
+                Expr::value(response.content_type),
+            )
+            .col_expr(
+                idempotency_key::Column::Headers,
+                Expr::value(encode_headers(&response.headers)),
+            )
+            .col_expr(idempotency_key::Column::Body, Expr::value(response.body))
+            .filter(idempotency_key::Column::UserId.eq(claim.user))
+            .filter(idempotency_key::Column::Key.eq(claim.key.as_str()))
+            .exec(&self.tx)
+            .await?;
+        Ok(())
     }
 }

@@ -356,7 +356,7 @@ mod calls_and_applications {
     use domain::transition::{Actor, CommandKind, Event};
     use persistence::applications::{ActedBy, ApplicationFilter, ApplicationSort, Frozen};
     use persistence::calls::CallFilter;
-    use persistence::idempotency::{Claim, KeyPolicy, StoredResponse};
+    use persistence::idempotency::{KeyClaim, Stored, StoredResponse};
     use persistence::{RepoError, Store};
 
     use super::{now, profile, user};
@@ -581,56 +581,70 @@ mod calls_and_applications {
 
     pub(super) async fn idempotency_keys_settle_retries(store: Store) {
         let account = user(&store, "a@mail.kz").await;
-        let policy = KeyPolicy {
-            ttl: Duration::hours(24),
-            abandoned_after: Duration::minutes(5),
+        let claim = |key: &str, hash: &str, at| KeyClaim {
+            user: account,
+            key: key.to_owned(),
+            request_hash: hash.to_owned(),
+            now: at,
         };
-        let claim = |hash: &'static str, at| {
-            let store = store.clone();
-            async move {
-                store
-                    .claim_idempotency_key(account, "k1", hash, at, policy)
-                    .await
-            }
-        };
-        assert_eq!(claim("h", now()).await.ok(), Some(Claim::Claimed));
-        assert_eq!(claim("h", now()).await.ok(), Some(Claim::InProgress));
-        assert_eq!(claim("other", now()).await.ok(), Some(Claim::Mismatch));
         let response = StoredResponse {
             status: 201,
             content_type: Some("application/json".into()),
             headers: vec![("etag".into(), "\"1\"".into())],
             body: "{\"id\":1}".into(),
         };
-        store
-            .complete_idempotency_key(account, "k1", response.clone())
+        let stored = |c: KeyClaim| {
+            let store = store.clone();
+            async move {
+                store
+                    .stored_answer(&c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        // A transaction that claims a key and never commits (a crash) leaves nothing.
+        let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.claim_key(&claim("k1", "h", now()))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        drop(tx);
+        assert_eq!(stored(claim("k1", "h", now())).await, None);
+        // Claimed and answered in one commit: the answer is stored with it.
+        let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.claim_key(&claim("k1", "h", now()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.answer_key(&claim("k1", "h", now()), response.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            claim("h", now()).await.ok(),
-            Some(Claim::Completed(response))
+            stored(claim("k1", "h", now())).await,
+            Some(Stored::Answer(response.clone()))
         );
+        assert_eq!(
+            stored(claim("k1", "other", now())).await,
+            Some(Stored::Mismatch)
+        );
+        // The key is taken for any later transaction.
+        let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        let again = tx.claim_key(&claim("k1", "h", now())).await;
+        assert!(matches!(again, Err(RepoError::Conflict(_))), "{again:?}");
+        drop(tx);
         // After a day the key is forgotten and can be claimed afresh.
-        assert_eq!(
-            claim("other", now() + Duration::hours(24)).await.ok(),
-            Some(Claim::Claimed)
-        );
-        // An abandoned claim is taken over after five minutes.
-        let abandoned = store
-            .claim_idempotency_key(account, "k2", "h", now(), policy)
-            .await;
-        assert_eq!(abandoned.ok(), Some(Claim::Claimed));
-        let later = store
-            .claim_idempotency_key(account, "k2", "h", now() + Duration::minutes(5), policy)
-            .await;
-        assert_eq!(later.ok(), Some(Claim::Claimed));
-        store
-            .release_idempotency_key(account, "k2")
+        let later = now() + Duration::hours(24);
+        assert_eq!(stored(claim("k1", "h", later)).await, None);
+        let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.claim_key(&claim("k1", "other", later))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        tx.answer_key(&claim("k1", "other", later), response)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             store
-                .purge_idempotency_keys(now() + Duration::days(2))
+                .purge_idempotency_keys(later + Duration::days(2))
                 .await
                 .ok(),
             Some(1)

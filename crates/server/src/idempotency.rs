@@ -1,18 +1,26 @@
-//! `Idempotency-Key` on POST: a retried request gets the first response instead of acting
+//! `Idempotency-Key` on POST: a retried request gets the first answer instead of acting
 //! twice.
 //!
-//! Keys belong to the signed-in account and live 24 hours; `/auth/*` requests are never
-//! recorded, so no token is ever stored or replayed. The same key with a different
-//! request is refused (422); a retry that arrives while the first is still being answered
-//! is told so (409) and acts not at all. Server errors are not remembered, so the client
-//! may retry them. Requests without a valid bearer token (registration, login, refresh)
-//! are passed through unchanged: they are safe to repeat by themselves.
+//! Operations that document the header take an [`IdempotencyKey`] and hand it to their use
+//! case, which claims the key as the first write of its transaction and stores its answer
+//! in the same commit as the change. A crash therefore leaves neither a change without its
+//! answer nor a key that blocks retries; a retry made while the first request is in flight
+//! waits for it and replays its answer. Keys belong to the signed-in account and live 24
+//! hours. The same key with a different request is refused (422). Refusals and server
+//! errors store nothing, so the request may be retried. `/auth/*` requests are never
+//! keyed, so no token is ever stored or replayed; requests without a valid bearer token
+//! pass through unchanged.
 
-use chrono::Duration;
-use persistence::idempotency::{Claim, KeyPolicy, StoredResponse};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use persistence::idempotency::{KeyClaim, Stored, StoredResponse};
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
+use poem_openapi::registry::{MetaParamIn, MetaSchemaRef, Registry};
+use poem_openapi::types::{ToJSON, Type};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use sha2::{Digest, Sha256};
+use usecases::Remember;
 
 use crate::app::MAX_BODY_BYTES;
 use crate::error::{ApiError, ProblemField, problem_response};
@@ -22,13 +30,96 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
-/// Response headers kept for replay besides the content type.
-const KEPT_HEADERS: [&str; 2] = ["etag", "location"];
-/// How long keys are remembered.
-const POLICY: KeyPolicy = KeyPolicy {
-    ttl: Duration::hours(24),
-    abandoned_after: Duration::minutes(5),
-};
+/// The media type of the answers operations store.
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The key of one request, as the middleware hands it to the operation.
+#[derive(Debug, Clone, Default)]
+struct KeySlot {
+    claim: Option<KeyClaim>,
+    /// The answer the operation's use case stored, sent as the first answer too.
+    answer: Arc<Mutex<Option<StoredResponse>>>,
+}
+
+impl KeySlot {
+    fn answer(&self) -> Option<StoredResponse> {
+        self.answer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// The `Idempotency-Key` header of an operation whose use case stores its answer.
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyKey(KeySlot);
+
+impl IdempotencyKey {
+    /// The key for the use case, with `render` turning its outcome into the answer stored
+    /// and sent; `None` without a key.
+    pub fn remember<'a, T>(
+        &self,
+        render: impl FnOnce(&T) -> StoredResponse + Send + Sync + 'a,
+    ) -> Option<Remember<'a, T>> {
+        let claim = self.0.claim.clone()?;
+        let slot = Arc::clone(&self.0.answer);
+        Some(Remember::new(claim, move |outcome: &T| {
+            let answer = render(outcome);
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer.clone());
+            answer
+        }))
+    }
+}
+
+/// A JSON answer with `status` and, when given, an `ETag`.
+#[must_use]
+pub fn json_answer<T: ToJSON>(
+    status: StatusCode,
+    etag: Option<String>,
+    body: &T,
+) -> StoredResponse {
+    StoredResponse {
+        status: status.as_u16(),
+        content_type: Some(JSON.to_owned()),
+        headers: etag
+            .map(|tag| ("etag".to_owned(), tag))
+            .into_iter()
+            .collect(),
+        body: body.to_json_string(),
+    }
+}
+
+impl<'a> ApiExtractor<'a> for IdempotencyKey {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
+    type ParamType = Option<String>;
+    type ParamRawType = Option<String>;
+
+    fn register(registry: &mut Registry) {
+        <Option<String> as Type>::register(registry);
+    }
+
+    fn param_in() -> Option<MetaParamIn> {
+        Some(MetaParamIn::Header)
+    }
+
+    fn param_schema_ref() -> Option<MetaSchemaRef> {
+        Some(<Option<String> as Type>::schema_ref())
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        _body: &mut poem::RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Self(
+            request
+                .extensions()
+                .get::<KeySlot>()
+                .cloned()
+                .unwrap_or_default(),
+        ))
+    }
+}
 
 /// The middleware.
 #[derive(Debug, Clone, Copy, Default)]
@@ -77,7 +168,7 @@ fn fingerprint(req: &Request, body: &[u8]) -> String {
         .collect()
 }
 
-fn replay(stored: StoredResponse) -> Response {
+fn send(stored: StoredResponse, replayed: bool) -> Response {
     let mut response = Response::builder()
         .status(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK))
         .body(stored.body);
@@ -97,10 +188,31 @@ fn replay(stored: StoredResponse) -> Response {
             response.headers_mut().insert(name, value);
         }
     }
+    if replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
     response
-        .headers_mut()
-        .insert(REPLAYED, HeaderValue::from_static("true"));
-    response
+}
+
+/// The answer already stored under `claim`, as it is to be sent, if there is one.
+async fn stored(state: &AppState, claim: &KeyClaim) -> Option<Response> {
+    match state.store.stored_answer(claim).await {
+        Ok(None) => None,
+        Ok(Some(Stored::Answer(answer))) => Some(send(answer, true)),
+        Ok(Some(Stored::Mismatch)) => Some(problem(&ApiError::Unprocessable {
+            slug: "idempotency-key-reused",
+            detail: "this Idempotency-Key was used with a different request".to_owned(),
+            fields: Vec::new(),
+        })),
+        Ok(Some(Stored::Unanswered)) => Some(problem(&ApiError::Conflict {
+            slug: "idempotency-key-in-use",
+            detail: "a request with this Idempotency-Key is still being answered; retry shortly"
+                .to_owned(),
+        })),
+        Err(err) => Some(problem(&ApiError::from(err))),
+    }
 }
 
 impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
@@ -133,21 +245,12 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             .and_then(|h| h.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .and_then(|(_, token)| state.jwt.verify(token.trim(), now).ok());
-        // Without a valid token, or with one whose login has ended, the operation answers
-        // 401 before the key matters: a stored answer is never replayed to a closed session.
+        // Without a valid token the operation answers 401 before the key matters; the
+        // bearer check also refuses a token whose login has ended, so a stored answer is
+        // never replayed to a closed session.
         let Some(claims) = claims else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
-        if let Some(session) = claims.sid {
-            match state.store.session_open(session).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    return self.inner.call(req).await.map(IntoResponse::into_response);
-                }
-                Err(err) => return Ok(problem(&ApiError::from(err))),
-            }
-        }
-        let user = claims.sub;
         let Some(key) = key.filter(|key| valid_key(key)) else {
             return Ok(problem(&ApiError::Malformed {
                 detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
@@ -158,81 +261,35 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
                 }],
             }));
         };
-        let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await;
-        let body = match body {
+        let body = match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
             Ok(body) => body,
             Err(_) => return Ok(problem(&ApiError::PayloadTooLarge)),
         };
-        let hash = fingerprint(&req, &body);
-        let claim = state
-            .store
-            .claim_idempotency_key(user, &key, &hash, now, POLICY)
-            .await;
-        match claim {
-            Err(err) => return Ok(problem(&ApiError::from(err))),
-            Ok(Claim::Completed(stored)) => return Ok(replay(stored)),
-            Ok(Claim::Mismatch) => {
-                return Ok(problem(&ApiError::Unprocessable {
-                    slug: "idempotency-key-reused",
-                    detail: "this Idempotency-Key was used with a different request".to_owned(),
-                    fields: Vec::new(),
-                }));
-            }
-            Ok(Claim::InProgress) => {
-                return Ok(problem(&ApiError::Conflict {
-                    slug: "idempotency-key-in-use",
-                    detail:
-                        "a request with this Idempotency-Key is still being answered; retry shortly"
-                            .to_owned(),
-                }));
-            }
-            Ok(Claim::Claimed) => {}
-        }
+        let claim = KeyClaim {
+            user: claims.sub,
+            key,
+            request_hash: fingerprint(&req, &body),
+            now,
+        };
         req.set_body(Body::from_bytes(body));
+        let slot = KeySlot {
+            claim: Some(claim.clone()),
+            answer: Arc::default(),
+        };
+        req.extensions_mut().insert(slot.clone());
         let response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),
             Err(err) => crate::observe::into_problem(err),
         };
-        if response.status().is_server_error() {
-            if let Err(err) = state.store.release_idempotency_key(user, &key).await {
-                tracing::error!(error = %err, "releasing an idempotency key failed");
-            }
+        if let Some(answer) = slot.answer() {
+            return Ok(send(answer, false));
+        }
+        // Nothing was stored for this request. An unauthorised caller learns nothing of
+        // the key; otherwise another request with the key may have been answered first
+        // (this one then waited for it, or was refused because of its effect).
+        if response.status() == StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        let (parts, body) = response.into_parts();
-        let bytes = match body.into_bytes().await {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                let _ = state.store.release_idempotency_key(user, &key).await;
-                return Ok(problem(&ApiError::internal(err)));
-            }
-        };
-        let stored = StoredResponse {
-            status: parts.status.as_u16(),
-            content_type: parts
-                .headers
-                .get(poem::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            headers: KEPT_HEADERS
-                .iter()
-                .filter_map(|name| {
-                    parts
-                        .headers
-                        .get(*name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(|v| ((*name).to_owned(), v.to_owned()))
-                })
-                .collect(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        };
-        if let Err(err) = state
-            .store
-            .complete_idempotency_key(user, &key, stored)
-            .await
-        {
-            tracing::error!(error = %err, "recording an idempotent response failed");
-        }
-        Ok(Response::from_parts(parts, Body::from_bytes(bytes)))
+        Ok(stored(&state, &claim).await.unwrap_or(response))
     }
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
+use crate::keys::{self, Remember};
 
 fn not_a_member() -> Error {
     invalid(
@@ -35,9 +36,10 @@ pub async fn create(
     organization: Uuid,
     content: ContentInput,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, ApplicationRecord>>,
 ) -> Result<ApplicationRecord, Error> {
     caller.require(Role::Applicant, "only members of an NGO apply")?;
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     tx.lock_call(call_id).await?;
     let call = tx.call(call_id).await?;
     match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
@@ -65,6 +67,6 @@ pub async fn create(
         content: &content,
     };
     let record = tx.insert_draft(&draft, now).await?;
-    tx.commit().await?;
+    keys::commit(tx, remember, &record).await?;
     Ok(record)
 }

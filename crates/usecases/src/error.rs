@@ -1,6 +1,7 @@
 //! Why a use case refused or failed.
 
 use domain::assignment::AssignmentError;
+use domain::call::CallTransitionError;
 use domain::status::ApplicationStatus;
 use domain::transition::{CommandKind, TransitionError};
 use domain::{FieldError, ValidationErrors};
@@ -74,6 +75,9 @@ pub enum Error {
         /// The refused application, in a batch.
         application: Option<Uuid>,
     },
+    /// A call's state machine refused.
+    #[error("{0}")]
+    CallRefused(CallTransitionError),
     /// An assignment's state machine refused.
     #[error("{0}")]
     Assignment(AssignmentError),
@@ -83,6 +87,10 @@ pub enum Error {
     /// The change clashes with the current state.
     #[error("{0}")]
     Conflict(Conflict),
+    /// Another request with the same idempotency key committed first; its stored answer
+    /// is the answer.
+    #[error("a request with this idempotency key was already answered")]
+    AlreadyAnswered,
     /// The store failed or a concurrent change won.
     #[error(transparent)]
     Store(RepoError),

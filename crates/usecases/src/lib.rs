@@ -7,7 +7,9 @@
 
 pub mod access;
 pub mod applications;
+pub mod calls;
 pub mod error;
+pub mod keys;
 pub mod pool;
 pub mod reviews;
 pub mod scores;
@@ -15,3 +17,4 @@ pub mod transitions;
 
 pub use access::{Access, Caller, Staff};
 pub use error::{Conflict, Error};
+pub use keys::Remember;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
+use crate::keys::{self, Remember};
 
 const OFFICERS_ONLY: &str = "only programme officers manage reviews";
 
@@ -22,9 +23,10 @@ pub async fn add(
     call: Uuid,
     reviewer: Uuid,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, PoolMember>>,
 ) -> Result<PoolMember, Error> {
     caller.require(Role::Officer, OFFICERS_ONLY)?;
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     tx.lock_call(call).await?;
     let account = match tx.user(reviewer).await {
         Ok(user) if user.role == Role::Reviewer => user,
@@ -42,13 +44,14 @@ pub async fn add(
         Err(RepoError::Conflict(_)) => return Err(Conflict::AlreadyInPool.into()),
         Err(err) => return Err(err.into()),
     }
-    tx.commit().await?;
-    Ok(PoolMember {
+    let member = PoolMember {
         reviewer_id: account.id,
         name: account.name,
         email: account.email,
         added_at: now,
-    })
+    };
+    keys::commit(tx, remember, &member).await?;
+    Ok(member)
 }
 
 /// Removes `reviewer` from the pool of call `call` (officers). A reviewer who still holds

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::access::{Access, Caller, Staff};
 use crate::error::{Error, invalid};
+use crate::keys::{self, Remember};
 use crate::scores::CallScores;
 
 /// The most decisions one bulk request may carry.
@@ -31,8 +32,9 @@ pub async fn run(
     id: Uuid,
     command: Command,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, (ApplicationRecord, Access)>>,
 ) -> Result<(ApplicationRecord, Access), Error> {
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     let application = tx.application(id).await?;
     let access = access_in(&tx, caller, &application).await?;
     let mut records = decide_all(
@@ -44,9 +46,9 @@ pub async fn run(
         now,
     )
     .await?;
-    tx.commit().await?;
-    let record = records.pop().ok_or(Error::NotFound)?;
-    Ok((record, access))
+    let outcome = (records.pop().ok_or(Error::NotFound)?, access);
+    keys::commit(tx, remember, &outcome).await?;
+    Ok(outcome)
 }
 
 /// Applies officer decisions to applications of call `call_id` together: all of them, or
@@ -61,6 +63,7 @@ pub async fn decide_in_bulk(
     call_id: Uuid,
     decisions: Vec<(Uuid, Command)>,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, Vec<ApplicationRecord>>>,
 ) -> Result<Vec<ApplicationRecord>, Error> {
     caller.require(
         domain::role::Role::Officer,
@@ -81,7 +84,7 @@ pub async fn decide_in_bulk(
             "an application may appear once",
         ));
     }
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     let records = decide_all(
         &tx,
         call_id,
@@ -91,7 +94,7 @@ pub async fn decide_in_bulk(
         now,
     )
     .await?;
-    tx.commit().await?;
+    keys::commit(tx, remember, &records).await?;
     Ok(records)
 }
 

@@ -8,6 +8,7 @@ use domain::call::{
 use domain::role::Role;
 use persistence::calls::CallFilter;
 use persistence::records::CallRecord;
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
@@ -22,6 +23,7 @@ use super::pagination;
 use super::preconditions::{IfMatch, etag};
 use crate::auth::{BearerAuth, Caller, MaybeAuth};
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 /// Who may apply.
@@ -392,18 +394,6 @@ fn require_officer(caller: &Caller) -> Result<(), ApiError> {
     caller.require(Role::Officer, "only programme officers manage calls")
 }
 
-fn transition_error(err: &call::CallTransitionError) -> ApiError {
-    let slug = match err {
-        call::CallTransitionError::NotDraft(_) => "call-not-draft",
-        call::CallTransitionError::NotPublished => "call-not-published",
-        call::CallTransitionError::ClosingInPast => "closing-in-past",
-    };
-    ApiError::Conflict {
-        slug,
-        detail: err.to_string(),
-    }
-}
-
 /// Reads a call the caller may see: drafts only for staff.
 async fn visible_call(
     state: &AppState,
@@ -512,7 +502,7 @@ impl CallsApi {
         require_officer(&auth.0)?;
         let if_match = IfMatch::required(if_match.0.as_deref())?;
         let record = state.store.get_call(id.0).await?;
-        call::check_editable(record.state).map_err(|e| transition_error(&e))?;
+        call::check_editable(record.state).map_err(|e| super::refusals::call_refusal(&e))?;
         let expected = if_match.check(record.version)?;
         let spec = record.spec.update(body.0.into()).map_err(ApiError::from)?;
         let now = state.clock.now();
@@ -533,17 +523,19 @@ impl CallsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<CallFound> {
-        require_officer(&auth.0)?;
         let now = state.clock.now();
-        let record = state.store.get_call(id.0).await?;
-        let next =
-            call::publish(record.state, &record.spec, now).map_err(|e| transition_error(&e))?;
-        let updated = state
-            .store
-            .set_call_state(id.0, next, record.version, now)
-            .await?;
+        let remember = key.remember(move |record: &CallRecord| {
+            json_answer(
+                StatusCode::OK,
+                Some(etag(record.version)),
+                &call_response(record.clone(), now),
+            )
+        });
+        let updated = usecases::calls::publish(&state.store, auth.0.acting(), id.0, now, remember)
+            .await
+            .map_err(ApiError::from)?;
         let tag = etag(updated.version);
         Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
     }
@@ -555,16 +547,19 @@ impl CallsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<CallFound> {
-        require_officer(&auth.0)?;
         let now = state.clock.now();
-        let record = state.store.get_call(id.0).await?;
-        let next = call::close(record.state).map_err(|e| transition_error(&e))?;
-        let updated = state
-            .store
-            .set_call_state(id.0, next, record.version, now)
-            .await?;
+        let remember = key.remember(move |record: &CallRecord| {
+            json_answer(
+                StatusCode::OK,
+                Some(etag(record.version)),
+                &call_response(record.clone(), now),
+            )
+        });
+        let updated = usecases::calls::close(&state.store, auth.0.acting(), id.0, now, remember)
+            .await
+            .map_err(ApiError::from)?;
         let tag = etag(updated.version);
         Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
     }

@@ -12,6 +12,7 @@ use domain::status::ApplicationStatus;
 use domain::transition::Command;
 use persistence::records::{ApplicationRecord, CallRecord};
 use persistence::scores::RankingEntry;
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Json, PlainText};
@@ -28,6 +29,7 @@ use super::scoring::{CallScores, call_scores};
 use super::spreadsheet::{Cell, Csv, Separator, attachment};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 /// An approval.
@@ -282,6 +284,15 @@ fn parse_award(field: &str, raw: Option<&str>) -> Result<Money, ApiError> {
     })
 }
 
+fn decisions_response(records: &[ApplicationRecord]) -> DecisionsResponse {
+    DecisionsResponse {
+        applications: records
+            .iter()
+            .map(|r| application_response(r.clone(), false))
+            .collect(),
+    }
+}
+
 fn decided(record: ApplicationRecord) -> Decided {
     let tag = super::preconditions::etag(record.version);
     Decided::Ok(Json(application_response(record, false)), tag)
@@ -292,13 +303,22 @@ async fn decide_one(
     caller: Caller,
     id: Uuid,
     command: Command,
+    key: &IdempotencyKey,
 ) -> Result<Decided, ApiError> {
+    let remember = key.remember(|(record, _): &(ApplicationRecord, Access)| {
+        json_answer(
+            StatusCode::OK,
+            Some(super::preconditions::etag(record.version)),
+            &application_response(record.clone(), false),
+        )
+    });
     let (record, _) = usecases::transitions::run(
         &state.store,
         caller.acting(),
         id,
         command,
         state.clock.now(),
+        remember,
     )
     .await?;
     Ok(decided(record))
@@ -409,13 +429,13 @@ impl DecisionsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: OptionalJsonBody<WaitlistRequest>,
     ) -> ApiResult<Decided> {
         let command = Command::Waitlist {
             reason: body.0.and_then(|b| b.reason),
         };
-        Ok(decide_one(&state, auth.0, id.0, command).await?)
+        Ok(decide_one(&state, auth.0, id.0, command, &key).await?)
     }
 
     /// Approve a reviewed or waitlisted application with a grant of at most the requested
@@ -431,7 +451,7 @@ impl DecisionsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<ApproveRequest>,
     ) -> ApiResult<Decided> {
         let body = body.0;
@@ -440,7 +460,7 @@ impl DecisionsApi {
             awarded,
             reason: body.reason,
         };
-        Ok(decide_one(&state, auth.0, id.0, command).await?)
+        Ok(decide_one(&state, auth.0, id.0, command, &key).await?)
     }
 
     /// Reject a reviewed or waitlisted application, with the reason (officers).
@@ -454,7 +474,7 @@ impl DecisionsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<ReasonRequest>,
     ) -> ApiResult<Decided> {
         Ok(decide_one(
@@ -464,6 +484,7 @@ impl DecisionsApi {
             Command::Reject {
                 reason: body.0.reason,
             },
+            &key,
         )
         .await?)
     }
@@ -480,7 +501,7 @@ impl DecisionsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<ReasonRequest>,
     ) -> ApiResult<Decided> {
         Ok(decide_one(
@@ -490,6 +511,7 @@ impl DecisionsApi {
             Command::ReopenReview {
                 reason: body.0.reason,
             },
+            &key,
         )
         .await?)
     }
@@ -506,7 +528,7 @@ impl DecisionsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<DecisionsRequest>,
     ) -> ApiResult<BatchDecided> {
         let items = body.0.decisions;
@@ -529,21 +551,20 @@ impl DecisionsApi {
             };
             commands.push((item.application_id, command));
         }
+        let remember = key.remember(|records: &Vec<ApplicationRecord>| {
+            json_answer(StatusCode::OK, None, &decisions_response(records))
+        });
         let records = usecases::transitions::decide_in_bulk(
             &state.store,
             auth.0.acting(),
             id.0,
             commands,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
-        Ok(BatchDecided::Ok(Json(DecisionsResponse {
-            applications: records
-                .into_iter()
-                .map(|r| application_response(r, false))
-                .collect(),
-        })))
+        Ok(BatchDecided::Ok(Json(decisions_response(&records))))
     }
 
     /// The ranking of a call's reviewed applications with the funding line (officers and

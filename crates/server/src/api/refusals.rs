@@ -1,5 +1,6 @@
 //! The problem each use-case refusal becomes: one exhaustive mapping.
 
+use domain::call::CallTransitionError;
 use domain::transition::{CommandKind, TransitionError};
 use usecases::{Conflict, Error};
 
@@ -47,6 +48,7 @@ impl From<Error> for ApiError {
                     None => problem,
                 }
             }
+            Error::CallRefused(refusal) => call_refusal(&refusal),
             Error::Assignment(refusal) => Self::Conflict {
                 slug: refusal.code(),
                 detail: refusal.to_string(),
@@ -63,8 +65,27 @@ impl From<Error> for ApiError {
                 slug: conflict_slug(conflict),
                 detail: conflict.to_string(),
             },
+            // The idempotency layer replays the stored answer instead.
+            Error::AlreadyAnswered => Self::Conflict {
+                slug: "idempotency-key-in-use",
+                detail: "a request with this Idempotency-Key was already answered".to_owned(),
+            },
             Error::Store(err) => err.into(),
         }
+    }
+}
+
+/// The problem for a change of a call that its state machine refused.
+#[must_use]
+pub fn call_refusal(err: &CallTransitionError) -> ApiError {
+    let slug = match err {
+        CallTransitionError::NotDraft(_) => "call-not-draft",
+        CallTransitionError::NotPublished => "call-not-published",
+        CallTransitionError::ClosingInPast => "closing-in-past",
+    };
+    ApiError::Conflict {
+        slug,
+        detail: err.to_string(),
     }
 }
 

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::stage::{decide_on_review, reviewable};
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
+use crate::keys::{self, Remember};
 
 const OFFICERS_ONLY: &str = "only programme officers manage reviews";
 
@@ -49,10 +50,11 @@ pub async fn manual(
     reviewer: Uuid,
     due_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     caller.require(Role::Officer, OFFICERS_ONLY)?;
     let due_at = due(due_at, now)?;
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     let call_id = tx.application(application).await?.call_id;
     tx.lock_call(call_id).await?;
     let snap = tx.snapshot(call_id, application).await?;
@@ -90,7 +92,7 @@ pub async fn manual(
     };
     let organizations = organizations_by_id(&tx, &[organization_id]).await?;
     start_reviews(&tx, call_id, &[application], &organizations, caller, now).await?;
-    tx.commit().await?;
+    keys::commit(tx, remember, &created).await?;
     Ok(created)
 }
 
@@ -106,10 +108,11 @@ pub async fn automatic(
     call_id: Uuid,
     due_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, Plan>>,
 ) -> Result<Plan, Error> {
     caller.require(Role::Officer, OFFICERS_ONLY)?;
     let due_at = due(due_at, now)?;
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     tx.lock_call(call_id).await?;
     let call = tx.call(call_id).await?;
     match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
@@ -159,6 +162,7 @@ pub async fn automatic(
         conflicts: &conflicts,
     });
     if planned.assignments.is_empty() {
+        keys::commit(tx, remember, &planned).await?;
         return Ok(planned);
     }
     for (application_id, reviewer_id) in &planned.assignments {
@@ -179,7 +183,7 @@ pub async fn automatic(
     let organization_ids: Vec<Uuid> = applications.iter().map(|a| a.organization_id).collect();
     let organizations = organizations_by_id(&tx, &organization_ids).await?;
     start_reviews(&tx, call_id, &staffed, &organizations, caller, now).await?;
-    tx.commit().await?;
+    keys::commit(tx, remember, &planned).await?;
     Ok(planned)
 }
 

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
+use crate::keys::{self, Remember};
 
 /// The longest explanation of a conflict or a decline, in characters.
 pub const EXPLANATION_MAX: usize = 2000;
@@ -36,10 +37,11 @@ pub async fn declare(
     kind: ConflictKind,
     description: &str,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, ConflictRecord>>,
 ) -> Result<ConflictRecord, Error> {
     caller.require(Role::Reviewer, "only reviewers do this")?;
     let description = explanation("description", description)?;
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     tx.lock_account(caller.id).await?;
     match tx.organization(organization).await {
         Ok(_) => {}
@@ -69,6 +71,6 @@ pub async fn declare(
         Err(RepoError::Conflict(_)) => return Err(Conflict::ConflictAlreadyDeclared.into()),
         Err(err) => return Err(err.into()),
     };
-    tx.commit().await?;
+    keys::commit(tx, remember, &record).await?;
     Ok(record)
 }

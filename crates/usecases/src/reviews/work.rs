@@ -18,6 +18,7 @@ use super::conflicts::explanation;
 use super::stage::{ReviewStage, decide_on_review, review_stage};
 use crate::access::Caller;
 use crate::error::{Conflict, Error};
+use crate::keys::{self, Remember};
 
 /// A conflict of interest declared while declining.
 #[derive(Debug, Clone)]
@@ -52,14 +53,15 @@ pub async fn accept(
     caller: Caller,
     id: Uuid,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::Accept)?;
     let updated = tx
         .change_assignment(&assignment, next, AssignmentChange::StatusOnly, now)
         .await?;
-    tx.commit().await?;
+    keys::commit(tx, remember, &updated).await?;
     Ok(updated)
 }
 
@@ -76,8 +78,9 @@ pub async fn decline(
     reason: Option<&str>,
     conflict: Option<DeclaredConflict>,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::Decline)?;
     let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
@@ -112,7 +115,7 @@ pub async fn decline(
         };
         tx.keep_conflict(new, now).await?;
     }
-    tx.commit().await?;
+    keys::commit(tx, remember, &updated).await?;
     Ok(updated)
 }
 
@@ -155,8 +158,9 @@ pub async fn submit(
     caller: Caller,
     id: Uuid,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::SubmitReview)?;
     tx.lock_call(assignment.call_id).await?;
@@ -212,7 +216,7 @@ pub async fn submit(
         )
         .await?;
     }
-    tx.commit().await?;
+    keys::commit(tx, remember, &updated).await?;
     Ok(updated)
 }
 
@@ -228,9 +232,10 @@ pub async fn reopen(
     id: Uuid,
     reason: &str,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     caller.require(Role::Officer, "only programme officers manage reviews")?;
-    let tx = store.begin().await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     let assignment = tx.assignment(id).await?;
     let next = next_status(assignment.status, AssignmentAction::Reopen)?;
     let reason = required_reason(reason).map_err(|refusal| Error::Refused {
@@ -276,6 +281,6 @@ pub async fn reopen(
         ReviewStage::Open => {}
         ReviewStage::Closed => return Err(Conflict::NotUnderReview.into()),
     }
-    tx.commit().await?;
+    keys::commit(tx, remember, &updated).await?;
     Ok(updated)
 }

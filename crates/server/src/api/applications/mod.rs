@@ -10,6 +10,8 @@ use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::Command;
 use persistence::applications::{ApplicationFilter, ApplicationSort};
+use persistence::records::ApplicationRecord;
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
@@ -29,6 +31,7 @@ use super::pagination;
 use super::preconditions::{IfMatch, etag};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 #[derive(Debug, ApiResponse)]
@@ -65,19 +68,28 @@ async fn transition(
     caller: Caller,
     id: Uuid,
     command: Command,
+    key: &IdempotencyKey,
 ) -> Result<Found, ApiError> {
+    let remember = key.remember(|(record, access): &(ApplicationRecord, Access)| {
+        json_answer(
+            StatusCode::OK,
+            Some(etag(record.version)),
+            &application_response(record.clone(), access.applicant_view()),
+        )
+    });
     let (record, access) = usecases::transitions::run(
         &state.store,
         caller.acting(),
         id,
         command,
         state.clock.now(),
+        remember,
     )
     .await?;
     Ok(found(record, access))
 }
 
-fn found(record: persistence::records::ApplicationRecord, access: Access) -> Found {
+fn found(record: ApplicationRecord, access: Access) -> Found {
     let tag = etag(record.version);
     Found::Ok(
         Json(application_response(record, access.applicant_view())),
@@ -124,10 +136,17 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<CreateApplicationRequest>,
     ) -> ApiResult<Created> {
         let body = body.0;
+        let remember = key.remember(|record: &ApplicationRecord| {
+            json_answer(
+                StatusCode::CREATED,
+                Some(etag(record.version)),
+                &application_response(record.clone(), true),
+            )
+        });
         let record = usecases::applications::create(
             &state.store,
             auth.0.acting(),
@@ -135,6 +154,7 @@ impl ApplicationsApi {
             body.organization_id,
             body.content.into(),
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
@@ -304,9 +324,9 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<Found> {
-        Ok(transition(&state, auth.0, id.0, Command::Submit).await?)
+        Ok(transition(&state, auth.0, id.0, Command::Submit, &key).await?)
     }
 
     /// Withdraw an application that is not yet under review.
@@ -320,9 +340,9 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<Found> {
-        Ok(transition(&state, auth.0, id.0, Command::Withdraw).await?)
+        Ok(transition(&state, auth.0, id.0, Command::Withdraw, &key).await?)
     }
 
     /// Resubmit after a revision request, before its deadline.
@@ -336,9 +356,9 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<Found> {
-        Ok(transition(&state, auth.0, id.0, Command::Resubmit).await?)
+        Ok(transition(&state, auth.0, id.0, Command::Resubmit, &key).await?)
     }
 
     /// Ask the applicant to revise a submitted application by a deadline (officers).
@@ -352,14 +372,14 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<RevisionRequest>,
     ) -> ApiResult<Found> {
         let command = Command::RequestRevision {
             comment: body.0.comment,
             due_at: chrono::SubsecRound::trunc_subsecs(body.0.revision_due_at, 6),
         };
-        Ok(transition(&state, auth.0, id.0, command).await?)
+        Ok(transition(&state, auth.0, id.0, command, &key).await?)
     }
 
     /// Declare an application ineligible, with the reason (officers).
@@ -373,13 +393,13 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<ReasonRequest>,
     ) -> ApiResult<Found> {
         let command = Command::MarkIneligible {
             reason: body.0.reason,
         };
-        Ok(transition(&state, auth.0, id.0, command).await?)
+        Ok(transition(&state, auth.0, id.0, command, &key).await?)
     }
 
     /// Start the review of a submitted application (officers). At least one reviewer
@@ -394,9 +414,9 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<Found> {
-        Ok(transition(&state, auth.0, id.0, Command::StartReview).await?)
+        Ok(transition(&state, auth.0, id.0, Command::StartReview, &key).await?)
     }
 
     /// The application's history, oldest first. Applicants see the changes of the statuses

@@ -6,10 +6,13 @@
 mod dto;
 
 use domain::assignment::AssignmentStatus;
+use domain::assignment::Plan;
 use domain::role::Role;
-use persistence::records::AssignmentRecord;
+use persistence::idempotency::StoredResponse;
+use persistence::records::{AssignmentRecord, ConflictRecord, PoolMember};
+use poem::http::StatusCode;
 use poem::web::Data;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use usecases::reviews::{assign, conflicts, work};
@@ -20,6 +23,7 @@ use super::ApiTags;
 use super::body::JsonBody;
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 #[derive(Debug, ApiResponse)]
@@ -92,6 +96,14 @@ enum PoolRemoved {
     NoContent,
 }
 
+fn assignment_answer(assignment: &AssignmentRecord) -> StoredResponse {
+    json_answer(
+        StatusCode::OK,
+        None,
+        &AssignmentResponse::from(assignment.clone()),
+    )
+}
+
 fn require_reviewer(caller: &Caller) -> Result<(), ApiError> {
     caller.require(Role::Reviewer, "only reviewers do this")
 }
@@ -155,15 +167,23 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<AddReviewerRequest>,
     ) -> ApiResult<PoolAdded> {
+        let remember = key.remember(|m: &PoolMember| {
+            json_answer(
+                StatusCode::CREATED,
+                None,
+                &PoolMemberResponse::from(m.clone()),
+            )
+        });
         let member = usecases::pool::add(
             &state.store,
             auth.0.acting(),
             id.0,
             body.0.reviewer_id,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
@@ -219,10 +239,17 @@ impl ReviewsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<ConflictRequest>,
     ) -> ApiResult<ConflictDeclared> {
         let body = body.0;
+        let remember = key.remember(|c: &ConflictRecord| {
+            json_answer(
+                StatusCode::CREATED,
+                None,
+                &ConflictResponse::from(c.clone()),
+            )
+        });
         let record = conflicts::declare(
             &state.store,
             auth.0.acting(),
@@ -230,6 +257,7 @@ impl ReviewsApi {
             body.kind.into(),
             &body.description,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
@@ -248,9 +276,16 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<AssignRequest>,
     ) -> ApiResult<Assigned> {
+        let remember = key.remember(|a: &AssignmentRecord| {
+            json_answer(
+                StatusCode::CREATED,
+                None,
+                &AssignmentResponse::from(a.clone()),
+            )
+        });
         let record = assign::manual(
             &state.store,
             auth.0.acting(),
@@ -258,6 +293,7 @@ impl ReviewsApi {
             body.0.reviewer_id,
             body.0.due_at,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
@@ -277,15 +313,19 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<AutoAssignRequest>,
     ) -> ApiResult<AutoAssigned> {
+        let remember = key.remember(|p: &Plan| {
+            json_answer(StatusCode::OK, None, &AutoAssignResponse::from(p.clone()))
+        });
         let planned = assign::automatic(
             &state.store,
             auth.0.acting(),
             id.0,
             body.0.due_at,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
@@ -365,11 +405,18 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<AssignmentFound> {
-        let updated = work::accept(&state.store, auth.0.acting(), id.0, state.clock.now())
-            .await
-            .map_err(ApiError::from)?;
+        let remember = key.remember(assignment_answer);
+        let updated = work::accept(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            state.clock.now(),
+            remember,
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(AssignmentFound::Ok(Json(updated.into())))
     }
 
@@ -385,7 +432,7 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<DeclineRequest>,
     ) -> ApiResult<AssignmentFound> {
         let body = body.0;
@@ -393,6 +440,7 @@ impl ReviewsApi {
             kind: c.kind.into(),
             description: c.description,
         });
+        let remember = key.remember(assignment_answer);
         let updated = work::decline(
             &state.store,
             auth.0.acting(),
@@ -400,6 +448,7 @@ impl ReviewsApi {
             body.reason.as_deref(),
             declared,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
@@ -444,11 +493,18 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> ApiResult<AssignmentFound> {
-        let updated = work::submit(&state.store, auth.0.acting(), id.0, state.clock.now())
-            .await
-            .map_err(ApiError::from)?;
+        let remember = key.remember(assignment_answer);
+        let updated = work::submit(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            state.clock.now(),
+            remember,
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(AssignmentFound::Ok(Json(updated.into())))
     }
 
@@ -464,15 +520,17 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<ReopenRequest>,
     ) -> ApiResult<AssignmentFound> {
+        let remember = key.remember(assignment_answer);
         let updated = work::reopen(
             &state.store,
             auth.0.acting(),
             id.0,
             &body.0.reason,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
