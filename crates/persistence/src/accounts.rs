@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::user;
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::{NewUser, Page, User};
 
 pub(crate) fn decode(model: user::Model) -> Result<User, RepoError> {
@@ -79,7 +79,7 @@ impl Store {
         }
         .insert(&self.db)
         .await
-        .map_err(|e| RepoError::unique(e, "email"))?;
+        .map_err(|e| RepoError::unique(e, Clash::Email))?;
         decode(model)
     }
 
@@ -105,7 +105,7 @@ impl Store {
                     tx.commit().await?;
                     return Ok(done);
                 }
-                Err(RepoError::Conflict(_)) if attempts < 2 => tx.rollback().await?,
+                Err(RepoError::Conflict(Clash::Email)) if attempts < 2 => tx.rollback().await?,
                 Err(err) => return Err(err),
             }
         }
@@ -315,7 +315,7 @@ async fn register_in<C: ConnectionTrait>(
         }
         .insert(conn)
         .await
-        .map_err(|e| RepoError::unique(e, "email"))?;
+        .map_err(|e| RepoError::unique(e, Clash::Email))?;
         let user = decode(model)?;
         crate::outbox::enqueue_for_account(conn, user.id, NotificationKind::VerifyEmail, now)
             .await?;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{application, application_event, organization_member};
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::{ApplicationRecord, EventRecord, OffsetPage};
 
 fn corrupt(table: &'static str, id: Uuid, detail: String) -> RepoError {
@@ -267,7 +267,7 @@ impl Store {
             .await?;
         let record = self.get_application(id).await?;
         if result.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
+            return Err(RepoError::Conflict(Clash::Version));
         }
         Ok(record)
     }
@@ -482,7 +482,7 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
     if result.rows_affected == 0 {
         let exists = application::Entity::find_by_id(id).count(conn).await? > 0;
         return Err(if exists {
-            RepoError::Conflict("version")
+            RepoError::Conflict(Clash::Version)
         } else {
             RepoError::NotFound
         });
@@ -528,7 +528,7 @@ async fn insert_event<C: ConnectionTrait>(
     }
     .insert(conn)
     .await
-    .map_err(|e| RepoError::unique(e, "version"))?;
+    .map_err(|e| RepoError::unique(e, Clash::Version))?;
     Ok(event_id)
 }
 

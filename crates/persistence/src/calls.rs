@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::call;
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::{CallRecord, OffsetPage};
 
 fn join_codes<'a>(codes: impl Iterator<Item = &'a str>) -> String {
@@ -252,7 +252,7 @@ impl Store {
         let result = update.exec(&self.db).await?;
         let record = self.get_call(id).await?;
         if result.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
+            return Err(RepoError::Conflict(Clash::Version));
         }
         Ok(record)
     }
@@ -333,7 +333,7 @@ pub(crate) async fn set_call_state<C: ConnectionTrait>(
     let result = update.exec(conn).await?;
     let record = crate::reads::call(conn, id).await?;
     if result.rows_affected == 0 {
-        return Err(RepoError::Conflict("version"));
+        return Err(RepoError::Conflict(Clash::Version));
     }
     Ok(record)
 }

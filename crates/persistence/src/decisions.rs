@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::applications::{ActedBy, Frozen, apply_event, decode};
 use crate::entity::{application, assignment, call, conflict};
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::{ApplicationRecord, AssignmentRecord, CallRecord};
 use crate::reviews::{NewConflict, decode_assignment, review_json};
 use crate::tx::Tx;
@@ -272,7 +272,7 @@ impl Tx {
         }
         .insert(&self.tx)
         .await
-        .map_err(|e| RepoError::unique(e, "assignment"))?;
+        .map_err(|e| RepoError::unique(e, Clash::Assignment))?;
         crate::outbox::enqueue_for_reviewer(
             &self.tx,
             model.id,
@@ -337,7 +337,7 @@ impl Tx {
             .exec(&self.tx)
             .await?;
         if updated.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
+            return Err(RepoError::Conflict(Clash::Version));
         }
         self.assignment(assignment.id).await
     }

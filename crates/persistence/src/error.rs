@@ -2,6 +2,41 @@
 
 use sea_orm::{DbErr, SqlErr};
 
+/// What a write clashed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Clash {
+    /// The row changed since the version the caller read.
+    #[error("version")]
+    Version,
+    /// The e-mail address belongs to another account.
+    #[error("email")]
+    Email,
+    /// The BIN belongs to another organisation.
+    #[error("bin")]
+    Bin,
+    /// The account is already a member of the organisation.
+    #[error("member")]
+    Member,
+    /// The row is no longer in the status the change starts from.
+    #[error("status")]
+    Status,
+    /// The refresh token is already stored.
+    #[error("refresh token")]
+    RefreshToken,
+    /// Another request holds or answered the idempotency key.
+    #[error("idempotency key")]
+    IdempotencyKey,
+    /// The reviewer is already in the call's pool.
+    #[error("pool member")]
+    PoolMember,
+    /// The reviewer already declared a conflict with the organisation.
+    #[error("declared conflict")]
+    DeclaredConflict,
+    /// The reviewer is already assigned to the application.
+    #[error("assignment")]
+    Assignment,
+}
+
 /// Why a repository method failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
@@ -10,7 +45,7 @@ pub enum RepoError {
     NotFound,
     /// A unique value is taken or a concurrent change won; names what clashed.
     #[error("conflict on {0}")]
-    Conflict(&'static str),
+    Conflict(Clash),
     /// A stored row no longer decodes into a consistent record.
     #[error("stored {table} row {id} is inconsistent: {detail}")]
     Corrupt {
@@ -32,7 +67,7 @@ pub enum RepoError {
 impl RepoError {
     /// Maps a database error, turning a unique-constraint violation into
     /// [`RepoError::Conflict`] named `what`.
-    pub(crate) fn unique(err: DbErr, what: &'static str) -> Self {
+    pub(crate) fn unique(err: DbErr, what: Clash) -> Self {
         if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
             Self::Conflict(what)
         } else {

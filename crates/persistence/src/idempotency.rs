@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::entity::idempotency_key;
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::{Store, Tx};
 
 /// An answer from a release that stored a claim before acting and its answer afterwards.
@@ -170,7 +170,7 @@ impl Tx {
         }
         .insert(&self.tx)
         .await
-        .map_err(|e| RepoError::unique(e, "idempotency_key"))?;
+        .map_err(|e| RepoError::unique(e, Clash::IdempotencyKey))?;
         Ok(())
     }
 

@@ -32,7 +32,7 @@ mod tx;
 
 pub use accounts::Registration;
 pub use db::Store;
-pub use error::RepoError;
+pub use error::{Clash, RepoError};
 pub use organizations::RemoveMemberError;
 pub use tokens::RotateOutcome;
 pub use tx::Tx;

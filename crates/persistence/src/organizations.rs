@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{organization, organization_member, user};
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::{Member, Organization};
 
 /// Why removing a member failed.
@@ -105,7 +105,7 @@ impl Store {
         }
         .insert(&tx)
         .await
-        .map_err(|e| RepoError::unique(e, "bin"))?;
+        .map_err(|e| RepoError::unique(e, Clash::Bin))?;
         organization_member::ActiveModel {
             organization_id: Set(id),
             user_id: Set(owner),
@@ -224,13 +224,13 @@ impl Store {
         let result = update
             .exec(&tx)
             .await
-            .map_err(|e| RepoError::unique(e, "bin"))?;
+            .map_err(|e| RepoError::unique(e, Clash::Bin))?;
         let model = organization::Entity::find_by_id(id)
             .one(&tx)
             .await?
             .ok_or(RepoError::NotFound)?;
         if result.rows_affected == 0 {
-            return Err(RepoError::Conflict("version"));
+            return Err(RepoError::Conflict(Clash::Version));
         }
         tx.commit().await?;
         decode(model)
@@ -283,7 +283,7 @@ impl Store {
         }
         .insert(&self.db)
         .await
-        .map_err(|e| RepoError::unique(e, "member"))?;
+        .map_err(|e| RepoError::unique(e, Clash::Member))?;
         decode_member(&member, account)
     }
 

@@ -22,7 +22,7 @@ use crate::entity::{
     application, application_event, assignment, call, organization, organization_member, outbox,
     user,
 };
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::Page;
 
 /// An outbox row as an admin sees it.
@@ -609,7 +609,7 @@ impl Store {
             .await?;
         let row = self.get_outbox(id).await?;
         if done.rows_affected == 0 {
-            return Err(RepoError::Conflict("status"));
+            return Err(RepoError::Conflict(Clash::Status));
         }
         // A worker may already have claimed it again; answer with the row as re-queued.
         Ok(OutboxRecord {

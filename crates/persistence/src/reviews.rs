@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{application, assignment, call_reviewer, conflict, organization_member, user};
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::{AssignmentRecord, ConflictRecord, OffsetPage, PoolMember};
 use crate::tx::Tx;
 
@@ -203,7 +203,7 @@ impl Tx {
         }
         .insert(&self.tx)
         .await
-        .map_err(|e| RepoError::unique(e, "pool_member"))?;
+        .map_err(|e| RepoError::unique(e, Clash::PoolMember))?;
         Ok(())
     }
 
@@ -269,7 +269,7 @@ impl Tx {
         }
         .insert(&self.tx)
         .await
-        .map_err(|e| RepoError::unique(e, "conflict"))?;
+        .map_err(|e| RepoError::unique(e, Clash::DeclaredConflict))?;
         decode_conflict(model)
     }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::refresh_token;
-use crate::error::RepoError;
+use crate::error::{Clash, RepoError};
 use crate::records::User;
 
 /// What presenting a refresh token led to.
@@ -189,7 +189,7 @@ async fn insert<C: sea_orm::ConnectionTrait>(
     }
     .insert(conn)
     .await
-    .map_err(|e| RepoError::unique(e, "refresh_token"))?;
+    .map_err(|e| RepoError::unique(e, Clash::RefreshToken))?;
     Ok(())
 }
 

@@ -77,7 +77,7 @@ async fn duplicate_email_is_a_conflict(store: Store) {
         .create_user(new_user("a@mail.kz", Role::Reviewer), now())
         .await;
     assert!(
-        matches!(again, Err(RepoError::Conflict("email"))),
+        matches!(again, Err(RepoError::Conflict(persistence::Clash::Email))),
         "{again:?}"
     );
 }
@@ -251,7 +251,7 @@ async fn duplicate_bin_is_a_conflict(store: Store) {
         .create_organization(owner, profile("040540001230"), now())
         .await;
     assert!(
-        matches!(again, Err(RepoError::Conflict("bin"))),
+        matches!(again, Err(RepoError::Conflict(persistence::Clash::Bin))),
         "{again:?}"
     );
     // The failed attempt left no organisation or membership behind.
@@ -282,7 +282,7 @@ async fn stale_version_is_a_conflict(store: Store) {
         .update_organization(org.id, changed, Some(1), now())
         .await;
     assert!(
-        matches!(stale, Err(RepoError::Conflict("version"))),
+        matches!(stale, Err(RepoError::Conflict(persistence::Clash::Version))),
         "{stale:?}"
     );
     let missing = store
@@ -307,7 +307,7 @@ async fn members_are_added_once_and_the_last_owner_stays(store: Store) {
         .add_member(org.id, "b@mail.kz", MemberRole::Owner, now())
         .await;
     assert!(
-        matches!(twice, Err(RepoError::Conflict("member"))),
+        matches!(twice, Err(RepoError::Conflict(persistence::Clash::Member))),
         "{twice:?}"
     );
     let nobody = store
@@ -437,7 +437,7 @@ mod calls_and_applications {
             .set_call_state(open.id, CallState::Closed, 1, now())
             .await;
         assert!(
-            matches!(stale, Err(RepoError::Conflict("version"))),
+            matches!(stale, Err(RepoError::Conflict(persistence::Clash::Version))),
             "{stale:?}"
         );
         let listed = |phases: Vec<CallPhase>, at| {
@@ -474,7 +474,7 @@ mod calls_and_applications {
         // A published call is no longer editable.
         let edit = store.update_call(open.id, &spec(), 2, now()).await;
         assert!(
-            matches!(edit, Err(RepoError::Conflict("version"))),
+            matches!(edit, Err(RepoError::Conflict(persistence::Clash::Version))),
             "{edit:?}"
         );
         let edited = store
@@ -537,7 +537,7 @@ mod calls_and_applications {
             .record_transition(app.id, 1, &withdraw, by, None)
             .await;
         assert!(
-            matches!(lost, Err(RepoError::Conflict("version"))),
+            matches!(lost, Err(RepoError::Conflict(persistence::Clash::Version))),
             "{lost:?}"
         );
         let history = store
@@ -552,7 +552,7 @@ mod calls_and_applications {
         // A frozen application's content cannot be replaced.
         let edit = store.update_content(app.id, &content, 2, now()).await;
         assert!(
-            matches!(edit, Err(RepoError::Conflict("version"))),
+            matches!(edit, Err(RepoError::Conflict(persistence::Clash::Version))),
             "{edit:?}"
         );
         let missing = store

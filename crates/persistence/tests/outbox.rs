@@ -331,7 +331,12 @@ async fn failures_reschedule_then_give_up_and_an_admin_retry_requeues(store: Sto
         .retry_mail(letter.id, retry_at)
         .await
         .map(|_| ())
-        .map_err(|e| assert!(matches!(e, RepoError::Conflict("status")), "{e}"))
+        .map_err(|e| {
+            assert!(
+                matches!(e, RepoError::Conflict(persistence::Clash::Status)),
+                "{e}"
+            )
+        })
         .err()
         .unwrap_or_else(|| panic!("only failed mail is retried"));
     let long = "x".repeat(5_000);

@@ -5,7 +5,7 @@
 //! the client.
 
 use domain::ValidationErrors;
-use persistence::RepoError;
+use persistence::{Clash, RepoError};
 use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
@@ -307,29 +307,36 @@ impl From<RepoError> for ApiError {
             RepoError::NotFound => Self::NotFound,
             // A guarded write lost a race with another request; the client named no version
             // (those that do are answered 412 by `IfMatch::lost_race`).
-            RepoError::Conflict("version") => Self::Conflict {
-                slug: "concurrent-update",
-                detail: "the resource changed while this request was answered; read it again \
-                         and retry"
-                    .to_owned(),
-            },
-            RepoError::Conflict(what) => Self::Conflict {
-                slug: conflict_slug(what),
-                detail: format!("the {what} is already taken"),
-            },
+            RepoError::Conflict(clash) => clash_problem(clash),
             RepoError::Unavailable(db) => Self::Unavailable(db.into()),
             err @ (RepoError::Corrupt { .. } | RepoError::Unexpected(_)) => Self::internal(err),
         }
     }
 }
 
-fn conflict_slug(what: &str) -> &'static str {
-    match what {
-        "email" => "email-taken",
-        "bin" => "bin-taken",
-        "member" => "already-member",
-        "idempotency_key" => "idempotency-key-in-use",
-        _ => "conflict",
+/// The problem for a write that clashed, by what it clashed with.
+fn clash_problem(clash: Clash) -> ApiError {
+    let taken = |slug: &'static str| ApiError::Conflict {
+        slug,
+        detail: format!("the {clash} is already taken"),
+    };
+    match clash {
+        // A guarded write lost a race with another request; the client named no version
+        // (those that do are answered 412 by `IfMatch::lost_race`).
+        Clash::Version | Clash::Status => ApiError::Conflict {
+            slug: "concurrent-update",
+            detail: "the resource changed while this request was answered; read it again and \
+                     retry"
+                .to_owned(),
+        },
+        Clash::Email => taken("email-taken"),
+        Clash::Bin => taken("bin-taken"),
+        Clash::Member => taken("already-member"),
+        Clash::IdempotencyKey => taken("idempotency-key-in-use"),
+        Clash::PoolMember => taken("already-in-pool"),
+        Clash::DeclaredConflict => taken("conflict-already-declared"),
+        Clash::Assignment => taken("already-assigned"),
+        Clash::RefreshToken => taken("conflict"),
     }
 }
 

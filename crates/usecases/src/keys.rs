@@ -3,7 +3,7 @@
 //! stored answer are made together or not at all.
 
 use persistence::idempotency::{KeyClaim, StoredResponse};
-use persistence::{RepoError, Store, Tx};
+use persistence::{Clash, RepoError, Store, Tx};
 
 use crate::error::Error;
 
@@ -47,7 +47,7 @@ pub(crate) async fn begin<T>(
     if let Some(remember) = remember {
         match tx.claim_key(&remember.claim).await {
             Ok(()) => {}
-            Err(RepoError::Conflict(_)) => return Err(Error::AlreadyAnswered),
+            Err(RepoError::Conflict(Clash::IdempotencyKey)) => return Err(Error::AlreadyAnswered),
             Err(err) => return Err(err.into()),
         }
     }

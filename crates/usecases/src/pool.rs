@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::role::Role;
 use persistence::records::PoolMember;
-use persistence::{RepoError, Store};
+use persistence::{Clash, RepoError, Store};
 use uuid::Uuid;
 
 use crate::access::Caller;
@@ -41,7 +41,7 @@ pub async fn add(
     };
     match tx.add_pool_member(call, reviewer, caller.id, now).await {
         Ok(()) => {}
-        Err(RepoError::Conflict(_)) => return Err(Conflict::AlreadyInPool.into()),
+        Err(RepoError::Conflict(Clash::PoolMember)) => return Err(Conflict::AlreadyInPool.into()),
         Err(err) => return Err(err.into()),
     }
     let member = PoolMember {

@@ -139,11 +139,13 @@ impl OutboxApi {
         let now = state.clock.now();
         match state.store.retry_mail(id.0, now).await {
             Ok(mail) => Ok(Retried::Ok(Json(mail.into()))),
-            Err(persistence::RepoError::Conflict(_)) => Err(ApiError::Conflict {
-                slug: "wrong-status",
-                detail: "only a failed mail can be retried".to_owned(),
+            Err(persistence::RepoError::Conflict(persistence::Clash::Status)) => {
+                Err(ApiError::Conflict {
+                    slug: "wrong-status",
+                    detail: "only a failed mail can be retried".to_owned(),
+                }
+                .into())
             }
-            .into()),
             Err(err) => Err(ApiError::from(err).into()),
         }
     }

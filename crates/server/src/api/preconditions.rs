@@ -1,6 +1,6 @@
 //! `ETag` and `If-Match`: the version a client read, and the version it edits.
 
-use persistence::RepoError;
+use persistence::{Clash, RepoError};
 
 use crate::error::ApiError;
 
@@ -68,7 +68,7 @@ impl IfMatch {
     #[must_use]
     pub fn lost_race(self, err: RepoError) -> ApiError {
         match (self, err) {
-            (Self::Version(_), RepoError::Conflict("version")) => ApiError::PreconditionFailed,
+            (Self::Version(_), RepoError::Conflict(Clash::Version)) => ApiError::PreconditionFailed,
             (Self::Absent | Self::Any | Self::Version(_), err) => ApiError::from(err),
         }
     }
@@ -108,7 +108,7 @@ mod tests {
             IfMatch::Version(6).check(7),
             Err(ApiError::PreconditionFailed)
         ));
-        let race = || RepoError::Conflict("version");
+        let race = || RepoError::Conflict(Clash::Version);
         assert!(matches!(
             IfMatch::Version(7).lost_race(race()),
             ApiError::PreconditionFailed

@@ -15,7 +15,7 @@ use domain::transition::{Actor, Command};
 use persistence::applications::ActedBy;
 use persistence::decisions::{Decided, NewAssignment};
 use persistence::records::{AssignmentRecord, Organization};
-use persistence::{RepoError, Store, Tx};
+use persistence::{Clash, RepoError, Store, Tx};
 use uuid::Uuid;
 
 use super::stage::{decide_on_review, reviewable};
@@ -87,7 +87,7 @@ pub async fn manual(
         .await
     {
         Ok(created) => created,
-        Err(RepoError::Conflict(_)) => return Err(Conflict::AlreadyAssigned.into()),
+        Err(RepoError::Conflict(Clash::Assignment)) => return Err(Conflict::AlreadyAssigned.into()),
         Err(err) => return Err(err.into()),
     };
     let organizations = organizations_by_id(&tx, &[organization_id]).await?;

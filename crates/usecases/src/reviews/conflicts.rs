@@ -5,7 +5,7 @@ use domain::review::ConflictKind;
 use domain::role::Role;
 use persistence::records::ConflictRecord;
 use persistence::reviews::NewConflict;
-use persistence::{RepoError, Store};
+use persistence::{Clash, RepoError, Store};
 use uuid::Uuid;
 
 use crate::access::Caller;
@@ -68,7 +68,9 @@ pub async fn declare(
     };
     let record = match tx.declare_conflict(new, now).await {
         Ok(record) => record,
-        Err(RepoError::Conflict(_)) => return Err(Conflict::ConflictAlreadyDeclared.into()),
+        Err(RepoError::Conflict(Clash::DeclaredConflict)) => {
+            return Err(Conflict::ConflictAlreadyDeclared.into());
+        }
         Err(err) => return Err(err.into()),
     };
     keys::commit(tx, remember, &record).await?;
