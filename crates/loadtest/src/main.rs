@@ -4,6 +4,7 @@
 //! memory. It exits non-zero when any request failed.
 
 mod dataset;
+mod op;
 mod report;
 mod scenario;
 mod server;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::scenario::Op;
+use crate::op::Op;
 
 /// One operation's outcomes during the measured window.
 #[derive(Debug, Default, Clone)]

@@ -214,7 +214,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn get_user(&self, id: Uuid) -> Result<User, RepoError> {
-        crate::reads::user(&self.db, id).await
+        user(&self.db, id).await
     }
 
     /// Applies a profile change to the account `id`.
@@ -340,4 +340,12 @@ async fn register_in<C: ConnectionTrait>(
     let user = decode(model.update(conn).await?)?;
     crate::outbox::enqueue_for_account(conn, user.id, NotificationKind::VerifyEmail, now).await?;
     Ok(Registration::Renewed(user))
+}
+
+pub(crate) async fn user<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<User, RepoError> {
+    let model = user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    decode(model)
 }

@@ -8,7 +8,7 @@ use domain::money::Money;
 use domain::region::Region;
 use domain::status::ApplicationStatus;
 use domain::transition::{Actor, CommandKind, Event};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -212,7 +212,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn get_application(&self, id: Uuid) -> Result<ApplicationRecord, RepoError> {
-        crate::reads::application(&self.db, id).await
+        application(&self.db, id).await
     }
 
     /// Replaces the working content of application `id` at `expected_version`, provided its
@@ -301,11 +301,7 @@ impl Store {
         &self,
         ids: &[Uuid],
     ) -> Result<Vec<ApplicationRecord>, RepoError> {
-        crate::reads::applications_where(
-            &self.db,
-            application::Column::Id.is_in(ids.iter().copied()),
-        )
-        .await
+        applications_where(&self.db, application::Column::Id.is_in(ids.iter().copied())).await
     }
 
     /// Every application of `call_id` in one of `statuses`, oldest first.
@@ -320,7 +316,7 @@ impl Store {
         let condition = application::Column::CallId
             .eq(call_id)
             .and(application::Column::Status.is_in(statuses.iter().map(|s| s.code())));
-        crate::reads::applications_where(&self.db, condition).await
+        applications_where(&self.db, condition).await
     }
 
     /// The sum awarded so far to approved applications of call `call_id`.
@@ -328,7 +324,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn awarded_total(&self, call_id: Uuid) -> Result<Money, RepoError> {
-        crate::decisions::awarded_total(&self.db, call_id).await
+        awarded_total(&self.db, call_id).await
     }
 
     /// The audit history of application `id`, oldest first.
@@ -593,4 +589,59 @@ impl crate::Tx {
     ) -> Result<ApplicationRecord, RepoError> {
         insert_draft(&self.tx, draft, now).await
     }
+}
+
+pub(crate) async fn application<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> Result<ApplicationRecord, RepoError> {
+    let model = application::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    decode(model)
+}
+
+pub(crate) async fn applications_where<C: ConnectionTrait>(
+    conn: &C,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<Vec<ApplicationRecord>, RepoError> {
+    application::Entity::find()
+        .filter(condition)
+        .order_by_asc(application::Column::CreatedAt)
+        .order_by_asc(application::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+/// The sum awarded to approved applications of `call_id`.
+pub(crate) async fn awarded_total<C: ConnectionTrait>(
+    conn: &C,
+    call_id: Uuid,
+) -> Result<Money, RepoError> {
+    let sum = application::Entity::find()
+        .filter(application::Column::CallId.eq(call_id))
+        .filter(application::Column::Status.eq(ApplicationStatus::Approved.code()))
+        .select_only()
+        // PostgreSQL sums BIGINT into NUMERIC; cast back so both databases return an integer.
+        .column_as(
+            Expr::from(Func::cast_as(
+                Func::sum(Expr::col(application::Column::AwardedMinor)),
+                Alias::new("BIGINT"),
+            )),
+            "total",
+        )
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten()
+        .unwrap_or(0);
+    Money::from_minor(sum).ok_or_else(|| RepoError::Corrupt {
+        table: "applications",
+        id: call_id.to_string(),
+        detail: format!("awarded total {sum}"),
+    })
 }

@@ -175,7 +175,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn get_call(&self, id: Uuid) -> Result<CallRecord, RepoError> {
-        crate::reads::call(&self.db, id).await
+        call(&self.db, id).await
     }
 
     /// Calls matching `filter` at `now`, soonest closing first, `limit` per page.
@@ -331,7 +331,7 @@ pub(crate) async fn set_call_state<C: ConnectionTrait>(
         CallState::Draft | CallState::Decided => {}
     }
     let result = update.exec(conn).await?;
-    let record = crate::reads::call(conn, id).await?;
+    let record = call(conn, id).await?;
     if result.rows_affected == 0 {
         return Err(RepoError::Conflict(Clash::Version));
     }
@@ -353,4 +353,12 @@ impl crate::Tx {
     ) -> Result<CallRecord, RepoError> {
         set_call_state(&self.tx, id, state, expected_version, now).await
     }
+}
+
+pub(crate) async fn call<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<CallRecord, RepoError> {
+    let model = call::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    decode(model)
 }

@@ -12,10 +12,10 @@ use domain::notification::NotificationKind;
 use domain::review::ReviewContent;
 use domain::status::ApplicationStatus;
 use domain::transition::Event;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -75,35 +75,6 @@ async fn count_assignments<C: ConnectionTrait>(
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
-/// The sum awarded to approved applications of `call_id`.
-pub(crate) async fn awarded_total<C: ConnectionTrait>(
-    conn: &C,
-    call_id: Uuid,
-) -> Result<Money, RepoError> {
-    let sum = application::Entity::find()
-        .filter(application::Column::CallId.eq(call_id))
-        .filter(application::Column::Status.eq(ApplicationStatus::Approved.code()))
-        .select_only()
-        // PostgreSQL sums BIGINT into NUMERIC; cast back so both databases return an integer.
-        .column_as(
-            Expr::from(Func::cast_as(
-                Func::sum(Expr::col(application::Column::AwardedMinor)),
-                Alias::new("BIGINT"),
-            )),
-            "total",
-        )
-        .into_tuple::<Option<i64>>()
-        .one(conn)
-        .await?
-        .flatten()
-        .unwrap_or(0);
-    Money::from_minor(sum).ok_or_else(|| RepoError::Corrupt {
-        table: "applications",
-        id: call_id.to_string(),
-        detail: format!("awarded total {sum}"),
-    })
-}
-
 async fn snapshot<C: ConnectionTrait>(
     conn: &C,
     call_id: Uuid,
@@ -129,7 +100,7 @@ async fn snapshot<C: ConnectionTrait>(
         active_assignments: count_assignments(conn, application_id, &active).await?,
         reviews_submitted: count_assignments(conn, application_id, &[AssignmentStatus::Submitted])
             .await?,
-        call_awarded_total: awarded_total(conn, call_id).await?,
+        call_awarded_total: crate::applications::awarded_total(conn, call_id).await?,
     })
 }
 

@@ -5,8 +5,8 @@ use domain::organization::{MemberRole, MembershipError, OrganizationProfile, che
 use domain::{bin::Bin, email::Email};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -155,7 +155,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn organizations_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Organization>, RepoError> {
-        crate::reads::organizations(&self.db, ids).await
+        organizations(&self.db, ids).await
     }
 
     /// Every organisation `user` belongs to, with their role, oldest first.
@@ -345,4 +345,17 @@ impl Store {
     pub async fn count_organizations(&self) -> Result<u64, RepoError> {
         Ok(organization::Entity::find().count(&self.db).await?)
     }
+}
+
+pub(crate) async fn organizations<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[Uuid],
+) -> Result<Vec<Organization>, RepoError> {
+    organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
 }

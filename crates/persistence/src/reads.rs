@@ -1,100 +1,17 @@
-//! Reads of single rows and small sets, on a pooled connection or inside a [`Tx`], so that a
-//! use case decides on what its own transaction sees.
+//! The reads a use case makes inside its [`Tx`], so that it decides on what its own
+//! transaction sees.
 
-use domain::assignment::AssignmentStatus;
 use domain::organization::MemberRole;
 use domain::scoring::ScoredReview;
 use domain::status::ApplicationStatus;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait};
 use uuid::Uuid;
 
-use crate::entity::{application, assignment, call, organization, organization_member, user};
+use crate::entity::{application, organization_member};
 use crate::error::RepoError;
 use crate::records::{ApplicationRecord, CallRecord, Organization, User};
 use crate::tx::Tx;
-
-pub(crate) async fn application<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<ApplicationRecord, RepoError> {
-    let model = application::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    crate::applications::decode(model)
-}
-
-pub(crate) async fn applications_where<C: ConnectionTrait>(
-    conn: &C,
-    condition: sea_orm::sea_query::SimpleExpr,
-) -> Result<Vec<ApplicationRecord>, RepoError> {
-    application::Entity::find()
-        .filter(condition)
-        .order_by_asc(application::Column::CreatedAt)
-        .order_by_asc(application::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(crate::applications::decode)
-        .collect()
-}
-
-pub(crate) async fn call<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<CallRecord, RepoError> {
-    let model = call::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    crate::calls::decode(model)
-}
-
-pub(crate) async fn organizations<C: ConnectionTrait>(
-    conn: &C,
-    ids: &[Uuid],
-) -> Result<Vec<Organization>, RepoError> {
-    organization::Entity::find()
-        .filter(organization::Column::Id.is_in(ids.iter().copied()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(crate::organizations::decode)
-        .collect()
-}
-
-pub(crate) async fn user<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<User, RepoError> {
-    let model = user::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    crate::accounts::decode(model)
-}
-
-pub(crate) async fn review_totals<C: ConnectionTrait>(
-    conn: &C,
-    call: Uuid,
-) -> Result<Vec<ScoredReview>, RepoError> {
-    let rows: Vec<(Uuid, Uuid, Option<f64>)> = assignment::Entity::find()
-        .select_only()
-        .column(assignment::Column::ApplicationId)
-        .column(assignment::Column::ReviewerId)
-        .column(assignment::Column::ReviewTotal)
-        .filter(assignment::Column::CallId.eq(call))
-        .filter(assignment::Column::Status.eq(AssignmentStatus::Submitted.code()))
-        .order_by_asc(assignment::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(application, reviewer, total)| {
-            total.map(|total| ScoredReview {
-                application,
-                reviewer,
-                total,
-            })
-        })
-        .collect())
-}
 
 impl Tx {
     /// The application `id`.
@@ -102,7 +19,7 @@ impl Tx {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn application(&self, id: Uuid) -> Result<ApplicationRecord, RepoError> {
-        application(&self.tx, id).await
+        crate::applications::application(&self.tx, id).await
     }
 
     /// The applications among `ids` that exist, oldest first.
@@ -110,7 +27,11 @@ impl Tx {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn applications(&self, ids: &[Uuid]) -> Result<Vec<ApplicationRecord>, RepoError> {
-        applications_where(&self.tx, application::Column::Id.is_in(ids.iter().copied())).await
+        crate::applications::applications_where(
+            &self.tx,
+            application::Column::Id.is_in(ids.iter().copied()),
+        )
+        .await
     }
 
     /// Every application of `call_id` in one of `statuses`, oldest first.
@@ -125,7 +46,7 @@ impl Tx {
         let condition = application::Column::CallId
             .eq(call_id)
             .and(application::Column::Status.is_in(statuses.iter().map(|s| s.code())));
-        applications_where(&self.tx, condition).await
+        crate::applications::applications_where(&self.tx, condition).await
     }
 
     /// The call `id`.
@@ -133,7 +54,7 @@ impl Tx {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn call(&self, id: Uuid) -> Result<CallRecord, RepoError> {
-        call(&self.tx, id).await
+        crate::calls::call(&self.tx, id).await
     }
 
     /// The organisations among `ids` that exist.
@@ -141,7 +62,7 @@ impl Tx {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn organizations(&self, ids: &[Uuid]) -> Result<Vec<Organization>, RepoError> {
-        organizations(&self.tx, ids).await
+        crate::organizations::organizations(&self.tx, ids).await
     }
 
     /// The organisation `id`.
@@ -149,7 +70,7 @@ impl Tx {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn organization(&self, id: Uuid) -> Result<Organization, RepoError> {
-        organizations(&self.tx, &[id])
+        crate::organizations::organizations(&self.tx, &[id])
             .await?
             .pop()
             .ok_or(RepoError::NotFound)
@@ -176,7 +97,7 @@ impl Tx {
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn user(&self, id: Uuid) -> Result<User, RepoError> {
-        user(&self.tx, id).await
+        crate::accounts::user(&self.tx, id).await
     }
 
     /// The totals of every submitted review in `call`.
@@ -184,6 +105,6 @@ impl Tx {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn review_totals(&self, call: Uuid) -> Result<Vec<ScoredReview>, RepoError> {
-        review_totals(&self.tx, call).await
+        crate::scores::review_totals(&self.tx, call).await
     }
 }

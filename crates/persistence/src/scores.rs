@@ -3,14 +3,15 @@
 //! review's text.
 
 use chrono::{DateTime, Utc};
+use domain::assignment::AssignmentStatus;
 use domain::money::Money;
 use domain::scoring::ScoredReview;
 use domain::status::ApplicationStatus;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::Store;
-use crate::entity::application;
+use crate::entity::{application, assignment};
 use crate::error::RepoError;
 
 /// An application as a ranking lists it.
@@ -43,7 +44,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn review_totals(&self, call: Uuid) -> Result<Vec<ScoredReview>, RepoError> {
-        crate::reads::review_totals(&self.db, call).await
+        review_totals(&self.db, call).await
     }
 
     /// The applications of `call` in one of `statuses`, as a ranking lists them, oldest
@@ -91,4 +92,31 @@ impl Store {
             })
             .collect()
     }
+}
+
+pub(crate) async fn review_totals<C: ConnectionTrait>(
+    conn: &C,
+    call: Uuid,
+) -> Result<Vec<ScoredReview>, RepoError> {
+    let rows: Vec<(Uuid, Uuid, Option<f64>)> = assignment::Entity::find()
+        .select_only()
+        .column(assignment::Column::ApplicationId)
+        .column(assignment::Column::ReviewerId)
+        .column(assignment::Column::ReviewTotal)
+        .filter(assignment::Column::CallId.eq(call))
+        .filter(assignment::Column::Status.eq(AssignmentStatus::Submitted.code()))
+        .order_by_asc(assignment::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(application, reviewer, total)| {
+            total.map(|total| ScoredReview {
+                application,
+                reviewer,
+                total,
+            })
+        })
+        .collect())
 }

@@ -21,9 +21,6 @@ use crate::metrics::{Metrics, OutboxDepth};
 use crate::observe::Observe;
 use crate::state::AppState;
 
-/// The largest request body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
 /// Connects to the database, migrates it and builds the shared state.
 ///
 /// # Errors
@@ -66,12 +63,15 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
 /// Builds the whole HTTP application for `state`.
 #[must_use]
 pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
-    let service = api::service();
+    let service = api::service::service();
     let metrics = state.metrics.clone();
     let cors = cors(&state.settings);
     Route::new()
-        .nest(api::PREFIX, service.with(Idempotency))
-        .at(format!("{}/openapi.json", api::PREFIX), get(openapi_json))
+        .nest(api::service::PREFIX, service.with(Idempotency))
+        .at(
+            format!("{}/openapi.json", api::service::PREFIX),
+            get(openapi_json),
+        )
         .nest("/docs", get(swagger_ui))
         .at("/health", get(health))
         .at("/ready", get(ready))

@@ -95,7 +95,7 @@ pub struct CreateAdmin {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {
-            print!("{}", crate::api::document_yaml());
+            print!("{}", crate::api::document::yaml());
             Ok(())
         }
         Command::Health { path } => {

@@ -247,7 +247,10 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "The request body is too large",
-                Some(format!("send at most {} bytes", crate::app::MAX_BODY_BYTES)),
+                Some(format!(
+                    "send at most {} bytes",
+                    crate::bounds::MAX_BODY_BYTES
+                )),
                 None,
             ),
             Self::UnsupportedMediaType(detail) => (

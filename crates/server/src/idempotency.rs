@@ -11,18 +11,13 @@
 //! keyed, so no token is ever stored or replayed; requests without a valid bearer token
 //! pass through unchanged.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
 use persistence::idempotency::{KeyClaim, Stored, StoredResponse};
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
-use poem_openapi::registry::{MetaParamIn, MetaSchemaRef, Registry};
-use poem_openapi::types::{ToJSON, Type};
-use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use sha2::{Digest, Sha256};
-use usecases::Remember;
 
-use crate::app::MAX_BODY_BYTES;
+use crate::api::keys::KeySlot;
+use crate::bounds::MAX_BODY_BYTES;
 use crate::error::{ApiError, ProblemField, problem_response};
 use crate::state::AppState;
 
@@ -30,96 +25,6 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
-/// The media type of the answers operations store.
-const JSON: &str = "application/json; charset=utf-8";
-
-/// The key of one request, as the middleware hands it to the operation.
-#[derive(Debug, Clone, Default)]
-struct KeySlot {
-    claim: Option<KeyClaim>,
-    /// The answer the operation's use case stored, sent as the first answer too.
-    answer: Arc<Mutex<Option<StoredResponse>>>,
-}
-
-impl KeySlot {
-    fn answer(&self) -> Option<StoredResponse> {
-        self.answer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-/// The `Idempotency-Key` header of an operation whose use case stores its answer.
-#[derive(Debug, Clone, Default)]
-pub struct IdempotencyKey(KeySlot);
-
-impl IdempotencyKey {
-    /// The key for the use case, with `render` turning its outcome into the answer stored
-    /// and sent; `None` without a key.
-    pub fn remember<'a, T>(
-        &self,
-        render: impl FnOnce(&T) -> StoredResponse + Send + Sync + 'a,
-    ) -> Option<Remember<'a, T>> {
-        let claim = self.0.claim.clone()?;
-        let slot = Arc::clone(&self.0.answer);
-        Some(Remember::new(claim, move |outcome: &T| {
-            let answer = render(outcome);
-            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer.clone());
-            answer
-        }))
-    }
-}
-
-/// A JSON answer with `status` and, when given, an `ETag`.
-#[must_use]
-pub fn json_answer<T: ToJSON>(
-    status: StatusCode,
-    etag: Option<String>,
-    body: &T,
-) -> StoredResponse {
-    StoredResponse {
-        status: status.as_u16(),
-        content_type: Some(JSON.to_owned()),
-        headers: etag
-            .map(|tag| ("etag".to_owned(), tag))
-            .into_iter()
-            .collect(),
-        body: body.to_json_string(),
-    }
-}
-
-impl<'a> ApiExtractor<'a> for IdempotencyKey {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
-    type ParamType = Option<String>;
-    type ParamRawType = Option<String>;
-
-    fn register(registry: &mut Registry) {
-        <Option<String> as Type>::register(registry);
-    }
-
-    fn param_in() -> Option<MetaParamIn> {
-        Some(MetaParamIn::Header)
-    }
-
-    fn param_schema_ref() -> Option<MetaSchemaRef> {
-        Some(<Option<String> as Type>::schema_ref())
-    }
-
-    async fn from_request(
-        request: &'a Request,
-        _body: &mut poem::RequestBody,
-        _param_opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        Ok(Self(
-            request
-                .extensions()
-                .get::<KeySlot>()
-                .cloned()
-                .unwrap_or_default(),
-        ))
-    }
-}
 
 /// The middleware.
 #[derive(Debug, Clone, Copy, Default)]
@@ -272,10 +177,7 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             now,
         };
         req.set_body(Body::from_bytes(body));
-        let slot = KeySlot {
-            claim: Some(claim.clone()),
-            answer: Arc::default(),
-        };
+        let slot = KeySlot::new(claim.clone());
         req.extensions_mut().insert(slot.clone());
         let response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod bounds;
 pub mod cli;
 pub mod client_ip;
 pub mod clock;

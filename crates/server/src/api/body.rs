@@ -7,7 +7,7 @@
 use poem::{Request, RequestBody};
 use tokio::io::AsyncReadExt;
 
-use crate::app::MAX_BODY_BYTES;
+use crate::bounds::MAX_BODY_BYTES;
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, Type};

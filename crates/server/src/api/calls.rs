@@ -19,11 +19,11 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{AggregationCode, CallStatusCode, PriorityAreaCode, RegionCode};
+use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
 use super::preconditions::{IfMatch, etag};
 use crate::auth::{BearerAuth, Caller, MaybeAuth};
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 /// Who may apply.

@@ -24,12 +24,12 @@ use super::ApiTags;
 use super::applications::dto::{ApplicationResponse, ReasonRequest, application_response};
 use super::applications::{self, Access};
 use super::body::{JsonBody, OptionalJsonBody};
+use super::keys::{IdempotencyKey, json_answer};
 use super::reviews::round2;
 use super::scoring::{CallScores, call_scores};
 use super::spreadsheet::{Cell, Csv, Separator, attachment};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 /// An approval.

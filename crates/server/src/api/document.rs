@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 use poem::http::Method;
 use serde_json::{Value, json};
 
-use super::{PREFIX, service};
+use super::service::{PREFIX, service};
 
 struct Published {
     value: Value,

@@ -8,6 +8,7 @@ pub mod calls;
 pub mod codes;
 pub mod decisions;
 pub mod document;
+pub mod keys;
 pub mod limits;
 pub mod me;
 pub mod organizations;
@@ -17,10 +18,11 @@ pub mod preconditions;
 pub mod refusals;
 pub mod reviews;
 pub mod scoring;
+pub mod service;
 pub mod spreadsheet;
 pub mod users;
 
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::Tags;
 
 /// Groups of operations in the document.
 #[derive(Debug, Tags)]
@@ -43,51 +45,4 @@ pub enum ApiTags {
     Decisions,
     /// The mail outbox.
     Mail,
-}
-
-/// Every resource of the API.
-pub type Api = (
-    accounts::AuthApi,
-    me::MeApi,
-    users::UsersApi,
-    organizations::OrganizationsApi,
-    calls::CallsApi,
-    applications::ApplicationsApi,
-    reviews::ReviewsApi,
-    decisions::DecisionsApi,
-    outbox::OutboxApi,
-);
-
-/// The path prefix of the API.
-pub const PREFIX: &str = "/api/v1";
-
-/// The API service with its document.
-#[must_use]
-pub fn service() -> OpenApiService<Api, ()> {
-    OpenApiService::new(
-        (
-            accounts::AuthApi,
-            me::MeApi,
-            users::UsersApi,
-            organizations::OrganizationsApi,
-            calls::CallsApi,
-            applications::ApplicationsApi,
-            reviews::ReviewsApi,
-            decisions::DecisionsApi,
-            outbox::OutboxApi,
-        ),
-        "Grants for rural NGOs",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(
-        "Grant calls, applications, expert review and decisions for rural NGOs in Kazakhstan. \
-         Errors are RFC 9457 problem documents (application/problem+json).",
-    )
-    .url_prefix(PREFIX)
-}
-
-/// The API document as YAML, exactly as committed in `openapi/openapi.yaml`.
-#[must_use]
-pub fn document_yaml() -> String {
-    document::yaml()
 }

@@ -27,11 +27,11 @@ use self::dto::{
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{ApplicationStatusCode, RegionCode, SortCode};
+use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
 use super::preconditions::{IfMatch, etag};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 #[derive(Debug, ApiResponse)]

@@ -21,9 +21,9 @@ use uuid::Uuid;
 pub use self::dto::*;
 use super::ApiTags;
 use super::body::JsonBody;
+use super::keys::{IdempotencyKey, json_answer};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{IdempotencyKey, json_answer};
 use crate::state::AppState;
 
 #[derive(Debug, ApiResponse)]
