@@ -228,48 +228,7 @@ impl Store {
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<ApplicationRecord, RepoError> {
-        let sums = totals_of(id, content)?;
-        let editable: Vec<&str> = ApplicationStatus::ALL
-            .into_iter()
-            .filter(|s| !s.content_frozen())
-            .map(ApplicationStatus::code)
-            .collect();
-        let result = application::Entity::update_many()
-            .col_expr(
-                application::Column::Content,
-                Expr::value(content_json(id, content)?),
-            )
-            .col_expr(
-                application::Column::Title,
-                Expr::value(content.title.clone()),
-            )
-            .col_expr(
-                application::Column::TotalCostMinor,
-                Expr::value(sums.total_cost.minor()),
-            )
-            .col_expr(
-                application::Column::CofinancedMinor,
-                Expr::value(sums.cofinanced_total.minor()),
-            )
-            .col_expr(
-                application::Column::RequestedMinor,
-                Expr::value(sums.requested_amount.minor()),
-            )
-            .col_expr(application::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                application::Column::Version,
-                Expr::col(application::Column::Version).add(1),
-            )
-            .filter(application::Column::Id.eq(id))
-            .filter(application::Column::Version.eq(expected_version))
-            .filter(application::Column::Status.is_in(editable))
-            .exec(&self.db)
-            .await?;
-        let record = self.get_application(id).await?;
-        if result.rows_affected == 0 {
-            return Err(RepoError::Conflict(Clash::Version));
-        }
-        Ok(record)
+        update_content(&self.db, id, content, expected_version, now).await
     }
 
     /// Records `event` on application `id`, which the caller decided on at
@@ -644,4 +603,72 @@ pub(crate) async fn awarded_total<C: ConnectionTrait>(
         id: call_id.to_string(),
         detail: format!("awarded total {sum}"),
     })
+}
+
+async fn update_content<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    content: &ApplicationContent,
+    expected_version: i32,
+    now: DateTime<Utc>,
+) -> Result<ApplicationRecord, RepoError> {
+    let sums = totals_of(id, content)?;
+    let editable: Vec<&str> = ApplicationStatus::ALL
+        .into_iter()
+        .filter(|s| !s.content_frozen())
+        .map(ApplicationStatus::code)
+        .collect();
+    let result = application::Entity::update_many()
+        .col_expr(
+            application::Column::Content,
+            Expr::value(content_json(id, content)?),
+        )
+        .col_expr(
+            application::Column::Title,
+            Expr::value(content.title.clone()),
+        )
+        .col_expr(
+            application::Column::TotalCostMinor,
+            Expr::value(sums.total_cost.minor()),
+        )
+        .col_expr(
+            application::Column::CofinancedMinor,
+            Expr::value(sums.cofinanced_total.minor()),
+        )
+        .col_expr(
+            application::Column::RequestedMinor,
+            Expr::value(sums.requested_amount.minor()),
+        )
+        .col_expr(application::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            application::Column::Version,
+            Expr::col(application::Column::Version).add(1),
+        )
+        .filter(application::Column::Id.eq(id))
+        .filter(application::Column::Version.eq(expected_version))
+        .filter(application::Column::Status.is_in(editable))
+        .exec(conn)
+        .await?;
+    let record = application(conn, id).await?;
+    if result.rows_affected == 0 {
+        return Err(RepoError::Conflict(Clash::Version));
+    }
+    Ok(record)
+}
+
+impl crate::Tx {
+    /// Replaces the working content of application `id` at `expected_version`, provided
+    /// its status still allows editing.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] ([`Clash::Version`]) when it changed meanwhile.
+    pub async fn update_content(
+        &self,
+        id: Uuid,
+        content: &ApplicationContent,
+        expected_version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<ApplicationRecord, RepoError> {
+        update_content(&self.tx, id, content, expected_version, now).await
+    }
 }

@@ -47,6 +47,12 @@ pub enum Conflict {
     /// The application is no longer under review, so its reviews may not change.
     #[error("the application is no longer under review")]
     NotUnderReview,
+    /// The content of an application in this status can no longer change.
+    #[error("the content of a {0} application cannot change")]
+    ContentFrozen(ApplicationStatus),
+    /// Feedback waits for the decision.
+    #[error("feedback is available once the application is decided")]
+    NotDecided,
     /// The application is already decided.
     #[error("the application is already decided")]
     AlreadyDecided,
@@ -87,6 +93,9 @@ pub enum Error {
     /// The change clashes with the current state.
     #[error("{0}")]
     Conflict(Conflict),
+    /// The change was made against a version that is no longer the current one.
+    #[error("the resource changed since the version given")]
+    Stale,
     /// Another request with the same idempotency key committed first; its stored answer
     /// is the answer.
     #[error("a request with this idempotency key was already answered")]

@@ -11,6 +11,7 @@ pub mod calls;
 pub mod error;
 pub mod keys;
 pub mod pool;
+pub mod ranking;
 pub mod reviews;
 pub mod scores;
 pub mod transitions;

@@ -1,17 +1,8 @@
 //! Ranking, the funding line, decisions and the applicant's feedback.
 
-use std::collections::HashMap;
-
-use domain::assignment::AssignmentStatus;
-use domain::feedback::criterion_averages;
 use domain::money::Money;
-use domain::ranking::{RankInput, RankedRow, rank};
-use domain::review::CriterionScore;
-use domain::role::Role;
-use domain::status::ApplicationStatus;
 use domain::transition::Command;
-use persistence::records::{ApplicationRecord, CallRecord};
-use persistence::scores::RankingEntry;
+use persistence::records::ApplicationRecord;
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -21,12 +12,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::ApiTags;
+use super::applications::Access;
 use super::applications::dto::{ApplicationResponse, ReasonRequest, application_response};
-use super::applications::{self, Access};
 use super::body::{JsonBody, OptionalJsonBody};
 use super::keys::{IdempotencyKey, json_answer};
 use super::reviews::round2;
-use super::scoring::{CallScores, call_scores};
 use super::spreadsheet::{Cell, Csv, Separator, attachment};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::{ApiError, ApiResult};
@@ -324,43 +314,6 @@ async fn decide_one(
     Ok(decided(record))
 }
 
-/// Ranks the reviewed applications of `call`.
-async fn ranking_rows(
-    state: &AppState,
-    call: &CallRecord,
-) -> Result<(Vec<RankedRow>, HashMap<Uuid, RankingEntry>, CallScores), ApiError> {
-    let scores = call_scores(state, call).await?;
-    let ranked_statuses = [
-        ApplicationStatus::Reviewed,
-        ApplicationStatus::Waitlisted,
-        ApplicationStatus::Approved,
-        ApplicationStatus::Rejected,
-    ];
-    let entries = state
-        .store
-        .ranking_entries(call.id, &ranked_statuses)
-        .await?;
-    let inputs: Vec<RankInput> = entries
-        .iter()
-        .filter_map(|a| {
-            scores.aggregates.get(&a.id).map(|aggregate| RankInput {
-                application: a.id,
-                aggregate: *aggregate,
-                requested: a.requested,
-                submitted_at: a.submitted_at,
-            })
-        })
-        .collect();
-    let rows = rank(
-        inputs,
-        call.spec.aggregation,
-        call.spec.fundable_min_score,
-        call.spec.budget,
-    );
-    let entries = entries.into_iter().map(|e| (e.id, e)).collect();
-    Ok((rows, entries, scores))
-}
-
 fn ranking_csv(response: &RankingResponse, separator: Separator) -> String {
     let mut csv = Csv::new(
         separator,
@@ -584,11 +537,14 @@ impl DecisionsApi {
         /// a comma, as Excel expects in Kazakh and Russian locales.
         separator: Query<Option<Separator>>,
     ) -> ApiResult<Ranking> {
-        if !matches!(auth.0.role, Role::Officer | Role::Admin) {
-            return Err(ApiError::Forbidden("only staff read rankings").into());
-        }
-        let call = state.store.get_call(id.0).await?;
-        let (rows, entries, _) = ranking_rows(&state, &call).await?;
+        let usecases::ranking::Ranked {
+            call,
+            rows,
+            entries,
+            ..
+        } = usecases::ranking::ranking(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
         let response = RankingResponse {
             call_id: call.id,
             aggregation: call.spec.aggregation.code().to_owned(),
@@ -643,43 +599,18 @@ impl DecisionsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Feedback> {
-        let (application, access) = applications::load_application(&state, auth.0, id.0).await?;
-        // Feedback is the applicant's; a reviewer must not read the others' comments here.
-        if access == Access::Reviewer {
-            return Err(ApiError::NotFound.into());
-        }
-        match application.status {
-            ApplicationStatus::Approved
-            | ApplicationStatus::Rejected
-            | ApplicationStatus::Waitlisted => {}
-            ApplicationStatus::Draft
-            | ApplicationStatus::Submitted
-            | ApplicationStatus::RevisionRequested
-            | ApplicationStatus::UnderReview
-            | ApplicationStatus::Reviewed
-            | ApplicationStatus::Withdrawn
-            | ApplicationStatus::Ineligible => {
-                return Err(ApiError::Conflict {
-                    slug: "not-decided",
-                    detail: "feedback is available once the application is decided".to_owned(),
-                }
-                .into());
-            }
-        }
-        let call = state.store.get_call(application.call_id).await?;
-        let (rows, _, scores) = ranking_rows(&state, &call).await?;
-        let own: Vec<_> = state
-            .store
-            .assignments_of_application(application.id)
-            .await?
-            .into_iter()
-            .filter(|a| a.status == AssignmentStatus::Submitted)
-            .collect();
-        let score_sets: Vec<&[CriterionScore]> = own
-            .iter()
-            .filter_map(|a| a.review.as_ref().map(|r| r.scores.as_slice()))
-            .collect();
-        let criteria = criterion_averages(&score_sets, &call.spec.rubric)
+        let usecases::ranking::Feedback {
+            application,
+            ranked,
+            criteria,
+            reviews: own,
+        } = usecases::ranking::feedback(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
+        let usecases::ranking::Ranked {
+            call, rows, scores, ..
+        } = ranked;
+        let criteria = criteria
             .into_iter()
             .map(|c| CriterionFeedback {
                 key: c.key,

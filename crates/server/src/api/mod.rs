@@ -17,7 +17,6 @@ pub mod pagination;
 pub mod preconditions;
 pub mod refusals;
 pub mod reviews;
-pub mod scoring;
 pub mod service;
 pub mod spreadsheet;
 pub mod users;

@@ -28,6 +28,8 @@ fn conflict_slug(conflict: Conflict) -> &'static str {
         Conflict::AssignedToOrganization => "assigned-to-organization",
         Conflict::NotUnderReview => "not-under-review",
         Conflict::AlreadyDecided => "already-decided",
+        Conflict::NotDecided => "not-decided",
+        Conflict::ContentFrozen(_) => "content-frozen",
     }
 }
 
@@ -70,6 +72,7 @@ impl From<Error> for ApiError {
                 slug: "idempotency-key-in-use",
                 detail: "a request with this Idempotency-Key was already answered".to_owned(),
             },
+            Error::Stale => Self::PreconditionFailed,
             Error::Store(err) => err.into(),
         }
     }

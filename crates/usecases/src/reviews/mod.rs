@@ -2,5 +2,6 @@
 
 pub mod assign;
 pub mod conflicts;
+pub mod read;
 mod stage;
 pub mod work;

@@ -1,24 +1,22 @@
 //! Applications: drafts, edits guarded by `If-Match`, the state machine's commands, and the
 //! audit history. Someone who may not see an application is told it does not exist.
 
-mod access;
 pub mod dto;
 
-pub use self::access::{Access, load as load_application};
+pub use usecases::Access;
 
-use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::Command;
-use persistence::applications::{ApplicationFilter, ApplicationSort};
+use persistence::applications::ApplicationSort;
 use persistence::records::ApplicationRecord;
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
+use usecases::applications::Expected;
 use uuid::Uuid;
 
-use self::access::{load, load_with_organization};
 use self::dto::{
     ApplicationPage, ApplicationResponse, ContentBody, CreateApplicationRequest, HistoryEntry,
     OrganizationBrief, ReasonRequest, RevisionRequest, application_response, application_summary,
@@ -97,27 +95,6 @@ fn found(record: ApplicationRecord, access: Access) -> Found {
     )
 }
 
-/// The statuses to filter by for an applicant, who knows `reviewed` as `under_review`.
-fn applicant_statuses(requested: &[ApplicationStatus]) -> Vec<ApplicationStatus> {
-    requested
-        .iter()
-        .flat_map(|status| match status {
-            ApplicationStatus::UnderReview => {
-                vec![ApplicationStatus::UnderReview, ApplicationStatus::Reviewed]
-            }
-            ApplicationStatus::Reviewed => Vec::new(),
-            ApplicationStatus::Draft
-            | ApplicationStatus::Submitted
-            | ApplicationStatus::RevisionRequested
-            | ApplicationStatus::Waitlisted
-            | ApplicationStatus::Approved
-            | ApplicationStatus::Rejected
-            | ApplicationStatus::Withdrawn
-            | ApplicationStatus::Ineligible => vec![*status],
-        })
-        .collect()
-}
-
 /// Applications and their lifecycle.
 #[derive(Debug)]
 pub struct ApplicationsApi;
@@ -194,53 +171,25 @@ impl ApplicationsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> ApiResult<Listed> {
-        let caller = auth.0;
-        let requested: Vec<ApplicationStatus> =
-            status.0.into_iter().map(ApplicationStatus::from).collect();
-        let staff = match caller.role {
-            Role::Officer | Role::Admin => true,
-            Role::Applicant => false,
-            Role::Reviewer => {
-                return Err(ApiError::Forbidden(
-                    "reviewers see applications through their assignments",
-                )
-                .into());
-            }
-        };
-        let statuses = if staff {
-            requested.clone()
-        } else {
-            applicant_statuses(&requested)
-        };
         let page_number = page.0.unwrap_or(1);
-        if !requested.is_empty() && statuses.is_empty() {
-            return Ok(Listed::Ok(Json(ApplicationPage {
-                items: Vec::new(),
-                page: page_number,
-                has_more: false,
-            })));
-        }
-        let filter = ApplicationFilter {
+        let listing = usecases::applications::Listing {
             call_id: call_id.0,
-            statuses,
+            statuses: status.0.into_iter().map(ApplicationStatus::from).collect(),
             organization_id: organization_id.0,
             region: region.0.map(Into::into),
-            member: (!staff).then_some(caller.id),
+            sort: sort.0.map_or_else(ApplicationSort::default, Into::into),
+            page: page_number,
+            limit: pagination::limit(limit.0),
         };
-        let listed = state
-            .store
-            .list_applications(
-                &filter,
-                sort.0.map_or_else(ApplicationSort::default, Into::into),
-                page_number,
-                pagination::limit(limit.0),
-            )
-            .await?;
+        let (listed, applicant_view) =
+            usecases::applications::list(&state.store, auth.0.acting(), listing)
+                .await
+                .map_err(ApiError::from)?;
         Ok(Listed::Ok(Json(ApplicationPage {
             items: listed
                 .items
                 .into_iter()
-                .map(|a| application_summary(a, !staff))
+                .map(|a| application_summary(a, applicant_view))
                 .collect(),
             page: page_number,
             has_more: listed.has_more,
@@ -259,7 +208,10 @@ impl ApplicationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Found> {
-        let (record, access, organization) = load_with_organization(&state, auth.0, id.0).await?;
+        let (record, access, organization) =
+            usecases::applications::one(&state.store, auth.0.acting(), id.0)
+                .await
+                .map_err(ApiError::from)?;
         let tag = etag(record.version);
         let mut response = application_response(record, access.applicant_view());
         response.organization = organization.map(OrganizationBrief::from);
@@ -281,34 +233,20 @@ impl ApplicationsApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: JsonBody<ContentBody>,
     ) -> ApiResult<Found> {
-        let (record, access) = load(&state, auth.0, id.0).await?;
-        if access != Access::Member {
-            return Err(ApiError::Forbidden(
-                "only members of the organisation edit its applications",
-            )
-            .into());
-        }
-        let if_match = IfMatch::required(if_match.0.as_deref())?;
-        if record.status.content_frozen() {
-            return Err(ApiError::Conflict {
-                slug: "content-frozen",
-                detail: format!(
-                    "the content of a {} application cannot change",
-                    record.status.as_seen_by_applicant()
-                ),
-            }
-            .into());
-        }
-        let expected = if_match.check(record.version)?;
-        let content = record
-            .content
-            .merge(body.0.into())
-            .map_err(ApiError::from)?;
-        let updated = state
-            .store
-            .update_content(id.0, &content, expected, state.clock.now())
-            .await
-            .map_err(|e| if_match.lost_race(e))?;
+        let expected = match IfMatch::required(if_match.0.as_deref())? {
+            IfMatch::Version(version) => Expected::Version(version),
+            IfMatch::Any | IfMatch::Absent => Expected::Any,
+        };
+        let (updated, access) = usecases::applications::edit(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            expected,
+            body.0.into(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(found(updated, access))
     }
 
@@ -432,13 +370,9 @@ impl ApplicationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<History> {
-        let (_, access) = load(&state, auth.0, id.0).await?;
-        if access == Access::Reviewer {
-            return Err(
-                ApiError::Forbidden("reviewers do not read an application's history").into(),
-            );
-        }
-        let events = state.store.history(id.0).await?;
+        let (events, access) = usecases::applications::history(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
         Ok(History::Ok(Json(history_entries(
             events,
             access.applicant_view(),

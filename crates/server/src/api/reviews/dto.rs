@@ -423,3 +423,16 @@ impl From<ReviewBody> for domain::review::ReviewInput {
         }
     }
 }
+
+impl From<usecases::reviews::read::SeenReview> for ReviewView {
+    fn from(seen: usecases::reviews::read::SeenReview) -> Self {
+        Self {
+            label: format!("Reviewer {}", seen.number),
+            reviewer_id: seen.reviewer_id,
+            mine: seen.mine,
+            status: seen.assignment.status.into(),
+            review: seen.assignment.review.map(review_response),
+            total: seen.assignment.review_total.map(round2),
+        }
+    }
+}

@@ -7,7 +7,6 @@ mod dto;
 
 use domain::assignment::AssignmentStatus;
 use domain::assignment::Plan;
-use domain::role::Role;
 use persistence::idempotency::StoredResponse;
 use persistence::records::{AssignmentRecord, ConflictRecord, PoolMember};
 use poem::http::StatusCode;
@@ -22,7 +21,7 @@ pub use self::dto::*;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::keys::{IdempotencyKey, json_answer};
-use crate::auth::{BearerAuth, Caller};
+use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -104,23 +103,6 @@ fn assignment_answer(assignment: &AssignmentRecord) -> StoredResponse {
     )
 }
 
-fn require_reviewer(caller: &Caller) -> Result<(), ApiError> {
-    caller.require(Role::Reviewer, "only reviewers do this")
-}
-
-async fn visible_assignment(
-    state: &AppState,
-    caller: Caller,
-    id: Uuid,
-) -> Result<AssignmentRecord, ApiError> {
-    let assignment = state.store.get_assignment(id).await?;
-    let staff = matches!(caller.role, Role::Officer | Role::Admin);
-    if assignment.reviewer_id != caller.id && !staff {
-        return Err(ApiError::NotFound);
-    }
-    Ok(assignment)
-}
-
 /// Reviews, assignments and conflicts.
 #[derive(Debug)]
 pub struct ReviewsApi;
@@ -139,20 +121,11 @@ impl ReviewsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<PoolListed> {
-        if !matches!(auth.0.role, Role::Officer | Role::Admin) {
-            return Err(ApiError::Forbidden("only staff see reviewer pools").into());
-        }
-        state.store.get_call(id.0).await?;
-        let pool = state.store.pool(id.0).await?;
+        let pool = usecases::reviews::read::pool(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
         Ok(PoolListed::Ok(Json(
-            pool.into_iter()
-                .map(|m| PoolMemberResponse {
-                    reviewer_id: m.reviewer_id,
-                    name: m.name,
-                    email: m.email,
-                    added_at: m.added_at,
-                })
-                .collect(),
+            pool.into_iter().map(Into::into).collect(),
         )))
     }
 
@@ -221,8 +194,9 @@ impl ReviewsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<ConflictsListed> {
-        require_reviewer(&auth.0)?;
-        let conflicts = state.store.conflicts_of(auth.0.id).await?;
+        let conflicts = usecases::reviews::read::my_conflicts(&state.store, auth.0.acting())
+            .await
+            .map_err(ApiError::from)?;
         Ok(ConflictsListed::Ok(Json(
             conflicts.into_iter().map(Into::into).collect(),
         )))
@@ -352,18 +326,17 @@ impl ReviewsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> ApiResult<AssignmentsListed> {
-        require_reviewer(&auth.0)?;
         let statuses: Vec<AssignmentStatus> = status.0.into_iter().map(Into::into).collect();
         let page_number = page.0.unwrap_or(1);
-        let listed = state
-            .store
-            .assignments_of_reviewer(
-                auth.0.id,
-                &statuses,
-                page_number,
-                super::pagination::limit(limit.0),
-            )
-            .await?;
+        let listed = usecases::reviews::read::my_assignments(
+            &state.store,
+            auth.0.acting(),
+            &statuses,
+            page_number,
+            super::pagination::limit(limit.0),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(AssignmentsListed::Ok(Json(AssignmentPage {
             items: listed
                 .items
@@ -390,7 +363,9 @@ impl ReviewsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<AssignmentFound> {
-        let assignment = visible_assignment(&state, auth.0, id.0).await?;
+        let assignment = usecases::reviews::read::assignment(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
         Ok(AssignmentFound::Ok(Json(assignment.into())))
     }
 
@@ -551,37 +526,11 @@ impl ReviewsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<ReviewsListed> {
-        let caller = auth.0;
-        let application = state.store.get_application(id.0).await?;
-        let assignments = state
-            .store
-            .assignments_of_application(application.id)
-            .await?;
-        let staff = matches!(caller.role, Role::Officer | Role::Admin);
-        let own = assignments
-            .iter()
-            .find(|a| a.reviewer_id == caller.id && a.status.is_active());
-        if !staff && own.is_none() {
-            return Err(ApiError::NotFound.into());
-        }
-        let own_submitted = own.is_some_and(|a| a.status == AssignmentStatus::Submitted);
-        let views = assignments
-            .into_iter()
-            .enumerate()
-            .filter(|(_, a)| {
-                staff
-                    || a.reviewer_id == caller.id
-                    || (own_submitted && a.status == AssignmentStatus::Submitted)
-            })
-            .map(|(index, a)| ReviewView {
-                label: format!("Reviewer {}", index + 1),
-                reviewer_id: staff.then_some(a.reviewer_id),
-                mine: a.reviewer_id == caller.id,
-                status: a.status.into(),
-                review: a.review.map(review_response),
-                total: a.review_total.map(round2),
-            })
-            .collect();
-        Ok(ReviewsListed::Ok(Json(views)))
+        let seen = usecases::reviews::read::reviews(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ReviewsListed::Ok(Json(
+            seen.into_iter().map(ReviewView::from).collect(),
+        )))
     }
 }

@@ -1,0 +1,10 @@
+//! Applications: starting a draft, editing it, and reading applications as each caller
+//! may see them.
+
+mod create;
+mod edit;
+mod read;
+
+pub use create::create;
+pub use edit::{Expected, edit};
+pub use read::{Listing, access, history, list, one};

@@ -1,0 +1,191 @@
+//! Reading applications: who may see which, and in which capacity.
+
+use domain::role::Role;
+use domain::status::ApplicationStatus;
+use persistence::applications::{ApplicationFilter, ApplicationSort};
+use persistence::records::{ApplicationRecord, EventRecord, OffsetPage, Organization};
+use persistence::{RepoError, Store};
+use uuid::Uuid;
+
+use crate::access::{Access, Caller};
+use crate::error::Error;
+
+/// Application `id` with the caller's access to it. Anyone who may not see it is told it
+/// does not exist.
+///
+/// # Errors
+/// [`Error::NotFound`] when it does not exist or the caller may not see it.
+pub async fn access(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+) -> Result<(ApplicationRecord, Access), Error> {
+    let record = store.get_application(id).await?;
+    let member = match caller.role {
+        Role::Applicant => is_member(store, caller, record.organization_id).await?,
+        Role::Reviewer | Role::Officer | Role::Admin => false,
+    };
+    let assigned = match caller.role {
+        Role::Reviewer => store
+            .assignments_of_application(record.id)
+            .await?
+            .iter()
+            .any(|a| a.reviewer_id == caller.id && a.status.is_active()),
+        Role::Applicant | Role::Officer | Role::Admin => false,
+    };
+    let access = Access::of(caller, member, assigned).ok_or(Error::NotFound)?;
+    Ok((record, access))
+}
+
+async fn is_member(store: &Store, caller: Caller, organization: Uuid) -> Result<bool, Error> {
+    match store.organization_for_member(organization, caller.id).await {
+        Ok(_) => Ok(true),
+        Err(RepoError::NotFound) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Application `id` as the caller sees it, with the applying organisation unless the
+/// caller reviews a call that hides applicants. A member's organisation comes with the
+/// membership check, so a member's read costs one query less.
+///
+/// # Errors
+/// [`Error::NotFound`] when it does not exist or the caller may not see it.
+pub async fn one(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+) -> Result<(ApplicationRecord, Access, Option<Organization>), Error> {
+    if caller.role == Role::Applicant {
+        let record = store.get_application(id).await?;
+        return match store
+            .organization_for_member(record.organization_id, caller.id)
+            .await
+        {
+            Ok((organization, _)) => Ok((record, Access::Member, Some(organization))),
+            Err(RepoError::NotFound) => Err(Error::NotFound),
+            Err(err) => Err(err.into()),
+        };
+    }
+    let (record, access) = access(store, caller, id).await?;
+    let hidden = match access {
+        Access::Reviewer => {
+            store
+                .get_call(record.call_id)
+                .await?
+                .spec
+                .hide_applicant_identity
+        }
+        Access::Member | Access::Staff(_) => false,
+    };
+    let organization = if hidden {
+        None
+    } else {
+        Some(store.get_organization(record.organization_id).await?)
+    };
+    Ok((record, access, organization))
+}
+
+/// The history of application `id`, oldest first, with the caller's access (members see
+/// the applicant's view of it).
+///
+/// # Errors
+/// [`Error::NotFound`] when the caller may not see the application; [`Error::Forbidden`]
+/// for its reviewers.
+pub async fn history(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+) -> Result<(Vec<EventRecord>, Access), Error> {
+    let (_, access) = access(store, caller, id).await?;
+    if access == Access::Reviewer {
+        return Err(Error::Forbidden(
+            "reviewers do not read an application's history",
+        ));
+    }
+    Ok((store.history(id).await?, access))
+}
+
+/// Which applications to list, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Only this call's.
+    pub call_id: Option<Uuid>,
+    /// Only these statuses, as the caller knows them; all when empty.
+    pub statuses: Vec<ApplicationStatus>,
+    /// Only this organisation's.
+    pub organization_id: Option<Uuid>,
+    /// Only from this region.
+    pub region: Option<domain::region::Region>,
+    /// The order.
+    pub sort: ApplicationSort,
+    /// The page, from 1.
+    pub page: u64,
+    /// The page's size.
+    pub limit: u64,
+}
+
+/// The statuses to filter by for an applicant, who knows `reviewed` as `under_review`.
+fn applicant_statuses(requested: &[ApplicationStatus]) -> Vec<ApplicationStatus> {
+    requested
+        .iter()
+        .flat_map(|status| match status {
+            ApplicationStatus::UnderReview => {
+                vec![ApplicationStatus::UnderReview, ApplicationStatus::Reviewed]
+            }
+            ApplicationStatus::Reviewed => Vec::new(),
+            ApplicationStatus::Draft
+            | ApplicationStatus::Submitted
+            | ApplicationStatus::RevisionRequested
+            | ApplicationStatus::Waitlisted
+            | ApplicationStatus::Approved
+            | ApplicationStatus::Rejected
+            | ApplicationStatus::Withdrawn
+            | ApplicationStatus::Ineligible => vec![*status],
+        })
+        .collect()
+}
+
+/// A page of the applications the caller may see: members their organisations', staff
+/// every one. Returns whether the caller sees the applicant's view.
+///
+/// # Errors
+/// [`Error::Forbidden`] for reviewers, who see applications through their assignments.
+pub async fn list(
+    store: &Store,
+    caller: Caller,
+    listing: Listing,
+) -> Result<(OffsetPage<ApplicationRecord>, bool), Error> {
+    let staff = match caller.role {
+        Role::Officer | Role::Admin => true,
+        Role::Applicant => false,
+        Role::Reviewer => {
+            return Err(Error::Forbidden(
+                "reviewers see applications through their assignments",
+            ));
+        }
+    };
+    let statuses = if staff {
+        listing.statuses.clone()
+    } else {
+        applicant_statuses(&listing.statuses)
+    };
+    if !listing.statuses.is_empty() && statuses.is_empty() {
+        let empty = OffsetPage {
+            items: Vec::new(),
+            has_more: false,
+        };
+        return Ok((empty, !staff));
+    }
+    let filter = ApplicationFilter {
+        call_id: listing.call_id,
+        statuses,
+        organization_id: listing.organization_id,
+        region: listing.region,
+        member: (!staff).then_some(caller.id),
+    };
+    let page = store
+        .list_applications(&filter, listing.sort, listing.page, listing.limit)
+        .await?;
+    Ok((page, !staff))
+}
