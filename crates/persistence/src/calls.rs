@@ -239,22 +239,7 @@ impl Store {
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
-        let columns = spec_columns(spec, now)?;
-        let mut update = call::Entity::update_many()
-            .col_expr(
-                call::Column::Version,
-                Expr::col(call::Column::Version).add(1),
-            )
-            .filter(call::Column::Id.eq(id))
-            .filter(call::Column::Version.eq(expected_version))
-            .filter(call::Column::State.eq(CallState::Draft.code()));
-        update = update.set(columns);
-        let result = update.exec(&self.db).await?;
-        let record = self.get_call(id).await?;
-        if result.rows_affected == 0 {
-            return Err(RepoError::Conflict(Clash::Version));
-        }
-        Ok(record)
+        update_call(&self.db, id, spec, expected_version, now).await
     }
 
     /// Moves call `id` from `expected_version` to `state`, stamping when it was published
@@ -339,6 +324,21 @@ pub(crate) async fn set_call_state<C: ConnectionTrait>(
 }
 
 impl crate::Tx {
+    /// Replaces the spec of draft call `id` at `expected_version`.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] ([`Clash::Version`]) when it changed meanwhile or is no
+    /// longer a draft.
+    pub async fn update_call(
+        &self,
+        id: Uuid,
+        spec: &CallSpec,
+        expected_version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<CallRecord, RepoError> {
+        update_call(&self.tx, id, spec, expected_version, now).await
+    }
+
     /// Moves call `id` from `expected_version` to `state`, stamping when it was published
     /// or closed.
     ///
@@ -361,4 +361,29 @@ pub(crate) async fn call<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<CallR
         .await?
         .ok_or(RepoError::NotFound)?;
     decode(model)
+}
+
+async fn update_call<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    spec: &CallSpec,
+    expected_version: i32,
+    now: DateTime<Utc>,
+) -> Result<CallRecord, RepoError> {
+    let columns = spec_columns(spec, now)?;
+    let mut update = call::Entity::update_many()
+        .col_expr(
+            call::Column::Version,
+            Expr::col(call::Column::Version).add(1),
+        )
+        .filter(call::Column::Id.eq(id))
+        .filter(call::Column::Version.eq(expected_version))
+        .filter(call::Column::State.eq(CallState::Draft.code()));
+    update = update.set(columns);
+    let result = update.exec(conn).await?;
+    let record = call(conn, id).await?;
+    if result.rows_affected == 0 {
+        return Err(RepoError::Conflict(Clash::Version));
+    }
+    Ok(record)
 }

@@ -1,15 +1,17 @@
-//! A call's publication and early closing.
+//! Grant calls: drafting, editing, publishing and closing them (officers), and reading
+//! them (anyone may read a published call; drafts are for staff).
 
 use chrono::{DateTime, Utc};
-use domain::call::{self, CallState};
+use domain::call::{self, CallInput, CallPhase, CallSpec, CallState, PriorityArea};
 use domain::role::Role;
-use persistence::Store;
-use persistence::Tx;
-use persistence::records::CallRecord;
+use persistence::calls::CallFilter;
+use persistence::records::{CallRecord, OffsetPage};
+use persistence::{Clash, RepoError, Store, Tx};
 use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::Error;
+use crate::expected::Expected;
 use crate::keys::{self, Remember};
 
 const OFFICERS_ONLY: &str = "only programme officers manage calls";
@@ -64,5 +66,95 @@ async fn change_state(
     let state = next(&record).map_err(Error::CallRefused)?;
     let updated = tx.set_call_state(id, state, record.version, now).await?;
     keys::commit(tx, remember, &updated).await?;
+    Ok(updated)
+}
+
+fn is_staff(caller: Option<Caller>) -> bool {
+    caller.is_some_and(|c| c.staff().is_some())
+}
+
+/// A page of calls: anyone sees the open ones; staff may ask for calls in any of
+/// `phases` (all phases when empty).
+///
+/// # Errors
+/// [`Error::Store`] when the database fails.
+pub async fn list(
+    store: &Store,
+    caller: Option<Caller>,
+    phases: Vec<CallPhase>,
+    priority_area: Option<PriorityArea>,
+    page: u64,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> Result<OffsetPage<CallRecord>, Error> {
+    let phases = if is_staff(caller) {
+        phases
+    } else {
+        vec![CallPhase::Open]
+    };
+    let filter = CallFilter {
+        phases,
+        priority_area,
+    };
+    Ok(store.list_calls(&filter, now, page, limit).await?)
+}
+
+/// Call `id`; a draft only for staff.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown call, or a draft read by anyone else.
+pub async fn one(store: &Store, caller: Option<Caller>, id: Uuid) -> Result<CallRecord, Error> {
+    let record = store.get_call(id).await?;
+    if record.state == CallState::Draft && !is_staff(caller) {
+        return Err(Error::NotFound);
+    }
+    Ok(record)
+}
+
+/// Drafts a call from `input` (officers).
+///
+/// # Errors
+/// [`Error::Invalid`] naming every field that breaks a rule.
+pub async fn create(
+    store: &Store,
+    caller: Caller,
+    input: CallInput,
+    now: DateTime<Utc>,
+) -> Result<CallRecord, Error> {
+    caller.require(Role::Officer, OFFICERS_ONLY)?;
+    let spec = CallSpec::create(input)?;
+    Ok(store.create_call(&spec, caller.id, now).await?)
+}
+
+/// Changes draft call `id` with `patch` (officers).
+///
+/// # Errors
+/// [`Error::CallRefused`] once it is published; [`Error::Stale`] when `expected` names
+/// another version; [`Error::Invalid`].
+pub async fn update(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+    expected: Expected,
+    patch: CallInput,
+    now: DateTime<Utc>,
+) -> Result<CallRecord, Error> {
+    caller.require(Role::Officer, OFFICERS_ONLY)?;
+    let tx = store.begin().await?;
+    tx.lock_call(id).await?;
+    let record = tx.call(id).await?;
+    call::check_editable(record.state).map_err(Error::CallRefused)?;
+    if !expected.admits(record.version) {
+        return Err(Error::Stale);
+    }
+    let spec = record.spec.update(patch)?;
+    let updated = match tx.update_call(id, &spec, record.version, now).await {
+        Ok(updated) => updated,
+        Err(RepoError::Conflict(Clash::Version)) if expected != Expected::Any => {
+            return Err(Error::Stale);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    tx.commit().await?;
     Ok(updated)
 }

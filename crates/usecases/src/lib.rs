@@ -9,6 +9,7 @@ pub mod access;
 pub mod applications;
 pub mod calls;
 pub mod error;
+pub mod expected;
 pub mod keys;
 pub mod pool;
 pub mod ranking;
@@ -18,4 +19,5 @@ pub mod transitions;
 
 pub use access::{Access, Caller, Staff};
 pub use error::{Conflict, Error};
+pub use expected::Expected;
 pub use keys::Remember;

@@ -2,11 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::call::{
-    self, Aggregation, CallInput, CallPhase, CallSpec, Criterion, CriterionInput, EligibilityInput,
+    self, Aggregation, CallInput, CallPhase, Criterion, CriterionInput, EligibilityInput,
     PriorityArea,
 };
-use domain::role::Role;
-use persistence::calls::CallFilter;
 use persistence::records::CallRecord;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -386,27 +384,6 @@ enum CallsListed {
     Ok(Json<CallPage>),
 }
 
-fn is_staff(caller: Option<Caller>) -> bool {
-    caller.is_some_and(|c| matches!(c.role, Role::Officer | Role::Admin))
-}
-
-fn require_officer(caller: &Caller) -> Result<(), ApiError> {
-    caller.require(Role::Officer, "only programme officers manage calls")
-}
-
-/// Reads a call the caller may see: drafts only for staff.
-async fn visible_call(
-    state: &AppState,
-    caller: Option<Caller>,
-    id: Uuid,
-) -> Result<CallRecord, ApiError> {
-    let record = state.store.get_call(id).await?;
-    if record.state == call::CallState::Draft && !is_staff(caller) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(record)
-}
-
 /// Grant calls.
 #[derive(Debug)]
 pub struct CallsApi;
@@ -432,20 +409,18 @@ impl CallsApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<CallsListed> {
         let now = state.clock.now();
-        let phases = if is_staff(auth.caller()) {
-            status.0.into_iter().map(CallPhase::from).collect()
-        } else {
-            vec![CallPhase::Open]
-        };
-        let filter = CallFilter {
-            phases,
-            priority_area: priority_area.0.map(PriorityArea::from),
-        };
         let page_number = page.0.unwrap_or(1);
-        let listed = state
-            .store
-            .list_calls(&filter, now, page_number, pagination::limit(limit.0))
-            .await?;
+        let listed = usecases::calls::list(
+            &state.store,
+            auth.caller().map(Caller::acting),
+            status.0.into_iter().map(CallPhase::from).collect(),
+            priority_area.0.map(PriorityArea::from),
+            page_number,
+            pagination::limit(limit.0),
+            now,
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(CallsListed::Ok(Json(CallPage {
             items: listed
                 .items
@@ -465,10 +440,10 @@ impl CallsApi {
         auth: BearerAuth,
         body: JsonBody<CreateCallRequest>,
     ) -> ApiResult<CallCreated> {
-        require_officer(&auth.0)?;
-        let spec = CallSpec::create(body.0.into()).map_err(ApiError::from)?;
         let now = state.clock.now();
-        let record = state.store.create_call(&spec, auth.0.id, now).await?;
+        let record = usecases::calls::create(&state.store, auth.0.acting(), body.0.into(), now)
+            .await
+            .map_err(ApiError::from)?;
         let tag = etag(record.version);
         Ok(CallCreated::Created(Json(call_response(record, now)), tag))
     }
@@ -481,7 +456,9 @@ impl CallsApi {
         auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> ApiResult<CallFound> {
-        let record = visible_call(&state, auth.caller(), id.0).await?;
+        let record = usecases::calls::one(&state.store, auth.caller().map(Caller::acting), id.0)
+            .await
+            .map_err(ApiError::from)?;
         let tag = etag(record.version);
         Ok(CallFound::Ok(
             Json(call_response(record, state.clock.now())),
@@ -499,18 +476,18 @@ impl CallsApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: JsonBody<UpdateCallRequest>,
     ) -> ApiResult<CallFound> {
-        require_officer(&auth.0)?;
-        let if_match = IfMatch::required(if_match.0.as_deref())?;
-        let record = state.store.get_call(id.0).await?;
-        call::check_editable(record.state).map_err(|e| super::refusals::call_refusal(&e))?;
-        let expected = if_match.check(record.version)?;
-        let spec = record.spec.update(body.0.into()).map_err(ApiError::from)?;
+        let expected = IfMatch::required(if_match.0.as_deref())?.expected();
         let now = state.clock.now();
-        let updated = state
-            .store
-            .update_call(id.0, &spec, expected, now)
-            .await
-            .map_err(|e| if_match.lost_race(e))?;
+        let updated = usecases::calls::update(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            expected,
+            body.0.into(),
+            now,
+        )
+        .await
+        .map_err(ApiError::from)?;
         let tag = etag(updated.version);
         Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
     }

@@ -1,6 +1,7 @@
 //! `ETag` and `If-Match`: the version a client read, and the version it edits.
 
 use persistence::{Clash, RepoError};
+use usecases::Expected;
 
 use crate::error::ApiError;
 
@@ -59,6 +60,15 @@ impl IfMatch {
         match self {
             Self::Version(held) if held != current => Err(ApiError::PreconditionFailed),
             Self::Absent | Self::Any | Self::Version(_) => Ok(current),
+        }
+    }
+
+    /// The version a use case is to check: a named one, or whatever is current.
+    #[must_use]
+    pub fn expected(self) -> Expected {
+        match self {
+            Self::Version(version) => Expected::Version(version),
+            Self::Any | Self::Absent => Expected::Any,
         }
     }
 

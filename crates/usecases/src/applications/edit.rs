@@ -8,16 +8,8 @@ use uuid::Uuid;
 
 use crate::access::{Access, Caller};
 use crate::error::{Conflict, Error};
+use crate::expected::Expected;
 use crate::transitions::access_in;
-
-/// Which version of the application an edit was made against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// This version: the edit is refused as stale if the application has another.
-    Version(i32),
-    /// Whatever version it has now.
-    Any,
-}
 
 /// Applies `patch` to the working content of application `id` (members of the applying
 /// organisation, while the content is not frozen).
@@ -44,9 +36,7 @@ pub async fn edit(
     if record.status.content_frozen() {
         return Err(Conflict::ContentFrozen(record.status.as_seen_by_applicant()).into());
     }
-    if let Expected::Version(version) = expected
-        && version != record.version
-    {
+    if !expected.admits(record.version) {
         return Err(Error::Stale);
     }
     let content = record.content.merge(patch)?;

@@ -6,5 +6,5 @@ mod edit;
 mod read;
 
 pub use create::create;
-pub use edit::{Expected, edit};
+pub use edit::edit;
 pub use read::{Listing, access, history, list, one};

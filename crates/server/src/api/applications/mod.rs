@@ -14,7 +14,6 @@ use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
-use usecases::applications::Expected;
 use uuid::Uuid;
 
 use self::dto::{
@@ -233,10 +232,7 @@ impl ApplicationsApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: JsonBody<ContentBody>,
     ) -> ApiResult<Found> {
-        let expected = match IfMatch::required(if_match.0.as_deref())? {
-            IfMatch::Version(version) => Expected::Version(version),
-            IfMatch::Any | IfMatch::Absent => Expected::Any,
-        };
+        let expected = IfMatch::required(if_match.0.as_deref())?.expected();
         let (updated, access) = usecases::applications::edit(
             &state.store,
             auth.0.acting(),
