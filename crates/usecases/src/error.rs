@@ -50,6 +50,9 @@ pub enum Conflict {
     /// The content of an application in this status can no longer change.
     #[error("the content of a {0} application cannot change")]
     ContentFrozen(ApplicationStatus),
+    /// The organisation's last owner cannot leave it.
+    #[error("an organisation must keep at least one owner")]
+    LastOwner,
     /// Feedback waits for the decision.
     #[error("feedback is available once the application is decided")]
     NotDecided,

@@ -11,6 +11,7 @@ pub mod calls;
 pub mod error;
 pub mod expected;
 pub mod keys;
+pub mod organizations;
 pub mod pool;
 pub mod ranking;
 pub mod reviews;

@@ -2,9 +2,7 @@
 //! exist.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::organization::{MemberRole, OrganizationInput, OrganizationProfile};
-use domain::role::Role;
-use persistence::RemoveMemberError;
+use domain::organization::{MemberRole, OrganizationInput};
 use persistence::records::{Member, Organization};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
@@ -17,7 +15,7 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{MemberRoleCode, RegionCode};
 use super::preconditions::{IfMatch, etag};
-use crate::auth::{BearerAuth, Caller};
+use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -198,13 +196,6 @@ enum MemberRemoved {
 #[derive(Debug)]
 pub struct OrganizationsApi;
 
-fn require_applicant(caller: &Caller) -> Result<(), ApiError> {
-    caller.require(
-        Role::Applicant,
-        "organisations are managed by applicant accounts",
-    )
-}
-
 #[OpenApi(prefix_path = "/organizations", tag = "ApiTags::Organizations")]
 impl OrganizationsApi {
     /// Register an organisation; the caller becomes its owner.
@@ -215,9 +206,7 @@ impl OrganizationsApi {
         auth: BearerAuth,
         body: JsonBody<CreateOrganizationRequest>,
     ) -> ApiResult<OrgCreated> {
-        require_applicant(&auth.0)?;
         let body = body.0;
-        let now = state.clock.now();
         let input = OrganizationInput {
             name: Some(&body.name),
             bin: Some(&body.bin),
@@ -227,12 +216,14 @@ impl OrganizationsApi {
             registered_on: Some(body.registered_on),
             contact_email: Some(&body.contact_email),
         };
-        let profile = OrganizationProfile::create(input, crate::clock::almaty_date(now))
-            .map_err(ApiError::from)?;
-        let org = state
-            .store
-            .create_organization(auth.0.id, profile, now)
-            .await?;
+        let org = usecases::organizations::create(
+            &state.store,
+            auth.0.acting(),
+            input,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         let tag = etag(org.version);
         Ok(OrgCreated::Created(
             Json(organization_response(org, MemberRole::Owner)),
@@ -243,7 +234,9 @@ impl OrganizationsApi {
     /// The caller's organisations.
     #[oai(path = "/", method = "get", operation_id = "list_my_organizations")]
     async fn list(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<OrgList> {
-        let orgs = state.store.organizations_of(auth.0.id).await?;
+        let orgs = usecases::organizations::mine(&state.store, auth.0.acting())
+            .await
+            .map_err(ApiError::from)?;
         Ok(OrgList::Ok(Json(
             orgs.into_iter()
                 .map(|(org, role)| organization_response(org, role))
@@ -259,7 +252,9 @@ impl OrganizationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<OrgFound> {
-        let (org, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
+        let (org, role) = usecases::organizations::one(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
         let tag = etag(org.version);
         Ok(OrgFound::Ok(Json(organization_response(org, role)), tag))
     }
@@ -277,13 +272,8 @@ impl OrganizationsApi {
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
         body: JsonBody<UpdateOrganizationRequest>,
     ) -> ApiResult<OrgFound> {
-        let if_match = IfMatch::parse(if_match.0.as_deref())?;
-        let (org, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
-        if !role.manages() {
-            return Err(ApiError::Forbidden("only owners change the organisation").into());
-        }
+        let expected = IfMatch::parse(if_match.0.as_deref())?.expected();
         let body = body.0;
-        let now = state.clock.now();
         let input = OrganizationInput {
             name: body.name.as_deref(),
             bin: body.bin.as_deref(),
@@ -293,16 +283,16 @@ impl OrganizationsApi {
             registered_on: body.registered_on,
             contact_email: body.contact_email.as_deref(),
         };
-        let profile = org
-            .profile
-            .update(input, crate::clock::almaty_date(now))
-            .map_err(ApiError::from)?;
-        let expected = if_match.check(org.version)?;
-        let updated = state
-            .store
-            .update_organization(org.id, profile, Some(expected), now)
-            .await
-            .map_err(|e| if_match.lost_race(e))?;
+        let (updated, role) = usecases::organizations::update(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            expected,
+            input,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         let tag = etag(updated.version);
         Ok(OrgFound::Ok(
             Json(organization_response(updated, role)),
@@ -318,8 +308,9 @@ impl OrganizationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<MemberList> {
-        state.store.organization_for_member(id.0, auth.0.id).await?;
-        let members = state.store.members(id.0).await?;
+        let members = usecases::organizations::members(&state.store, auth.0.acting(), id.0)
+            .await
+            .map_err(ApiError::from)?;
         Ok(MemberList::Ok(Json(
             members.into_iter().map(MemberResponse::from).collect(),
         )))
@@ -334,36 +325,17 @@ impl OrganizationsApi {
         id: Path<Uuid>,
         body: JsonBody<AddMemberRequest>,
     ) -> ApiResult<MemberAdded> {
-        let (_, role) = state.store.organization_for_member(id.0, auth.0.id).await?;
-        if !role.manages() {
-            return Err(ApiError::Forbidden("only owners add members").into());
-        }
         let body = body.0;
-        let email = domain::email::Email::parse(&body.email).map_err(|e| {
-            ApiError::from(domain::ValidationErrors::single(
-                "email",
-                "invalid_email",
-                e.to_string(),
-            ))
-        })?;
-        let member_role = body.role.map_or(MemberRole::Member, MemberRole::from);
-        let added = state
-            .store
-            .add_member(id.0, email.as_str(), member_role, state.clock.now())
-            .await;
-        // The organisation was found above, so a missing row here is the account.
-        let member = match added {
-            Ok(member) => member,
-            Err(persistence::RepoError::NotFound) => {
-                return Err(ApiError::from(domain::ValidationErrors::single(
-                    "email",
-                    "unknown_account",
-                    "no applicant account has this address; ask the person to register first",
-                ))
-                .into());
-            }
-            Err(err) => return Err(err.into()),
-        };
+        let member = usecases::organizations::add_member(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            &body.email,
+            body.role.map_or(MemberRole::Member, MemberRole::from),
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(MemberAdded::Created(Json(member.into())))
     }
 
@@ -381,19 +353,9 @@ impl OrganizationsApi {
         id: Path<Uuid>,
         user_id: Path<Uuid>,
     ) -> ApiResult<MemberRemoved> {
-        match state.store.remove_member(id.0, auth.0.id, user_id.0).await {
-            Ok(()) => Ok(MemberRemoved::Done),
-            Err(RemoveMemberError::Repo(err)) => Err(err.into()),
-            Err(RemoveMemberError::Rule(rule)) => Err(match rule {
-                domain::organization::MembershipError::NotOwner => {
-                    ApiError::Forbidden("only owners remove other members")
-                }
-                domain::organization::MembershipError::LastOwner => ApiError::Conflict {
-                    slug: "last-owner",
-                    detail: rule.to_string(),
-                },
-            }
-            .into()),
-        }
+        usecases::organizations::remove_member(&state.store, auth.0.acting(), id.0, user_id.0)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(MemberRemoved::Done)
     }
 }

@@ -29,6 +29,7 @@ fn conflict_slug(conflict: Conflict) -> &'static str {
         Conflict::NotUnderReview => "not-under-review",
         Conflict::AlreadyDecided => "already-decided",
         Conflict::NotDecided => "not-decided",
+        Conflict::LastOwner => "last-owner",
         Conflict::ContentFrozen(_) => "content-frozen",
     }
 }

@@ -1,0 +1,149 @@
+//! NGOs and their members: registering an organisation, changing its profile, and who
+//! belongs to it. Only members see an organisation; only owners change it.
+
+use chrono::{DateTime, Utc};
+use domain::calendar::almaty_date;
+use domain::organization::{MemberRole, MembershipError, OrganizationInput, OrganizationProfile};
+use domain::role::Role;
+use persistence::records::{Member, Organization};
+use persistence::{Clash, RemoveMemberError, RepoError, Store};
+use uuid::Uuid;
+
+use crate::access::Caller;
+use crate::error::{Conflict, Error, invalid};
+use crate::expected::Expected;
+
+/// Registers an organisation from `input`; the caller, an applicant, becomes its owner.
+///
+/// # Errors
+/// [`Error::Invalid`] naming every field that breaks a rule; a taken BIN is a store
+/// conflict.
+pub async fn create(
+    store: &Store,
+    caller: Caller,
+    input: OrganizationInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<Organization, Error> {
+    caller.require(
+        Role::Applicant,
+        "organisations are managed by applicant accounts",
+    )?;
+    let profile = OrganizationProfile::create(input, almaty_date(now))?;
+    Ok(store.create_organization(caller.id, profile, now).await?)
+}
+
+/// The organisations the caller belongs to, with their role in each.
+///
+/// # Errors
+/// [`Error::Store`] when the database fails.
+pub async fn mine(store: &Store, caller: Caller) -> Result<Vec<(Organization, MemberRole)>, Error> {
+    Ok(store.organizations_of(caller.id).await?)
+}
+
+/// Organisation `id`, with the caller's role in it.
+///
+/// # Errors
+/// [`Error::NotFound`] unless the caller belongs to it.
+pub async fn one(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+) -> Result<(Organization, MemberRole), Error> {
+    Ok(store.organization_for_member(id, caller.id).await?)
+}
+
+/// Changes the profile of organisation `id` with `patch` (owners).
+///
+/// # Errors
+/// [`Error::NotFound`] unless the caller belongs to it; [`Error::Forbidden`] for members
+/// who are not owners; [`Error::Invalid`]; [`Error::Stale`] when `expected` names another
+/// version.
+pub async fn update(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+    expected: Expected,
+    patch: OrganizationInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Organization, MemberRole), Error> {
+    let (organization, role) = store.organization_for_member(id, caller.id).await?;
+    if !role.manages() {
+        return Err(Error::Forbidden("only owners change the organisation"));
+    }
+    let profile = organization.profile.update(patch, almaty_date(now))?;
+    if !expected.admits(organization.version) {
+        return Err(Error::Stale);
+    }
+    match store
+        .update_organization(organization.id, profile, Some(organization.version), now)
+        .await
+    {
+        Ok(updated) => Ok((updated, role)),
+        Err(RepoError::Conflict(Clash::Version)) if expected != Expected::Any => Err(Error::Stale),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The members of organisation `id`, for its members.
+///
+/// # Errors
+/// [`Error::NotFound`] unless the caller belongs to it.
+pub async fn members(store: &Store, caller: Caller, id: Uuid) -> Result<Vec<Member>, Error> {
+    store.organization_for_member(id, caller.id).await?;
+    Ok(store.members(id).await?)
+}
+
+/// Adds the applicant account with address `email` to organisation `id` as `role`
+/// (owners).
+///
+/// # Errors
+/// [`Error::NotFound`] unless the caller belongs to it; [`Error::Forbidden`] for members
+/// who are not owners; [`Error::Invalid`] for a malformed address or one without a
+/// confirmed applicant account.
+pub async fn add_member(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+    email: &str,
+    role: MemberRole,
+    now: DateTime<Utc>,
+) -> Result<Member, Error> {
+    let (_, own_role) = store.organization_for_member(id, caller.id).await?;
+    if !own_role.manages() {
+        return Err(Error::Forbidden("only owners add members"));
+    }
+    let email = domain::email::Email::parse(email)
+        .map_err(|e| invalid("email", "invalid_email", e.to_string()))?;
+    // The organisation was found above, so a missing row here is the account.
+    match store.add_member(id, email.as_str(), role, now).await {
+        Ok(member) => Ok(member),
+        Err(RepoError::NotFound) => Err(invalid(
+            "email",
+            "unknown_account",
+            "no applicant account has this address; ask the person to register first",
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Removes `target` from organisation `id` (owners), or the caller leaves it. The last
+/// owner cannot leave.
+///
+/// # Errors
+/// [`Error::NotFound`] unless both belong to it; [`Error::Forbidden`] for a member
+/// removing someone else; [`Conflict::LastOwner`].
+pub async fn remove_member(
+    store: &Store,
+    caller: Caller,
+    id: Uuid,
+    target: Uuid,
+) -> Result<(), Error> {
+    match store.remove_member(id, caller.id, target).await {
+        Ok(()) => Ok(()),
+        Err(RemoveMemberError::Repo(err)) => Err(err.into()),
+        Err(RemoveMemberError::Rule(MembershipError::NotOwner)) => {
+            Err(Error::Forbidden("only owners remove other members"))
+        }
+        Err(RemoveMemberError::Rule(MembershipError::LastOwner)) => Err(Conflict::LastOwner.into()),
+    }
+}
