@@ -2,6 +2,7 @@
 
 use domain::assignment::AssignmentError;
 use domain::call::CallTransitionError;
+use domain::staff::AccountChangeError;
 use domain::status::ApplicationStatus;
 use domain::transition::{CommandKind, TransitionError};
 use domain::{FieldError, ValidationErrors};
@@ -53,6 +54,12 @@ pub enum Conflict {
     /// The organisation's last owner cannot leave it.
     #[error("an organisation must keep at least one owner")]
     LastOwner,
+    /// An admin's change to an account that the rules refuse.
+    #[error("{0}")]
+    AccountRefused(AccountChangeError),
+    /// Only failed mail is queued again.
+    #[error("only a failed mail can be retried")]
+    NotFailed,
     /// Feedback waits for the decision.
     #[error("feedback is available once the application is decided")]
     NotDecided,

@@ -6,6 +6,7 @@
 //! input, call one use case and present its answer or its [`Error`]; no rule lives in them.
 
 pub mod access;
+pub mod accounts;
 pub mod applications;
 pub mod calls;
 pub mod error;

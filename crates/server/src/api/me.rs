@@ -1,6 +1,5 @@
 //! The signed-in account.
 
-use domain::account::ProfileChange;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -60,9 +59,7 @@ impl MeApi {
     /// The signed-in account.
     #[oai(path = "/", method = "get", operation_id = "get_me")]
     async fn get(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<MeResponse> {
-        let user = state
-            .store
-            .get_user(auth.0.id)
+        let user = usecases::accounts::me(&state.store, auth.0.acting())
             .await
             .map_err(ApiError::from)?;
         Ok(MeResponse::Ok(Json(user.into())))
@@ -121,13 +118,15 @@ impl MeApi {
         let language = body
             .language
             .map(|l| domain::language::Language::from(l).code());
-        let change =
-            ProfileChange::parse(body.name.as_deref(), language).map_err(ApiError::from)?;
-        let user = state
-            .store
-            .update_profile(auth.0.id, change, state.clock.now())
-            .await
-            .map_err(ApiError::from)?;
+        let user = usecases::accounts::update_me(
+            &state.store,
+            auth.0.acting(),
+            body.name.as_deref(),
+            language,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(MeResponse::Ok(Json(user.into())))
     }
 }

@@ -1,7 +1,6 @@
 //! The mail outbox for admins: what is waiting, what was sent, what failed, and a retry for
 //! what failed.
 
-use domain::role::Role;
 use persistence::outbox::OutboxRecord;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -107,16 +106,15 @@ impl OutboxApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> ApiResult<Listed> {
-        auth.0.require(Role::Admin, "only admins read the outbox")?;
-        let page = state
-            .store
-            .list_outbox(
-                status.0.map(Into::into),
-                after.0,
-                pagination::limit(limit.0),
-            )
-            .await
-            .map_err(ApiError::from)?;
+        let page = usecases::accounts::outbox(
+            &state.store,
+            auth.0.acting(),
+            status.0.map(Into::into),
+            after.0,
+            pagination::limit(limit.0),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(Listed::Ok(Json(OutboxPage {
             items: page.items.into_iter().map(OutboxMail::from).collect(),
             next_cursor: page.next,
@@ -135,18 +133,10 @@ impl OutboxApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Retried> {
-        auth.0.require(Role::Admin, "only admins retry mail")?;
-        let now = state.clock.now();
-        match state.store.retry_mail(id.0, now).await {
-            Ok(mail) => Ok(Retried::Ok(Json(mail.into()))),
-            Err(persistence::RepoError::Conflict(persistence::Clash::Status)) => {
-                Err(ApiError::Conflict {
-                    slug: "wrong-status",
-                    detail: "only a failed mail can be retried".to_owned(),
-                }
-                .into())
-            }
-            Err(err) => Err(ApiError::from(err).into()),
-        }
+        let mail =
+            usecases::accounts::retry_mail(&state.store, auth.0.acting(), id.0, state.clock.now())
+                .await
+                .map_err(ApiError::from)?;
+        Ok(Retried::Ok(Json(mail.into())))
     }
 }

@@ -30,6 +30,8 @@ fn conflict_slug(conflict: Conflict) -> &'static str {
         Conflict::AlreadyDecided => "already-decided",
         Conflict::NotDecided => "not-decided",
         Conflict::LastOwner => "last-owner",
+        Conflict::AccountRefused(refused) => refused.code(),
+        Conflict::NotFailed => "wrong-status",
         Conflict::ContentFrozen(_) => "content-frozen",
     }
 }

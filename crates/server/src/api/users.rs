@@ -3,7 +3,6 @@
 use domain::account::{AccountInput, NewAccount};
 use domain::role::Role;
 use domain::staff::AccountChange;
-use persistence::staff::AccountChangeFailure;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -121,22 +120,19 @@ impl UsersApi {
         id: Path<uuid::Uuid>,
         body: JsonBody<UpdateUserRequest>,
     ) -> ApiResult<UpdatedUser> {
-        auth.0.require(Role::Admin, "only admins change accounts")?;
         let change = AccountChange {
             role: body.0.role.map(Role::from),
             disabled: body.0.disabled,
         };
-        let user = state
-            .store
-            .change_account(id.0, change, state.clock.now())
-            .await
-            .map_err(|failure| match failure {
-                AccountChangeFailure::Refused(refused) => ApiError::Conflict {
-                    slug: refused.code(),
-                    detail: refused.to_string(),
-                },
-                AccountChangeFailure::Repo(err) => ApiError::from(err),
-            })?;
+        let user = usecases::accounts::update_user(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            change,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(UpdatedUser::Ok(Json(user.into())))
     }
 
@@ -154,12 +150,15 @@ impl UsersApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> ApiResult<ListedUsers> {
-        auth.0.require(Role::Admin, "only admins list accounts")?;
-        let page = state
-            .store
-            .list_users(role.0.map(Role::from), after.0, pagination::limit(limit.0))
-            .await
-            .map_err(ApiError::from)?;
+        let page = usecases::accounts::list_users(
+            &state.store,
+            auth.0.acting(),
+            role.0.map(Role::from),
+            after.0,
+            pagination::limit(limit.0),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(ListedUsers::Ok(Json(UserPage {
             items: page.items.into_iter().map(UserResponse::from).collect(),
             next_cursor: page.next,
