@@ -373,6 +373,23 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
     frozen: Option<Frozen>,
 ) -> Result<(), RepoError> {
     let receipt = frozen.as_ref().map(|f| f.receipt.clone());
+    write_status(conn, id, expected_version, event, frozen).await?;
+    let event_id = insert_event(conn, id, event, by, receipt).await?;
+    if let Some(kind) = domain::notification::for_event(event) {
+        crate::outbox::enqueue_for_applicants(conn, id, event_id, kind, event.at).await?;
+    }
+    Ok(())
+}
+
+/// Writes the columns `event` sets on application `id`, provided it is still at
+/// `expected_version` in the status the event starts from.
+pub(crate) async fn write_status<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    expected_version: i32,
+    event: &Event,
+    frozen: Option<Frozen>,
+) -> Result<(), RepoError> {
     let mut update = application::Entity::update_many()
         .col_expr(application::Column::Status, Expr::value(event.to.code()))
         .col_expr(application::Column::UpdatedAt, Expr::value(event.at))
@@ -442,11 +459,34 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
             RepoError::NotFound
         });
     }
-    let event_id = insert_event(conn, id, event, by, receipt).await?;
-    if let Some(kind) = domain::notification::for_event(event) {
-        crate::outbox::enqueue_for_applicants(conn, id, event_id, kind, event.at).await?;
-    }
     Ok(())
+}
+
+/// The audit row of `event` on application `id`, numbered `seq`, with its new id.
+pub(crate) fn event_row(
+    id: Uuid,
+    seq: i32,
+    event: &Event,
+    by: ActedBy,
+    receipt: Option<String>,
+) -> (Uuid, application_event::ActiveModel) {
+    let event_id = Uuid::now_v7();
+    let row = application_event::ActiveModel {
+        id: Set(event_id),
+        application_id: Set(id),
+        seq: Set(seq),
+        command: Set(event.command.code().to_owned()),
+        from_status: Set(event.from.code().to_owned()),
+        to_status: Set(event.to.code().to_owned()),
+        actor_id: Set(by.user),
+        actor_role: Set(by.actor.code().to_owned()),
+        reason: Set(event.reason.clone()),
+        revision_due_at: Set(event.revision_due_at),
+        awarded_minor: Set(event.awarded.map(Money::minor)),
+        receipt_sha256: Set(receipt),
+        at: Set(event.at),
+    };
+    (event_id, row)
 }
 
 async fn insert_event<C: ConnectionTrait>(
@@ -465,25 +505,10 @@ async fn insert_event<C: ConnectionTrait>(
         .await?
         .flatten()
         .unwrap_or(0);
-    let event_id = Uuid::now_v7();
-    application_event::ActiveModel {
-        id: Set(event_id),
-        application_id: Set(id),
-        seq: Set(last + 1),
-        command: Set(event.command.code().to_owned()),
-        from_status: Set(event.from.code().to_owned()),
-        to_status: Set(event.to.code().to_owned()),
-        actor_id: Set(by.user),
-        actor_role: Set(by.actor.code().to_owned()),
-        reason: Set(event.reason.clone()),
-        revision_due_at: Set(event.revision_due_at),
-        awarded_minor: Set(event.awarded.map(Money::minor)),
-        receipt_sha256: Set(receipt),
-        at: Set(event.at),
-    }
-    .insert(conn)
-    .await
-    .map_err(|e| RepoError::unique(e, Clash::Version))?;
+    let (event_id, row) = event_row(id, last + 1, event, by, receipt);
+    row.insert(conn)
+        .await
+        .map_err(|e| RepoError::unique(e, Clash::Version))?;
     Ok(event_id)
 }
 

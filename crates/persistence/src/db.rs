@@ -27,8 +27,12 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
         let in_memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
         let mut options = ConnectOptions::new(url.to_owned());
+        // Every statement is logged at debug level under the `sqlx::query` target (seen
+        // with `GRANTS_LOG=sqlx::query=debug,info`), one slower than a second as a warning.
         options
-            .sqlx_logging(false)
+            .sqlx_logging(true)
+            .sqlx_logging_level(log::LevelFilter::Debug)
+            .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_secs(1))
             .acquire_timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(5));
         if in_memory {

@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod applications;
+pub mod batch;
 pub mod calls;
 mod db;
 pub mod decisions;

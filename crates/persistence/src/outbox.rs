@@ -246,7 +246,7 @@ pub(crate) async fn queued_since<C: ConnectionTrait>(
     Ok(found.is_some())
 }
 
-fn new_row(
+pub(crate) fn new_row(
     kind: NotificationKind,
     recipient: Uuid,
     application_id: Option<Uuid>,
@@ -272,7 +272,7 @@ fn new_row(
     }
 }
 
-async fn insert_rows<C: ConnectionTrait>(
+pub(crate) async fn insert_rows<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<outbox::ActiveModel>,
 ) -> Result<(), RepoError> {

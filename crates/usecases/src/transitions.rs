@@ -8,6 +8,7 @@ use domain::application::{canonical_json, receipt};
 use domain::call;
 use domain::transition::{Command, CommandKind, Context, decide};
 use persistence::applications::{ActedBy, Frozen};
+use persistence::batch::Change;
 use persistence::decisions::Decided;
 use persistence::records::{ApplicationRecord, Organization};
 use persistence::{Store, Tx};
@@ -129,7 +130,8 @@ pub(crate) async fn access_in(
 
 /// Decides each command in order inside the call's lock, with the scores, the budget spent
 /// and every application as they are once the lock is held; then marks the call decided
-/// when nothing is left to decide.
+/// when nothing is left to decide. Reads and writes the whole batch in a few statements
+/// (one per application only for its own change).
 async fn decide_all(
     tx: &Tx,
     call_id: Uuid,
@@ -140,11 +142,9 @@ async fn decide_all(
 ) -> Result<Vec<ApplicationRecord>, Error> {
     tx.lock_call(call_id).await?;
     let ids: Vec<Uuid> = commands.iter().map(|(id, _)| *id).collect();
-    let found = tx.applications(&ids).await?;
-    if found.len() != ids.len() || found.iter().any(|a| a.call_id != call_id) {
-        return Err(Error::NotFound);
-    }
-    let organization_ids: Vec<Uuid> = found
+    let snap = tx.call_snapshot(call_id, &ids).await?;
+    let organization_ids: Vec<Uuid> = snap
+        .applications
         .iter()
         .map(|a| a.organization_id)
         .collect::<BTreeSet<_>>()
@@ -161,45 +161,39 @@ async fn decide_all(
         .any(|(_, c)| c.kind() == CommandKind::Approve);
     // Read under the lock, so a review submitted or reopened a moment ago counts.
     let scores = if approving {
-        let call = tx.call(call_id).await?;
         CallScores::of(
             &tx.review_totals(call_id).await?,
-            call.spec.disagreement_spread,
+            snap.call.spec.disagreement_spread,
         )
     } else {
         CallScores::default()
     };
     let several = commands.len() > 1;
-    let by = ActedBy {
-        user: Some(caller.id),
-        actor: access.actor(),
-    };
+    let spec = &snap.call.spec;
+    let call_phase = call::phase(snap.call.state, spec.opens_at, spec.closes_at, now);
+    // Approvals earlier in the batch count against the budget of the later ones.
+    let mut awarded_total = snap.call_awarded_total();
+    let mut changes = Vec::with_capacity(commands.len());
     let mut last_at = None;
-    for (id, command) in &commands {
-        let snap = tx.snapshot(call_id, *id).await?;
-        let application = &snap.application;
+    for (application, (id, command)) in snap.applications.iter().zip(&commands) {
         let organization = organizations
             .get(&application.organization_id)
             .ok_or(Error::NotFound)?;
+        let (reviewers_assigned, reviews_submitted) = snap.assignment_counts(*id);
         let ctx = Context {
             now,
             actor: access.actor(),
-            call: &snap.call.spec,
-            call_phase: call::phase(
-                snap.call.state,
-                snap.call.spec.opens_at,
-                snap.call.spec.closes_at,
-                now,
-            ),
+            call: spec,
+            call_phase,
             organization: &organization.profile,
             today: domain::calendar::almaty_date(now),
             content: &application.content,
             revision_due_at: application.revision_due_at,
-            reviewers_assigned: snap.active_assignments,
-            reviews_submitted: snap.reviews_submitted,
-            score: scores.score_floor(application.id, snap.call.spec.aggregation),
+            reviewers_assigned,
+            reviews_submitted,
+            score: scores.score_floor(application.id, spec.aggregation),
             requested_amount: application.totals.requested_amount,
-            call_awarded_total: snap.call_awarded_total,
+            call_awarded_total: awarded_total,
         };
         let event =
             decide(application.status, command, &ctx).map_err(|refusal| Error::Refused {
@@ -207,15 +201,31 @@ async fn decide_all(
                 command: command.kind(),
                 application: several.then_some(*id),
             })?;
+        if let Some(awarded) = event.awarded {
+            awarded_total = awarded_total.checked_add(awarded).ok_or(Error::Refused {
+                refusal: domain::transition::TransitionError::OverBudget,
+                command: command.kind(),
+                application: several.then_some(*id),
+            })?;
+        }
         let frozen =
             matches!(event.command, CommandKind::Submit | CommandKind::Resubmit).then(|| Frozen {
                 canonical: canonical_json(&application.content),
                 receipt: receipt(&application.content),
             });
         last_at = Some(event.at);
-        tx.record_event(*id, application.version, Decided { event, frozen }, by)
-            .await?;
+        changes.push(Change {
+            application_id: *id,
+            organization_id: application.organization_id,
+            expected_version: application.version,
+            decided: Decided { event, frozen },
+        });
     }
+    let by = ActedBy {
+        user: Some(caller.id),
+        actor: access.actor(),
+    };
+    tx.record_changes(changes, by).await?;
     // Any change may have been the last one pending (a decision, but also a withdrawal
     // after the call closed).
     if let Some(at) = last_at {
