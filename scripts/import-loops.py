@@ -74,8 +74,10 @@ def graph(root):
             aliases.setdefault(module, {})[declared.group(1)] = list(module) + [declared.group(1)]
     for module, source in sources.items():
         for alias, full in aliases.get(module, {}).items():
-            pattern = r"(?<![A-Za-z0-9_:])" + alias + r"((?:::" + IDENT + r")+)"
+            pattern = r"(?<![A-Za-z0-9_:])" + alias + r"((?:::" + IDENT + r")*)(::\{)?"
             for use in re.finditer(pattern, source):
+                if not use.group(1) and not use.group(2):
+                    continue
                 target = resolve(full + [s for s in use.group(1).split("::") if s])
                 if target not in (None, module, ()):
                     edges[module].add(target)

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use persistence::Store;
 
-use crate::auth::{Confirmations, JwtKeys};
+use crate::auth::confirm::Confirmations;
+use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
