@@ -57,6 +57,10 @@ def graph(root):
                 prefix = list(module)[:-1]
             if keyword == "super" and not directory:
                 prefix = list(module)[:-1]
+            # `super::super::…` climbs once more for each further `super`.
+            while base and base[0] == "super":
+                base = base[1:]
+                prefix = prefix[:-1]
             paths = [prefix + base]
             if match.group(4):
                 for item in re.split(r",(?![^{]*\})", match.group(4)):
