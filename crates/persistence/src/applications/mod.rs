@@ -1,0 +1,13 @@
+//! Applications and their audit history. A status changes only through
+//! [`crate::Store::record_transition`], which writes the new status and its audit event in one
+//! transaction, guarded by the version the caller decided on.
+
+mod read;
+mod rows;
+mod types;
+mod write;
+
+pub(crate) use read::{application, applications_where, awarded_total};
+pub(crate) use rows::decode;
+pub use types::*;
+pub(crate) use write::{apply_event, event_row, write_status};
