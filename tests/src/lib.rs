@@ -448,9 +448,14 @@ impl TestApp {
             language: Some("ru"),
         };
         let account = NewAccount::register(input).unwrap_or_else(|e| panic!("{e}"));
-        server::api::accounts::create_account(&self.state, account)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        usecases::signin::create_confirmed(
+            &self.state.store,
+            &server::api::accounts::credentials(&self.state),
+            account,
+            self.state.clock.now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         self.token_for(email).await
     }
 
@@ -470,9 +475,14 @@ impl TestApp {
             language: Some("en"),
         };
         let account = NewAccount::by_admin(input, "admin").unwrap_or_else(|e| panic!("{e}"));
-        server::api::accounts::create_account(&self.state, account)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        usecases::signin::create_confirmed(
+            &self.state.store,
+            &server::api::accounts::credentials(&self.state),
+            account,
+            self.state.clock.now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         self.token_for(email).await
     }
 

@@ -205,15 +205,22 @@ async fn create_admin(settings: Settings, args: &CreateAdmin) -> anyhow::Result<
         anyhow::anyhow!("invalid account: {}", reasons.join("; "))
     })?;
     let state = app::build_state(settings, Arc::new(SystemClock)).await?;
-    let user = crate::api::accounts::create_account(&state, account)
-        .await
-        .map_err(|err| {
-            if matches!(err, crate::error::ApiError::Conflict { .. }) {
-                anyhow::anyhow!("an account with this e-mail already exists")
-            } else {
-                anyhow::Error::new(err)
-            }
-        })?;
+    let credentials = crate::api::accounts::credentials(&state);
+    let user =
+        usecases::signin::create_confirmed(&state.store, &credentials, account, state.clock.now())
+            .await
+            .map_err(|err| {
+                if matches!(
+                    err,
+                    usecases::Error::Store(persistence::RepoError::Conflict(
+                        persistence::Clash::Email
+                    ))
+                ) {
+                    anyhow::anyhow!("an account with this e-mail already exists")
+                } else {
+                    anyhow::anyhow!("creating the account: {err}")
+                }
+            })?;
     println!("{}", user.id);
     state.store.close().await.context("closing the database")?;
     Ok(())

@@ -9,6 +9,15 @@ use domain::{FieldError, ValidationErrors};
 use persistence::RepoError;
 use uuid::Uuid;
 
+/// Which kind of mailed code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// Confirms a registered address.
+    Confirmation,
+    /// Resets a forgotten password.
+    Reset,
+}
+
 /// What a change clashed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
@@ -110,6 +119,18 @@ pub enum Error {
     /// is the answer.
     #[error("a request with this idempotency key was already answered")]
     AlreadyAnswered,
+    /// The address or the password is wrong.
+    #[error("the e-mail or password is wrong")]
+    WrongCredentials,
+    /// The current password given is not the account's.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// A mailed code that is wrong, used, replaced or expired.
+    #[error("the code is not a current one")]
+    InvalidCode(CodeKind),
+    /// Something the service relies on failed (the random source, a hashing thread).
+    #[error("{0}")]
+    Unexpected(String),
     /// The store failed or a concurrent change won.
     #[error(transparent)]
     Store(RepoError),

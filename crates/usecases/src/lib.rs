@@ -17,6 +17,7 @@ pub mod pool;
 pub mod ranking;
 pub mod reviews;
 pub mod scores;
+pub mod signin;
 pub mod transitions;
 
 pub use access::{Access, Caller, Staff};

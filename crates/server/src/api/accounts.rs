@@ -1,9 +1,9 @@
 //! Registration, login, token refresh and logout.
 
 use chrono::Duration;
-use domain::account::{AccountInput, NewAccount};
+use domain::account::AccountInput;
 use persistence::RotateOutcome;
-use persistence::records::{NewUser, User};
+use persistence::records::User;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -13,7 +13,8 @@ use super::ApiTags;
 use super::body::{JsonBody, OptionalJsonBody};
 use super::codes::{LanguageCode, RoleCode};
 use super::limits::{self, ClientAddress, Door};
-use crate::auth::{BearerAuth, Confirmations, confirm, password, refresh};
+use crate::auth::credentials::ServerCredentials;
+use crate::auth::{BearerAuth, refresh};
 use crate::error::{ApiError, ApiResult, ProblemField};
 use crate::state::AppState;
 
@@ -227,18 +228,14 @@ impl AuthApi {
                 .language
                 .map(|l| domain::language::Language::from(l).code()),
         };
-        let account = NewAccount::register(input).map_err(ApiError::from)?;
-        // The password is hashed whatever the address holds, so the time taken tells
-        // nothing either.
-        let new = hashed(account).await?;
-        let email = new.email.clone();
-        let nonce = confirm::nonce()?;
-        // Whatever the outcome, the answer is the same.
-        state
-            .store
-            .register_applicant(new, nonce, state.clock.now())
-            .await
-            .map_err(ApiError::from)?;
+        let email = usecases::signin::register(
+            &state.store,
+            &credentials(&state),
+            input,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(RegisterResponse::Accepted(Json(RegistrationAccepted {
             email,
             expires_in: domain::account::VERIFICATION_TTL_HOURS * 3600,
@@ -256,35 +253,14 @@ impl AuthApi {
         body: JsonBody<VerifyEmailRequest>,
     ) -> ApiResult<VerifyEmailResponse> {
         limits::admit(&state, Door::Confirm, &client, None).await?;
-        let refused = || ApiError::Unprocessable {
-            slug: "invalid-confirmation",
-            detail: "the confirmation code is wrong, used, replaced by a newer one or expired; \
-                     register again to get a new one"
-                .to_owned(),
-            fields: vec![ProblemField {
-                field: "token".to_owned(),
-                code: "invalid_confirmation".to_owned(),
-                message: "not a current confirmation code".to_owned(),
-            }],
-        };
-        let claim = Confirmations::parse(&body.0.token).ok_or_else(refused)?;
-        let (nonce, sent_at) = match state.store.pending_verification(claim.user_id).await {
-            Ok(pending) => pending,
-            Err(persistence::RepoError::NotFound) => return Err(refused().into()),
-            Err(err) => return Err(ApiError::from(err).into()),
-        };
-        let now = state.clock.now();
-        if !state.confirmations.holds(&claim, &nonce)
-            || !domain::account::verification_live(sent_at, now)
-        {
-            return Err(refused().into());
-        }
-        let user = match state.store.confirm_email(claim.user_id, &nonce, now).await {
-            Ok(user) => user,
-            // Confirmed or replaced in the meantime.
-            Err(persistence::RepoError::NotFound) => return Err(refused().into()),
-            Err(err) => return Err(ApiError::from(err).into()),
-        };
+        let user = usecases::signin::confirm_address(
+            &state.store,
+            &credentials(&state),
+            &body.0.token,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(VerifyEmailResponse::Confirmed(Json(user.into())))
     }
 
@@ -301,31 +277,20 @@ impl AuthApi {
         let email = domain::email::Email::parse(&body.email).ok();
         let account = email.as_ref().map(domain::email::Email::as_str);
         limits::admit_login(&state, &client, account).await?;
-        let found = match &email {
-            Some(email) => match state.store.find_credentials(email.as_str()).await {
-                Ok(found) => Some(found),
-                Err(persistence::RepoError::NotFound) => None,
-                Err(err) => return Err(ApiError::from(err).into()),
-            },
-            None => None,
-        };
-        // An unknown address costs the same hashing work as a wrong password, so response
-        // time does not tell which addresses have accounts.
-        let (user, hash) = match found {
-            Some((user, hash)) => (Some(user), hash),
-            None => (None, password::dummy_hash().await.to_owned()),
-        };
-        let matches = password::verify(body.password, hash).await?;
-        let user = match (user, matches) {
-            // Only the holder of the password learns that the account is disabled.
-            (Some(user), true) if user.disabled => {
-                return Err(ApiError::Forbidden("the account is disabled; ask an admin").into());
-            }
-            (Some(user), true) => user,
-            (Some(_) | None, _) => {
+        let user = match usecases::signin::authenticate(
+            &state.store,
+            &credentials(&state),
+            email.as_ref(),
+            body.password,
+        )
+        .await
+        {
+            Ok(user) => user,
+            Err(usecases::Error::WrongCredentials) => {
                 limits::count_login_failure(&state, &client, account).await?;
-                return Err(ApiError::Unauthorized("the e-mail or password is wrong").into());
+                return Err(ApiError::from(usecases::Error::WrongCredentials).into());
             }
+            Err(err) => return Err(ApiError::from(err).into()),
         };
         let tokens = issue_tokens(&state, &user).await?;
         Ok(TokensResponse::Ok(Json(tokens)))
@@ -400,12 +365,14 @@ impl AuthApi {
                     "is not an e-mail address",
                 ))
             })?;
-        let nonce = confirm::nonce()?;
-        state
-            .store
-            .start_password_reset(email.as_str(), &nonce, state.clock.now())
-            .await
-            .map_err(ApiError::from)?;
+        usecases::signin::start_reset(
+            &state.store,
+            &credentials(&state),
+            &email,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(ResetStarted::Accepted(Json(PasswordResetStarted {
             email: email.as_str().to_owned(),
             expires_in: domain::account::RESET_TTL_HOURS * 3600,
@@ -428,39 +395,16 @@ impl AuthApi {
     ) -> ApiResult<PasswordSet> {
         limits::admit(&state, Door::ResetConfirm, &client, None).await?;
         let body = body.0;
-        let refused = || ApiError::Unprocessable {
-            slug: "invalid-reset-token",
-            detail: "the code is wrong, used, replaced or expired; ask for a new one".to_owned(),
-            fields: vec![ProblemField {
-                field: "token".to_owned(),
-                code: "invalid".to_owned(),
-                message: "not a code that resets a password now".to_owned(),
-            }],
-        };
-        let claim = Confirmations::parse(&body.token).ok_or_else(refused)?;
-        let now = state.clock.now();
-        let (nonce, sent_at) = match state.store.pending_reset(claim.user_id).await {
-            Ok(pending) => pending,
-            Err(persistence::RepoError::NotFound) => return Err(refused().into()),
-            Err(err) => return Err(ApiError::from(err).into()),
-        };
-        if !state.confirmations.reset_holds(&claim, &nonce)
-            || !domain::account::reset_live(sent_at, now)
-        {
-            return Err(refused().into());
-        }
-        let user = state.store.get_user(claim.user_id).await?;
-        new_password_allowed(&body.password, &user.email, "password")?;
-        let hash = password::hash(body.password).await?;
-        match state
-            .store
-            .finish_password_reset(claim.user_id, &nonce, &hash, now)
-            .await
-        {
-            Ok(()) => Ok(PasswordSet::Done),
-            Err(persistence::RepoError::NotFound) => Err(refused().into()),
-            Err(err) => Err(ApiError::from(err).into()),
-        }
+        usecases::signin::finish_reset(
+            &state.store,
+            &credentials(&state),
+            &body.token,
+            body.password,
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(PasswordSet::Done)
     }
 
     /// Log out: end the login the access token belongs to, with every refresh token of it.
@@ -521,41 +465,12 @@ impl AuthApi {
     }
 }
 
-/// Checks a new password against the policy, naming `field` when it is refused.
-///
-/// # Errors
-/// [`ApiError::Validation`] naming what is wrong with it.
-pub fn new_password_allowed(password: &str, email: &str, field: &str) -> Result<(), ApiError> {
-    use domain::validation::FieldProblem;
-    domain::password::check(password, email).map_err(|err| {
-        ApiError::from(domain::ValidationErrors::single(
-            field.to_owned(),
-            err.code(),
-            err.to_string(),
-        ))
-    })
-}
-
-/// Hashes the password and stores the account, its address counting as confirmed: for
-/// accounts an admin creates, and the first admin.
-///
-/// # Errors
-/// [`ApiError::Conflict`] when the address is taken.
-pub async fn create_account(state: &AppState, account: NewAccount) -> Result<User, ApiError> {
-    let new = hashed(account).await?;
-    Ok(state.store.create_user(new, state.clock.now()).await?)
-}
-
-/// `account` with its password hashed, ready to store.
-async fn hashed(account: NewAccount) -> Result<NewUser, ApiError> {
-    let password_hash = password::hash(account.password).await?;
-    Ok(NewUser {
-        email: account.email.as_str().to_owned(),
-        name: account.name,
-        language: account.language,
-        role: account.role,
-        password_hash,
-    })
+/// The server's credentials for the sign-in use cases.
+#[must_use]
+pub fn credentials(state: &AppState) -> ServerCredentials<'_> {
+    ServerCredentials {
+        confirmations: &state.confirmations,
+    }
 }
 
 async fn issue_tokens(state: &AppState, user: &User) -> Result<TokenResponse, ApiError> {

@@ -6,12 +6,12 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
 use super::ApiTags;
-use super::accounts::{UserResponse, new_password_allowed};
+use super::accounts::UserResponse;
 use super::body::JsonBody;
 use super::codes::LanguageCode;
 use super::limits::{self, ClientAddress};
-use crate::auth::{BearerAuth, password};
-use crate::error::{ApiError, ApiResult, ProblemField};
+use crate::auth::BearerAuth;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Changes to one's own profile; absent fields stay as they are.
@@ -81,29 +81,28 @@ impl MeApi {
         body: JsonBody<PasswordChange>,
     ) -> ApiResult<PasswordChanged> {
         let body = body.0;
-        let user = state.store.get_user(auth.0.id).await?;
+        let user = usecases::accounts::me(&state.store, auth.0.acting())
+            .await
+            .map_err(ApiError::from)?;
         limits::admit_login(&state, &client, Some(&user.email)).await?;
-        let stored = state.store.password_hash(user.id).await?;
-        if !password::verify(body.current_password, stored).await? {
-            limits::count_login_failure(&state, &client, Some(&user.email)).await?;
-            return Err(ApiError::Unprocessable {
-                slug: "wrong-password",
-                detail: "the current password is wrong".to_owned(),
-                fields: vec![ProblemField {
-                    field: "current_password".to_owned(),
-                    code: "wrong_password".to_owned(),
-                    message: "is not the account's password".to_owned(),
-                }],
+        let changed = usecases::signin::change_password(
+            &state.store,
+            &super::accounts::credentials(&state),
+            auth.0.acting(),
+            auth.0.session,
+            body.current_password,
+            body.new_password,
+            state.clock.now(),
+        )
+        .await;
+        match changed {
+            Ok(()) => Ok(PasswordChanged::Done),
+            Err(usecases::Error::WrongPassword) => {
+                limits::count_login_failure(&state, &client, Some(&user.email)).await?;
+                Err(ApiError::from(usecases::Error::WrongPassword).into())
             }
-            .into());
+            Err(err) => Err(ApiError::from(err).into()),
         }
-        new_password_allowed(&body.new_password, &user.email, "new_password")?;
-        let hash = password::hash(body.new_password).await?;
-        state
-            .store
-            .change_password(user.id, &hash, auth.0.session, state.clock.now())
-            .await?;
-        Ok(PasswordChanged::Done)
     }
 
     /// Change one's name or preferred language.

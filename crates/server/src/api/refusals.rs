@@ -2,6 +2,7 @@
 
 use domain::call::CallTransitionError;
 use domain::transition::{CommandKind, TransitionError};
+use usecases::signin::CodeKind;
 use usecases::{Conflict, Error};
 
 use crate::error::{ApiError, ProblemField};
@@ -76,6 +77,38 @@ impl From<Error> for ApiError {
                 detail: "a request with this Idempotency-Key was already answered".to_owned(),
             },
             Error::Stale => Self::PreconditionFailed,
+            Error::WrongCredentials => Self::Unauthorized("the e-mail or password is wrong"),
+            Error::WrongPassword => Self::Unprocessable {
+                slug: "wrong-password",
+                detail: "the current password is wrong".to_owned(),
+                fields: vec![field(
+                    "current_password",
+                    "wrong_password",
+                    "is not the account's password",
+                )],
+            },
+            Error::InvalidCode(CodeKind::Confirmation) => Self::Unprocessable {
+                slug: "invalid-confirmation",
+                detail: "the confirmation code is wrong, used, replaced by a newer one or \
+                         expired; register again to get a new one"
+                    .to_owned(),
+                fields: vec![field(
+                    "token",
+                    "invalid_confirmation",
+                    "not a current confirmation code",
+                )],
+            },
+            Error::InvalidCode(CodeKind::Reset) => Self::Unprocessable {
+                slug: "invalid-reset-token",
+                detail: "the code is wrong, used, replaced or expired; ask for a new one"
+                    .to_owned(),
+                fields: vec![field(
+                    "token",
+                    "invalid",
+                    "not a code that resets a password now",
+                )],
+            },
+            Error::Unexpected(what) => Self::internal(anyhow::anyhow!(what)),
             Error::Store(err) => err.into(),
         }
     }

@@ -1,6 +1,6 @@
 //! Account administration: admins create staff accounts and list accounts.
 
-use domain::account::{AccountInput, NewAccount};
+use domain::account::AccountInput;
 use domain::role::Role;
 use domain::staff::AccountChange;
 use poem::web::Data;
@@ -10,7 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
 use super::ApiTags;
-use super::accounts::{UserResponse, create_account};
+use super::accounts::UserResponse;
 use super::body::JsonBody;
 use super::codes::{LanguageCode, RoleCode, StaffRoleCode};
 use super::pagination;
@@ -92,7 +92,6 @@ impl UsersApi {
         auth: BearerAuth,
         body: JsonBody<CreateUserRequest>,
     ) -> ApiResult<CreatedUser> {
-        auth.0.require(Role::Admin, "only admins create accounts")?;
         let body = body.0;
         let input = AccountInput {
             email: &body.email,
@@ -102,9 +101,16 @@ impl UsersApi {
                 .language
                 .map(|l| domain::language::Language::from(l).code()),
         };
-        let account =
-            NewAccount::by_admin(input, Role::from(body.role).code()).map_err(ApiError::from)?;
-        let user = create_account(&state, account).await?;
+        let user = usecases::signin::create_staff(
+            &state.store,
+            &super::accounts::credentials(&state),
+            auth.0.acting(),
+            input,
+            Role::from(body.role),
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(CreatedUser::Created(Json(user.into())))
     }
 

@@ -3,6 +3,7 @@
 
 pub mod bearer;
 pub mod confirm;
+pub mod credentials;
 pub mod jwt;
 pub mod password;
 pub mod refresh;

@@ -1,0 +1,112 @@
+//! Registering as an applicant, confirming the address, and admins creating staff.
+
+use chrono::{DateTime, Utc};
+use domain::account::{AccountInput, NewAccount};
+use domain::role::Role;
+use persistence::records::{NewUser, User};
+use persistence::{RepoError, Store};
+
+use super::credentials::Credentials;
+use crate::access::Caller;
+use crate::error::CodeKind;
+use crate::error::Error;
+
+/// `account` with its password hashed, ready to store.
+pub(super) async fn hashed(
+    credentials: &impl Credentials,
+    account: NewAccount,
+) -> Result<NewUser, Error> {
+    let password_hash = credentials.hash(account.password).await?;
+    Ok(NewUser {
+        email: account.email.as_str().to_owned(),
+        name: account.name,
+        language: account.language,
+        role: account.role,
+        password_hash,
+    })
+}
+
+/// Registers an applicant from `input`; returns the address as the service writes it.
+/// The outcome is the same whether or not the address already has an account (its
+/// holder is told by mail instead), and so is the work: the password is hashed anyway.
+///
+/// # Errors
+/// [`Error::Invalid`] naming every field that breaks a rule.
+pub async fn register(
+    store: &Store,
+    credentials: &impl Credentials,
+    input: AccountInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, Error> {
+    let account = NewAccount::register(input)?;
+    let new = hashed(credentials, account).await?;
+    let email = new.email.clone();
+    let nonce = credentials.nonce()?;
+    store.register_applicant(new, nonce, now).await?;
+    Ok(email)
+}
+
+/// Confirms the address of the account `code` names; the account can then log in. A code
+/// works once, while it is the address's latest and fresh.
+///
+/// # Errors
+/// [`Error::InvalidCode`] for a code that is wrong, used, replaced or expired.
+pub async fn confirm_address(
+    store: &Store,
+    credentials: &impl Credentials,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
+    let refused = || Error::InvalidCode(CodeKind::Confirmation);
+    let account = credentials.code_account(code).ok_or_else(refused)?;
+    let (nonce, sent_at) = match store.pending_verification(account).await {
+        Ok(pending) => pending,
+        Err(RepoError::NotFound) => return Err(refused()),
+        Err(err) => return Err(err.into()),
+    };
+    if !credentials.code_holds(CodeKind::Confirmation, code, &nonce)
+        || !domain::account::verification_live(sent_at, now)
+    {
+        return Err(refused());
+    }
+    match store.confirm_email(account, &nonce, now).await {
+        Ok(user) => Ok(user),
+        // Confirmed or replaced in the meantime.
+        Err(RepoError::NotFound) => Err(refused()),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Creates a reviewer, officer or admin account from `input`, its address counting as
+/// confirmed (admins).
+///
+/// # Errors
+/// [`Error::Forbidden`] for anyone else; [`Error::Invalid`]; a taken address is a store
+/// conflict.
+pub async fn create_staff(
+    store: &Store,
+    credentials: &impl Credentials,
+    caller: Caller,
+    input: AccountInput<'_>,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
+    caller.require(Role::Admin, "only admins create accounts")?;
+    let account = NewAccount::by_admin(input, role.code())?;
+    create_confirmed(store, credentials, account, now).await
+}
+
+/// Stores `account` with its password hashed, its address counting as confirmed: for
+/// accounts an admin creates, and the first admin, whom an operator creates.
+///
+/// # Errors
+/// A taken address is a store conflict.
+pub async fn create_confirmed(
+    store: &Store,
+    credentials: &impl Credentials,
+    account: NewAccount,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
+    let new = hashed(credentials, account).await?;
+    Ok(store.create_user(new, now).await?)
+}
