@@ -119,6 +119,12 @@ pub enum Error {
     /// is the answer.
     #[error("a request with this idempotency key was already answered")]
     AlreadyAnswered,
+    /// No valid credentials for this.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(&'static str),
+    /// A refresh token of another login than the one ending.
+    #[error("the refresh token is not of this login")]
+    NotThisLogin,
     /// The address or the password is wrong.
     #[error("the e-mail or password is wrong")]
     WrongCredentials,

@@ -2,7 +2,6 @@
 
 use chrono::Duration;
 use domain::account::AccountInput;
-use persistence::RotateOutcome;
 use persistence::records::User;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -15,7 +14,7 @@ use super::codes::{LanguageCode, RoleCode};
 use super::limits::{self, ClientAddress, Door};
 use crate::auth::credentials::ServerCredentials;
 use crate::auth::{BearerAuth, refresh};
-use crate::error::{ApiError, ApiResult, ProblemField};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// A new applicant account.
@@ -308,31 +307,15 @@ impl AuthApi {
     ) -> ApiResult<TokensResponse> {
         let now = state.clock.now();
         let new_token = refresh::generate()?;
-        let outcome = state
-            .store
-            .rotate_refresh_token(
-                &refresh::digest(&body.0.refresh_token),
-                refresh::digest(&new_token),
-                now + Duration::days(state.settings.refresh_token_ttl_days),
-                now,
-            )
-            .await
-            .map_err(ApiError::from)?;
-        let (user, session) = match outcome {
-            RotateOutcome::Rotated(user, session) => (user, session),
-            RotateOutcome::Reused => {
-                return Err(ApiError::Unauthorized(
-                    "the refresh token was already used; sign in again",
-                )
-                .into());
-            }
-            RotateOutcome::Expired => {
-                return Err(ApiError::Unauthorized("the refresh token has expired").into());
-            }
-            RotateOutcome::Unknown => {
-                return Err(ApiError::Unauthorized("the refresh token is invalid").into());
-            }
-        };
+        let (user, session) = usecases::signin::renew_login(
+            &state.store,
+            &refresh::digest(&body.0.refresh_token),
+            refresh::digest(&new_token),
+            now + Duration::days(state.settings.refresh_token_ttl_days),
+            now,
+        )
+        .await
+        .map_err(ApiError::from)?;
         let access_token = state.jwt.issue(user.id, user.role, Some(session), now)?;
         Ok(TokensResponse::Ok(Json(TokenResponse {
             access_token,
@@ -422,45 +405,15 @@ impl AuthApi {
             .0
             .and_then(|b| b.refresh_token)
             .map(|token| refresh::digest(&token));
-        let now = state.clock.now();
-        let ended = match (auth.0.session, presented) {
-            (Some(session), presented) => state
-                .store
-                .end_session(auth.0.id, session, presented.as_deref(), now)
-                .await
-                .map_err(ApiError::from)?,
-            // A token without a login of its own can only name the login to end by its
-            // refresh token.
-            (None, Some(presented)) => {
-                state
-                    .store
-                    .revoke_token_family(auth.0.id, &presented, now)
-                    .await
-                    .map_err(ApiError::from)?;
-                true
-            }
-            (None, None) => {
-                return Err(ApiError::from(domain::ValidationErrors::single(
-                    "refresh_token",
-                    "required",
-                    "this access token names no login; send the login's refresh token",
-                ))
-                .into());
-            }
-        };
-        if !ended {
-            return Err(ApiError::Unprocessable {
-                slug: "refresh-token-mismatch",
-                detail: "the refresh token is not of the login this access token belongs to"
-                    .to_owned(),
-                fields: vec![ProblemField {
-                    field: "refresh_token".to_owned(),
-                    code: "mismatch".to_owned(),
-                    message: "not a refresh token of this login".to_owned(),
-                }],
-            }
-            .into());
-        }
+        usecases::signin::end_login(
+            &state.store,
+            auth.0.acting(),
+            auth.0.session,
+            presented.as_deref(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(LogoutResponse::Done)
     }
 }
@@ -476,15 +429,14 @@ pub fn credentials(state: &AppState) -> ServerCredentials<'_> {
 async fn issue_tokens(state: &AppState, user: &User) -> Result<TokenResponse, ApiError> {
     let now = state.clock.now();
     let refresh_token = refresh::generate()?;
-    let session = state
-        .store
-        .start_token_family(
-            user.id,
-            refresh::digest(&refresh_token),
-            now + Duration::days(state.settings.refresh_token_ttl_days),
-            now,
-        )
-        .await?;
+    let session = usecases::signin::start_login(
+        &state.store,
+        user,
+        refresh::digest(&refresh_token),
+        now + Duration::days(state.settings.refresh_token_ttl_days),
+        now,
+    )
+    .await?;
     let access_token = state.jwt.issue(user.id, user.role, Some(session), now)?;
     Ok(TokenResponse {
         access_token,

@@ -78,6 +78,17 @@ impl From<Error> for ApiError {
             },
             Error::Stale => Self::PreconditionFailed,
             Error::WrongCredentials => Self::Unauthorized("the e-mail or password is wrong"),
+            Error::Unauthenticated(why) => Self::Unauthorized(why),
+            Error::NotThisLogin => Self::Unprocessable {
+                slug: "refresh-token-mismatch",
+                detail: "the refresh token is not of the login this access token belongs to"
+                    .to_owned(),
+                fields: vec![field(
+                    "refresh_token",
+                    "mismatch",
+                    "not a refresh token of this login",
+                )],
+            },
             Error::WrongPassword => Self::Unprocessable {
                 slug: "wrong-password",
                 detail: "the current password is wrong".to_owned(),

@@ -8,9 +8,11 @@
 mod credentials;
 mod password;
 mod register;
+mod sessions;
 
 pub use crate::error::CodeKind;
 pub use credentials::Credentials;
 
 pub use password::{authenticate, change_password, finish_reset, start_reset};
 pub use register::{confirm_address, create_confirmed, create_staff, register};
+pub use sessions::{end_login, renew_login, start_login};
