@@ -10,6 +10,7 @@ pub mod bin;
 pub mod calendar;
 pub mod call;
 mod codes;
+pub mod effect;
 pub mod email;
 pub mod feedback;
 #[cfg(test)]

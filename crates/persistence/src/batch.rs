@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use domain::assignment::AssignmentStatus;
+use domain::effect::Effect;
 use domain::money::Money;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -55,6 +56,8 @@ pub struct Change {
     pub expected_version: i32,
     /// The decision.
     pub decided: Decided,
+    /// What it sets on the application, as the domain maps it.
+    pub effect: Effect,
 }
 
 impl Tx {
@@ -149,7 +152,9 @@ impl Tx {
                 &self.tx,
                 change.application_id,
                 change.expected_version,
-                &event,
+                event.from,
+                &change.effect,
+                event.at,
                 frozen,
             )
             .await?;

@@ -208,17 +208,18 @@ async fn decide_all(
                 application: several.then_some(*id),
             })?;
         }
-        let frozen =
-            matches!(event.command, CommandKind::Submit | CommandKind::Resubmit).then(|| Frozen {
-                canonical: canonical_json(&application.content),
-                receipt: receipt(&application.content),
-            });
+        let effect = domain::effect::of(&event);
+        let frozen = effect.freezes.then(|| Frozen {
+            canonical: canonical_json(&application.content),
+            receipt: receipt(&application.content),
+        });
         last_at = Some(event.at);
         changes.push(Change {
             application_id: *id,
             organization_id: application.organization_id,
             expected_version: application.version,
             decided: Decided { event, frozen },
+            effect,
         });
     }
     let by = ActedBy {

@@ -5,7 +5,7 @@ use domain::application::ApplicationContent;
 use domain::money::Money;
 use domain::region::Region;
 use domain::status::ApplicationStatus;
-use domain::transition::{CommandKind, Event};
+use domain::transition::Event;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -17,6 +17,7 @@ use crate::Store;
 use crate::entity::{application, application_event};
 use crate::error::{Clash, RepoError};
 use crate::records::ApplicationRecord;
+use domain::effect::{Effect, Revision};
 
 use super::read::application;
 use super::rows::{content_json, decode, totals_of};
@@ -95,7 +96,17 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
     frozen: Option<Frozen>,
 ) -> Result<(), RepoError> {
     let receipt = frozen.as_ref().map(|f| f.receipt.clone());
-    write_status(conn, id, expected_version, event, frozen).await?;
+    let effect = domain::effect::of(event);
+    write_status(
+        conn,
+        id,
+        expected_version,
+        event.from,
+        &effect,
+        event.at,
+        frozen,
+    )
+    .await?;
     let event_id = insert_event(conn, id, event, by, receipt).await?;
     if let Some(kind) = domain::notification::for_event(event) {
         crate::outbox::enqueue_for_applicants(conn, id, event_id, kind, event.at).await?;
@@ -103,25 +114,30 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Writes the columns `event` sets on application `id`, provided it is still at
-/// `expected_version` in the status the event starts from.
+/// Writes `effect` on application `id`, provided it is still at `expected_version` in
+/// status `from`, with the frozen content when there is some.
 pub(crate) async fn write_status<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
     expected_version: i32,
-    event: &Event,
+    from: ApplicationStatus,
+    effect: &Effect,
+    at: DateTime<Utc>,
     frozen: Option<Frozen>,
 ) -> Result<(), RepoError> {
     let mut update = application::Entity::update_many()
-        .col_expr(application::Column::Status, Expr::value(event.to.code()))
-        .col_expr(application::Column::UpdatedAt, Expr::value(event.at))
+        .col_expr(
+            application::Column::Status,
+            Expr::value(effect.status.code()),
+        )
+        .col_expr(application::Column::UpdatedAt, Expr::value(at))
         .col_expr(
             application::Column::Version,
             Expr::col(application::Column::Version).add(1),
         )
         .filter(application::Column::Id.eq(id))
         .filter(application::Column::Version.eq(expected_version))
-        .filter(application::Column::Status.eq(event.from.code()));
+        .filter(application::Column::Status.eq(from.code()));
     if let Some(frozen) = frozen {
         update = update
             .col_expr(
@@ -132,45 +148,23 @@ pub(crate) async fn write_status<C: ConnectionTrait>(
                 application::Column::ReceiptSha256,
                 Expr::value(frozen.receipt),
             )
-            .col_expr(application::Column::SubmittedAt, Expr::value(event.at));
+            .col_expr(application::Column::SubmittedAt, Expr::value(at));
     }
-    match event.command {
-        CommandKind::RequestRevision => {
-            update = update
-                .col_expr(
-                    application::Column::RevisionComment,
-                    Expr::value(event.reason.clone()),
-                )
-                .col_expr(
-                    application::Column::RevisionDueAt,
-                    Expr::value(event.revision_due_at),
-                );
-        }
-        CommandKind::Resubmit => {
-            update = update
-                .col_expr(
-                    application::Column::RevisionComment,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    application::Column::RevisionDueAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                );
-        }
-        CommandKind::Approve => {
-            update = update.col_expr(
-                application::Column::AwardedMinor,
-                Expr::value(event.awarded.map(Money::minor)),
-            );
-        }
-        CommandKind::Submit
-        | CommandKind::Withdraw
-        | CommandKind::MarkIneligible
-        | CommandKind::StartReview
-        | CommandKind::CompleteReview
-        | CommandKind::ReopenReview
-        | CommandKind::Waitlist
-        | CommandKind::Reject => {}
+    let (comment, due_at) = match &effect.revision {
+        Revision::Keep => (None, None),
+        Revision::Ask { comment, due_at } => (Some(comment.clone()), Some(*due_at)),
+        Revision::Clear => (Some(None), Some(None)),
+    };
+    if let (Some(comment), Some(due_at)) = (comment, due_at) {
+        update = update
+            .col_expr(application::Column::RevisionComment, Expr::value(comment))
+            .col_expr(application::Column::RevisionDueAt, Expr::value(due_at));
+    }
+    if let Some(awarded) = effect.awarded {
+        update = update.col_expr(
+            application::Column::AwardedMinor,
+            Expr::value(Some(awarded.minor())),
+        );
     }
     let result = update.exec(conn).await?;
     if result.rows_affected == 0 {
