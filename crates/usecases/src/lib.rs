@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod applications;
 pub mod calls;
+mod context;
 pub mod error;
 pub mod expected;
 pub mod keys;

@@ -5,8 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use domain::application::{canonical_json, receipt};
-use domain::call;
-use domain::transition::{Command, CommandKind, Context, decide};
+use domain::transition::{Command, CommandKind, decide};
 use persistence::applications::{ActedBy, Frozen};
 use persistence::batch::Change;
 use persistence::decisions::Decided;
@@ -15,6 +14,7 @@ use persistence::{Store, Tx};
 use uuid::Uuid;
 
 use crate::access::{Access, Caller, Staff};
+use crate::context::{Facts, context};
 use crate::error::{Error, invalid};
 use crate::keys::{self, Remember};
 use crate::scores::CallScores;
@@ -170,7 +170,6 @@ async fn decide_all(
     };
     let several = commands.len() > 1;
     let spec = &snap.call.spec;
-    let call_phase = call::phase(snap.call.state, spec.opens_at, spec.closes_at, now);
     // Approvals earlier in the batch count against the budget of the later ones.
     let mut awarded_total = snap.call_awarded_total();
     let mut changes = Vec::with_capacity(commands.len());
@@ -180,21 +179,20 @@ async fn decide_all(
             .get(&application.organization_id)
             .ok_or(Error::NotFound)?;
         let (reviewers_assigned, reviews_submitted) = snap.assignment_counts(*id);
-        let ctx = Context {
-            now,
-            actor: access.actor(),
-            call: spec,
-            call_phase,
-            organization: &organization.profile,
-            today: domain::calendar::almaty_date(now),
-            content: &application.content,
-            revision_due_at: application.revision_due_at,
+        let facts = Facts {
             reviewers_assigned,
             reviews_submitted,
             score: scores.score_floor(application.id, spec.aggregation),
-            requested_amount: application.totals.requested_amount,
             call_awarded_total: awarded_total,
         };
+        let ctx = context(
+            &snap.call,
+            application,
+            organization,
+            facts,
+            access.actor(),
+            now,
+        );
         let event =
             decide(application.status, command, &ctx).map_err(|refusal| Error::Refused {
                 refusal,

@@ -2,11 +2,12 @@
 //! when reviewers are assigned and reviews arrive.
 
 use chrono::{DateTime, Utc};
-use domain::call;
 use domain::status::ApplicationStatus;
-use domain::transition::{Actor, Command, Context, Event, TransitionError, decide};
+use domain::transition::{Actor, Command, Event, TransitionError, decide};
 use persistence::decisions::Snapshot;
 use persistence::records::Organization;
+
+use crate::context::{Facts, context};
 
 /// Where an application's review stands, for changes to its reviews.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,21 +59,19 @@ pub(crate) fn decide_on_review(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Event, TransitionError> {
-    let call = &snap.call;
-    let ctx = Context {
-        now,
-        actor,
-        call: &call.spec,
-        call_phase: call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now),
-        organization: &organization.profile,
-        today: domain::calendar::almaty_date(now),
-        content: &snap.application.content,
-        revision_due_at: snap.application.revision_due_at,
+    let facts = Facts {
         reviewers_assigned: snap.active_assignments,
         reviews_submitted: snap.reviews_submitted,
         score: None,
-        requested_amount: snap.application.totals.requested_amount,
         call_awarded_total: snap.call_awarded_total,
     };
+    let ctx = context(
+        &snap.call,
+        &snap.application,
+        organization,
+        facts,
+        actor,
+        now,
+    );
     decide(snap.application.status, command, &ctx)
 }
