@@ -96,7 +96,7 @@ impl Letterhead {
                     .application
                     .as_ref()
                     .ok_or(ComposeError::Missing("its application"))?;
-                self.application_facts(letter, app, &mut facts);
+                self.application_facts(letter, app, &mut facts)?;
             }
         }
         Ok(Value::from(
@@ -156,13 +156,14 @@ impl Letterhead {
         Ok(())
     }
 
-    /// The facts of mail about an application, to its applicants or a reviewer.
+    /// The facts of mail about an application, to its applicants or a reviewer. A fact
+    /// the mail reports and the row lacks is an error, never a stand-in value.
     fn application_facts(
         &self,
         letter: &Letter,
         app: &ApplicationFacts,
         facts: &mut Vec<(&'static str, Value)>,
-    ) {
+    ) -> Result<(), ComposeError> {
         let language = letter.recipient.language;
         let base = &self.public_url;
         let title = app
@@ -188,12 +189,13 @@ impl Letterhead {
             }
             Audience::Account => {}
             Audience::Reviewer => {
-                let assignment = letter.assignment.map(|(id, _)| id).unwrap_or_default();
+                let (assignment, due) = letter
+                    .assignment
+                    .ok_or(ComposeError::Missing("its assignment"))?;
                 facts.push((
                     "assignment_url",
                     Value::from(format!("{base}/api/v1/assignments/{assignment}")),
                 ));
-                let due = letter.assignment.and_then(|(_, due)| due);
                 facts.push(("due_at", due.map_or(Value::from(()), instant)));
             }
         }
@@ -239,7 +241,9 @@ impl Letterhead {
                 facts.push(("reason", reason()));
             }
             NotificationKind::Approved => {
-                let awarded = event.and_then(|e| e.awarded).unwrap_or(app.requested);
+                let awarded = event
+                    .and_then(|e| e.awarded)
+                    .ok_or(ComposeError::Missing("the award"))?;
                 facts.push(("awarded", money(awarded)));
                 facts.push(("requested", money(app.requested)));
             }
@@ -252,6 +256,7 @@ impl Letterhead {
             | NotificationKind::AccountExists
             | NotificationKind::PasswordReset => {}
         }
+        Ok(())
     }
 }
 
@@ -328,6 +333,26 @@ mod tests {
         assert!(matches!(
             letterhead().facts(&approval),
             Err(ComposeError::Missing(_))
+        ));
+    }
+
+    #[test]
+    fn a_fact_the_mail_reports_is_never_stood_in_for() {
+        // An approval without its award does not show the requested amount instead.
+        let mut approval = letter(NotificationKind::Approved, Language::Ru);
+        if let Some(event) = approval.event.as_mut() {
+            event.awarded = None;
+        }
+        assert!(matches!(
+            letterhead().facts(&approval),
+            Err(ComposeError::Missing("the award"))
+        ));
+        // A reviewer's mail without its assignment does not link to a made-up one.
+        let mut assigned = letter(NotificationKind::ReviewerAssigned, Language::En);
+        assigned.assignment = None;
+        assert!(matches!(
+            letterhead().facts(&assigned),
+            Err(ComposeError::Missing("its assignment"))
         ));
     }
 
