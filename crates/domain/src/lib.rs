@@ -19,6 +19,7 @@ pub mod language;
 pub mod money;
 pub mod notification;
 pub mod organization;
+pub mod owed;
 pub mod password;
 pub mod ranking;
 pub mod region;

@@ -16,6 +16,8 @@ use crate::entity::{
 };
 use crate::error::RepoError;
 
+use domain::owed::{Standing, still_owed};
+
 use super::{ApplicationFacts, EventFacts, Letter, Recipient, Undeliverable, Verification};
 
 type ApplicationTuple = (
@@ -262,22 +264,21 @@ impl Facts {
                         sent_at,
                     })
             };
+            let confirmation = pending(&account.nonce, account.sent_at);
+            // The code of the latest request: an earlier request's mail, still queued,
+            // carries the code that works now.
+            let reset = pending(&account.reset_nonce, account.reset_sent_at);
+            let standing = Standing {
+                address_confirmed: account.verified_at.is_some(),
+                confirmation_pending: confirmation.is_some(),
+                reset_pending: reset.is_some(),
+                assignment: None,
+                member: true,
+            };
+            still_owed(kind, standing).map_err(|why| unowed(&why.to_string()))?;
             let verification = match kind {
-                NotificationKind::VerifyEmail => {
-                    if account.verified_at.is_some() {
-                        return Err(unowed("the address is already confirmed"));
-                    }
-                    Some(
-                        pending(&account.nonce, account.sent_at)
-                            .ok_or_else(|| unowed("no confirmation of the address is pending"))?,
-                    )
-                }
-                // The code of the latest request: an earlier request's mail, still queued,
-                // carries the code that works now.
-                NotificationKind::PasswordReset => Some(
-                    pending(&account.reset_nonce, account.reset_sent_at)
-                        .ok_or_else(|| unowed("no password reset is pending"))?,
-                ),
+                NotificationKind::VerifyEmail => confirmation,
+                NotificationKind::PasswordReset => reset,
                 NotificationKind::AccountExists
                 | NotificationKind::Submitted
                 | NotificationKind::RevisionRequested
@@ -335,37 +336,29 @@ impl Facts {
                 })
             }
         };
-        let assignment = match row.assignment_id {
-            None => None,
+        let (assignment, assignment_status) = match row.assignment_id {
+            None => (None, None),
             Some(id) => {
                 let (due, status) = self
                     .assignments
                     .get(&id)
                     .ok_or_else(|| fail("the assignment is gone".to_owned()))?;
-                match status.parse::<AssignmentStatus>() {
-                    Ok(AssignmentStatus::Assigned | AssignmentStatus::Accepted) => {}
-                    Ok(AssignmentStatus::Declined) => {
-                        return Err(unowed("the assignment was declined"));
-                    }
-                    // The assignment mail still tells the reviewer what they reviewed; a
-                    // reminder would be wrong.
-                    Ok(AssignmentStatus::Submitted) => {
-                        if kind == NotificationKind::ReviewDueSoon {
-                            return Err(unowed("the review was submitted"));
-                        }
-                    }
-                    Err(e) => return Err(fail(format!("assignment status: {e}"))),
-                }
-                Some((id, *due))
+                let status = status
+                    .parse::<AssignmentStatus>()
+                    .map_err(|e| fail(format!("assignment status: {e}")))?;
+                (Some((id, *due)), Some(status))
             }
         };
-        if kind.audience() == Audience::Applicant
-            && !self
+        let standing = Standing {
+            address_confirmed: true,
+            confirmation_pending: false,
+            reset_pending: false,
+            assignment: assignment_status,
+            member: self
                 .members
-                .contains(&(app.organization_id, row.recipient_id))
-        {
-            return Err(unowed("the recipient left the organisation"));
-        }
+                .contains(&(app.organization_id, row.recipient_id)),
+        };
+        still_owed(kind, standing).map_err(|why| unowed(&why.to_string()))?;
         Ok(Letter {
             id: row.id,
             claim,
