@@ -6,6 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use domain::assignment::{PlanInput, plan};
+use domain::ids::{ApplicationId, UserId};
 use uuid::Uuid;
 
 const APPLICATIONS: u64 = 10_000;
@@ -28,11 +29,11 @@ impl XorShift {
 
 fn assign(c: &mut Criterion) {
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
-    let applications: Vec<Uuid> = (0..APPLICATIONS)
-        .map(|a| Uuid::from_u64_pair(rng.next(), a))
+    let applications: Vec<ApplicationId> = (0..APPLICATIONS)
+        .map(|a| ApplicationId(Uuid::from_u64_pair(rng.next(), a)))
         .collect();
-    let reviewers: Vec<Uuid> = (0..REVIEWERS)
-        .map(|r| Uuid::from_u64_pair(rng.next(), r))
+    let reviewers: Vec<UserId> = (0..REVIEWERS)
+        .map(|r| UserId(Uuid::from_u64_pair(rng.next(), r)))
         .collect();
     let mut conflicts = BTreeSet::new();
     for application in &applications {

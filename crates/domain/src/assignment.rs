@@ -1,9 +1,8 @@
 //! The lifecycle of one reviewer's assignment to one application, and the automatic
 //! planner that staffs a call's applications with reviewers.
 
+use crate::ids::{ApplicationId, UserId};
 use std::collections::BTreeSet;
-
-use uuid::Uuid;
 
 /// Where one reviewer's assignment to one application is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,23 +150,23 @@ pub fn next_status(
 #[derive(Debug, Clone, Copy)]
 pub struct PlanInput<'a> {
     /// The applications to staff.
-    pub applications: &'a [Uuid],
+    pub applications: &'a [ApplicationId],
     /// The call's reviewer pool.
-    pub reviewers: &'a [Uuid],
+    pub reviewers: &'a [UserId],
     /// Active reviewers each application needs.
     pub per_application: u32,
     /// Active assignments that already exist: (application, reviewer). They fill slots
     /// and count toward load.
-    pub existing: &'a [(Uuid, Uuid)],
+    pub existing: &'a [(ApplicationId, UserId)],
     /// Pairs that must never be assigned: (reviewer, application).
-    pub conflicts: &'a BTreeSet<(Uuid, Uuid)>,
+    pub conflicts: &'a BTreeSet<(UserId, ApplicationId)>,
 }
 
 /// The planner's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// New assignments (application, reviewer), in the order made.
-    pub assignments: Vec<(Uuid, Uuid)>,
+    pub assignments: Vec<(ApplicationId, UserId)>,
     /// Applications left short of reviewers, sorted by application.
     pub unstaffed: Vec<Unstaffed>,
 }
@@ -176,7 +175,7 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unstaffed {
     /// The application.
-    pub application: Uuid,
+    pub application: ApplicationId,
     /// Active reviewers it still lacks.
     pub missing: u32,
     /// Why.
@@ -224,8 +223,8 @@ crate::codes::displayed_as_code!(UnstaffedReason);
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let applications = sorted_unique(input.applications);
     let reviewers = sorted_unique(input.reviewers);
-    let application_index = |id: &Uuid| applications.binary_search(id).ok();
-    let reviewer_index = |id: &Uuid| reviewers.binary_search(id).ok();
+    let application_index = |id: &ApplicationId| applications.binary_search(id).ok();
+    let reviewer_index = |id: &UserId| reviewers.binary_search(id).ok();
 
     let mut existing = input.existing.to_vec();
     existing.sort_unstable();
@@ -303,7 +302,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 }
 
 /// The ids sorted, each once.
-fn sorted_unique(ids: &[Uuid]) -> Vec<Uuid> {
+fn sorted_unique<T: Ord + Copy>(ids: &[T]) -> Vec<T> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -316,23 +315,25 @@ mod tests {
 
     use proptest::prelude::*;
 
+    use uuid::Uuid;
+
     use super::*;
 
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
+    fn id(n: u128) -> UserId {
+        UserId(Uuid::from_u128(n))
     }
 
     /// Applications are 1000.., reviewers 1..
-    fn app(n: u128) -> Uuid {
-        id(1000 + n)
+    fn app(n: u128) -> ApplicationId {
+        ApplicationId(Uuid::from_u128(1000 + n))
     }
 
     fn input<'a>(
-        applications: &'a [Uuid],
-        reviewers: &'a [Uuid],
+        applications: &'a [ApplicationId],
+        reviewers: &'a [UserId],
         per_application: u32,
-        existing: &'a [(Uuid, Uuid)],
-        conflicts: &'a BTreeSet<(Uuid, Uuid)>,
+        existing: &'a [(ApplicationId, UserId)],
+        conflicts: &'a BTreeSet<(UserId, ApplicationId)>,
     ) -> PlanInput<'a> {
         PlanInput {
             applications,
@@ -513,11 +514,11 @@ mod tests {
     /// (application, reviewer) and conflicts (reviewer, application).
     #[derive(Debug, Clone)]
     struct Instance {
-        applications: Vec<Uuid>,
-        reviewers: Vec<Uuid>,
+        applications: Vec<ApplicationId>,
+        reviewers: Vec<UserId>,
         per_application: u32,
-        existing: Vec<(Uuid, Uuid)>,
-        conflicts: BTreeSet<(Uuid, Uuid)>,
+        existing: Vec<(ApplicationId, UserId)>,
+        conflicts: BTreeSet<(UserId, ApplicationId)>,
     }
 
     impl Instance {
@@ -576,11 +577,11 @@ mod tests {
                         seed,
                     )| {
                         let mut state = seed | 1;
-                        let applications: Vec<Uuid> = (0..apps)
-                            .map(|_| Uuid::from_u64_pair(xorshift(&mut state), 1))
+                        let applications: Vec<ApplicationId> = (0..apps)
+                            .map(|_| ApplicationId(Uuid::from_u64_pair(xorshift(&mut state), 1)))
                             .collect();
-                        let reviewers: Vec<Uuid> = (0..revs)
-                            .map(|_| Uuid::from_u64_pair(xorshift(&mut state), 2))
+                        let reviewers: Vec<UserId> = (0..revs)
+                            .map(|_| UserId(Uuid::from_u64_pair(xorshift(&mut state), 2)))
                             .collect();
                         let mut conflicts = BTreeSet::new();
                         let mut existing = Vec::new();
@@ -610,7 +611,7 @@ mod tests {
     /// on it plus the pool's others that are not conflicted.
     fn staffable(instance: &Instance) -> bool {
         instance.applications.iter().all(|application| {
-            let on_it: BTreeSet<Uuid> = instance
+            let on_it: BTreeSet<UserId> = instance
                 .existing
                 .iter()
                 .filter(|(a, _)| a == application)
@@ -631,7 +632,7 @@ mod tests {
         #[test]
         fn plans_never_conflict_or_repeat(instance in instance(true, true)) {
             let plan = plan(&instance.input());
-            let mut seen: BTreeSet<(Uuid, Uuid)> = instance.existing.iter().copied().collect();
+            let mut seen: BTreeSet<(ApplicationId, UserId)> = instance.existing.iter().copied().collect();
             for (application, reviewer) in &plan.assignments {
                 prop_assert!(!instance.conflicts.contains(&(*reviewer, *application)));
                 prop_assert!(seen.insert((*application, *reviewer)), "repeated pair");
@@ -646,7 +647,7 @@ mod tests {
         ) {
             let plan = plan(&instance.input());
             prop_assert_eq!(plan.unstaffed.is_empty(), staffable(&instance));
-            let mut active: BTreeMap<Uuid, u32> = BTreeMap::new();
+            let mut active: BTreeMap<ApplicationId, u32> = BTreeMap::new();
             for (application, _) in instance.existing.iter().chain(&plan.assignments) {
                 *active.entry(*application).or_default() += 1;
             }
@@ -668,7 +669,7 @@ mod tests {
         #[test]
         fn without_conflicts_the_load_is_balanced(instance in instance(false, false)) {
             let plan = plan(&instance.input());
-            let mut load: BTreeMap<Uuid, usize> =
+            let mut load: BTreeMap<UserId, usize> =
                 instance.reviewers.iter().map(|r| (*r, 0)).collect();
             for (_, reviewer) in &plan.assignments {
                 *load.entry(*reviewer).or_default() += 1;

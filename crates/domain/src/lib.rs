@@ -15,6 +15,7 @@ pub mod email;
 pub mod feedback;
 #[cfg(test)]
 mod fixtures;
+pub mod ids;
 pub mod language;
 pub mod money;
 pub mod notification;

@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use domain::assignment::{Plan, PlanInput, plan};
 use domain::call::{self, CallPhase};
+use domain::ids::{ApplicationId, UserId};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::{Actor, Command};
@@ -135,28 +136,29 @@ pub async fn automatic(
         .collect();
     tx.lock_accounts(&reviewers).await?;
     let assignments = tx.assignments_of_call(call_id).await?;
-    let existing: Vec<(Uuid, Uuid)> = assignments
+    let existing: Vec<(ApplicationId, UserId)> = assignments
         .iter()
         .filter(|a| a.status.is_active())
-        .map(|a| (a.application_id, a.reviewer_id))
+        .map(|a| (a.application_id.into(), a.reviewer_id.into()))
         .collect();
     let pairs = tx.conflicted_pairs(&reviewers).await?;
-    let mut conflicts: BTreeSet<(Uuid, Uuid)> = BTreeSet::new();
+    let mut conflicts: BTreeSet<(UserId, ApplicationId)> = BTreeSet::new();
     for application in &applications {
         for (reviewer, organization) in &pairs {
             if *organization == application.organization_id {
-                conflicts.insert((*reviewer, application.id));
+                conflicts.insert(((*reviewer).into(), application.id.into()));
             }
         }
     }
     // A reviewer who declined an application is never planned onto it again.
     for declined in assignments.iter().filter(|a| !a.status.is_active()) {
-        conflicts.insert((declined.reviewer_id, declined.application_id));
+        conflicts.insert((declined.reviewer_id.into(), declined.application_id.into()));
     }
-    let ids: Vec<Uuid> = applications.iter().map(|a| a.id).collect();
+    let ids: Vec<ApplicationId> = applications.iter().map(|a| a.id.into()).collect();
+    let pool: Vec<UserId> = reviewers.iter().copied().map(UserId::from).collect();
     let planned = plan(&PlanInput {
         applications: &ids,
-        reviewers: &reviewers,
+        reviewers: &pool,
         per_application: call.spec.reviewers_per_application,
         existing: &existing,
         conflicts: &conflicts,
@@ -167,8 +169,8 @@ pub async fn automatic(
     }
     for (application_id, reviewer_id) in &planned.assignments {
         let new = NewAssignment {
-            application_id: *application_id,
-            reviewer_id: *reviewer_id,
+            application_id: application_id.uuid(),
+            reviewer_id: reviewer_id.uuid(),
             due_at,
         };
         tx.insert_assignment(call_id, &new, None, now).await?;
@@ -176,7 +178,7 @@ pub async fn automatic(
     let staffed: Vec<Uuid> = planned
         .assignments
         .iter()
-        .map(|(application, _)| *application)
+        .map(|(application, _)| application.uuid())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();

@@ -388,15 +388,15 @@ impl From<domain::assignment::Plan> for AutoAssignResponse {
                 .assignments
                 .into_iter()
                 .map(|(application_id, reviewer_id)| PlannedPair {
-                    application_id,
-                    reviewer_id,
+                    application_id: application_id.uuid(),
+                    reviewer_id: reviewer_id.uuid(),
                 })
                 .collect(),
             unstaffed: planned
                 .unstaffed
                 .into_iter()
                 .map(|u| UnstaffedResponse {
-                    application_id: u.application,
+                    application_id: u.application.uuid(),
                     missing: u.missing,
                     reason: u.reason.to_string(),
                 })
