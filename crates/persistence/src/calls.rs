@@ -155,19 +155,7 @@ impl Store {
         created_by: Uuid,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
-        let model = call::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            state: Set(CallState::Draft.code().to_owned()),
-            version: Set(1),
-            created_by: Set(created_by),
-            created_at: Set(now),
-            published_at: Set(None),
-            closed_at: Set(None),
-            ..spec_columns(spec, now)?
-        }
-        .insert(&self.db)
-        .await?;
-        decode(model)
+        insert_call(&self.db, spec, created_by, now).await
     }
 
     /// The call `id`.
@@ -324,6 +312,19 @@ pub(crate) async fn set_call_state<C: ConnectionTrait>(
 }
 
 impl crate::Tx {
+    /// Drafts a call with `spec`.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn insert_call(
+        &self,
+        spec: &CallSpec,
+        created_by: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<CallRecord, RepoError> {
+        insert_call(&self.tx, spec, created_by, now).await
+    }
+
     /// Replaces the spec of draft call `id` at `expected_version`.
     ///
     /// # Errors
@@ -386,4 +387,25 @@ async fn update_call<C: ConnectionTrait>(
         return Err(RepoError::Conflict(Clash::Version));
     }
     Ok(record)
+}
+
+async fn insert_call<C: ConnectionTrait>(
+    conn: &C,
+    spec: &CallSpec,
+    created_by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<CallRecord, RepoError> {
+    let model = call::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        state: Set(CallState::Draft.code().to_owned()),
+        version: Set(1),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        published_at: Set(None),
+        closed_at: Set(None),
+        ..spec_columns(spec, now)?
+    }
+    .insert(conn)
+    .await?;
+    decode(model)
 }

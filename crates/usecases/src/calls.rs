@@ -120,10 +120,14 @@ pub async fn create(
     caller: Caller,
     input: CallInput,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, CallRecord>>,
 ) -> Result<CallRecord, Error> {
     caller.require(Role::Officer, OFFICERS_ONLY)?;
     let spec = CallSpec::create(input)?;
-    Ok(store.create_call(&spec, caller.id, now).await?)
+    let tx = keys::begin(store, remember.as_ref()).await?;
+    let record = tx.insert_call(&spec, caller.id, now).await?;
+    keys::commit(tx, remember, &record).await?;
+    Ok(record)
 }
 
 /// Changes draft call `id` with `patch` (officers).

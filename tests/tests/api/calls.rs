@@ -389,3 +389,30 @@ async fn calls_are_filtered_by_priority_area_and_paged() {
         .await
         .assert_problem(400, "malformed-request");
 }
+
+#[tokio::test]
+async fn a_retried_call_draft_with_the_same_key_is_made_once() {
+    let app = spawn_app().await;
+    let admin = app.admin("admin@grants.kz").await;
+    let officer = app.staff(&admin, "officer@grants.kz", "officer").await;
+    let draft = || {
+        app.post("/calls")
+            .token(&officer)
+            .header("idempotency-key", "draft-1")
+            .json(&call_body())
+            .send()
+    };
+    let first = draft().await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = draft().await;
+    assert_eq!((again.status, &again.body), (201, &first.body));
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    let listed = app.get("/calls?status=draft").token(&officer).send().await;
+    assert_eq!(
+        listed.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.text
+    );
+}

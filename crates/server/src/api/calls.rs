@@ -438,12 +438,21 @@ impl CallsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<CreateCallRequest>,
     ) -> ApiResult<CallCreated> {
         let now = state.clock.now();
-        let record = usecases::calls::create(&state.store, auth.0.acting(), body.0.into(), now)
-            .await
-            .map_err(ApiError::from)?;
+        let remember = key.remember(move |record: &CallRecord| {
+            json_answer(
+                StatusCode::CREATED,
+                Some(etag(record.version)),
+                &call_response(record.clone(), now),
+            )
+        });
+        let record =
+            usecases::calls::create(&state.store, auth.0.acting(), body.0.into(), now, remember)
+                .await
+                .map_err(ApiError::from)?;
         let tag = etag(record.version);
         Ok(CallCreated::Created(Json(call_response(record, now)), tag))
     }
