@@ -61,26 +61,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::Conflict`] (`"email"`) when the address is taken.
     pub async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> Result<User, RepoError> {
-        let model = user::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            email: Set(new.email),
-            name: Set(new.name),
-            language: Set(new.language.code().to_owned()),
-            role: Set(new.role.code().to_owned()),
-            password_hash: Set(new.password_hash),
-            created_at: Set(now),
-            updated_at: Set(now),
-            email_verified_at: Set(Some(now)),
-            verification_nonce: Set(None),
-            verification_sent_at: Set(None),
-            disabled_at: Set(None),
-            reset_nonce: Set(None),
-            reset_sent_at: Set(None),
-        }
-        .insert(&self.db)
-        .await
-        .map_err(|e| RepoError::unique(e, Clash::Email))?;
-        decode(model)
+        create_user_in(&self.db, new, now).await
     }
 
     /// Registers an applicant with `new` (whose role is ignored), as one transaction with
@@ -348,4 +329,41 @@ pub(crate) async fn user<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<User,
         .await?
         .ok_or(RepoError::NotFound)?;
     decode(model)
+}
+
+async fn create_user_in<C: ConnectionTrait>(
+    conn: &C,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<User, RepoError> {
+    let model = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(new.email),
+        name: Set(new.name),
+        language: Set(new.language.code().to_owned()),
+        role: Set(new.role.code().to_owned()),
+        password_hash: Set(new.password_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+        email_verified_at: Set(Some(now)),
+        verification_nonce: Set(None),
+        verification_sent_at: Set(None),
+        disabled_at: Set(None),
+        reset_nonce: Set(None),
+        reset_sent_at: Set(None),
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| RepoError::unique(e, Clash::Email))?;
+    decode(model)
+}
+
+impl crate::Tx {
+    /// Stores account `new`, its address counting as confirmed.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] ([`Clash::Email`]) when the address is taken.
+    pub async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> Result<User, RepoError> {
+        create_user_in(&self.tx, new, now).await
+    }
 }

@@ -89,33 +89,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Organization, RepoError> {
         let tx = self.db.begin().await?;
-        let id = Uuid::now_v7();
-        let model = organization::ActiveModel {
-            id: Set(id),
-            name: Set(profile.name),
-            bin: Set(profile.bin.as_str().to_owned()),
-            region: Set(profile.region.code().to_owned()),
-            settlement: Set(profile.settlement),
-            rural: Set(profile.rural),
-            registered_on: Set(profile.registered_on),
-            contact_email: Set(profile.contact_email.as_str().to_owned()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&tx)
-        .await
-        .map_err(|e| RepoError::unique(e, Clash::Bin))?;
-        organization_member::ActiveModel {
-            organization_id: Set(id),
-            user_id: Set(owner),
-            role: Set(MemberRole::Owner.code().to_owned()),
-            created_at: Set(now),
-        }
-        .insert(&tx)
-        .await?;
+        let done = create_organization_in(&tx, owner, profile, now).await?;
         tx.commit().await?;
-        decode(model)
+        Ok(done)
     }
 
     /// The organisation `id` and `user`'s role in it.
@@ -266,25 +242,7 @@ impl Store {
         role: MemberRole,
         now: DateTime<Utc>,
     ) -> Result<Member, RepoError> {
-        // Only applicant accounts join organisations: staff never appear in an NGO's list,
-        // and an applicant cannot make a reviewer a member to steer assignments.
-        let account = user::Entity::find()
-            .filter(user::Column::Email.eq(email))
-            .filter(user::Column::Role.eq(domain::role::Role::Applicant.code()))
-            .filter(user::Column::EmailVerifiedAt.is_not_null())
-            .one(&self.db)
-            .await?
-            .ok_or(RepoError::NotFound)?;
-        let member = organization_member::ActiveModel {
-            organization_id: Set(id),
-            user_id: Set(account.id),
-            role: Set(role.code().to_owned()),
-            created_at: Set(now),
-        }
-        .insert(&self.db)
-        .await
-        .map_err(|e| RepoError::unique(e, Clash::Member))?;
-        decode_member(&member, account)
+        add_member_in(&self.db, id, email, role, now).await
     }
 
     /// Removes `target` from organisation `id` on behalf of `actor`, under the membership
@@ -358,4 +316,98 @@ pub(crate) async fn organizations<C: ConnectionTrait>(
         .into_iter()
         .map(decode)
         .collect()
+}
+
+async fn create_organization_in<C: ConnectionTrait>(
+    conn: &C,
+    owner: Uuid,
+    profile: OrganizationProfile,
+    now: DateTime<Utc>,
+) -> Result<Organization, RepoError> {
+    let id = Uuid::now_v7();
+    let model = organization::ActiveModel {
+        id: Set(id),
+        name: Set(profile.name),
+        bin: Set(profile.bin.as_str().to_owned()),
+        region: Set(profile.region.code().to_owned()),
+        settlement: Set(profile.settlement),
+        rural: Set(profile.rural),
+        registered_on: Set(profile.registered_on),
+        contact_email: Set(profile.contact_email.as_str().to_owned()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| RepoError::unique(e, Clash::Bin))?;
+    organization_member::ActiveModel {
+        organization_id: Set(id),
+        user_id: Set(owner),
+        role: Set(MemberRole::Owner.code().to_owned()),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    decode(model)
+}
+
+impl crate::Tx {
+    /// Registers an organisation with `owner` as its owner.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] ([`Clash::Bin`]) when the BIN is taken.
+    pub async fn create_organization(
+        &self,
+        owner: Uuid,
+        profile: OrganizationProfile,
+        now: DateTime<Utc>,
+    ) -> Result<Organization, RepoError> {
+        create_organization_in(&self.tx, owner, profile, now).await
+    }
+}
+
+async fn add_member_in<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    email: &str,
+    role: MemberRole,
+    now: DateTime<Utc>,
+) -> Result<Member, RepoError> {
+    // Only applicant accounts join organisations: staff never appear in an NGO's list,
+    // and an applicant cannot make a reviewer a member to steer assignments.
+    let account = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .filter(user::Column::Role.eq(domain::role::Role::Applicant.code()))
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    let member = organization_member::ActiveModel {
+        organization_id: Set(id),
+        user_id: Set(account.id),
+        role: Set(role.code().to_owned()),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| RepoError::unique(e, Clash::Member))?;
+    decode_member(&member, account)
+}
+
+impl crate::Tx {
+    /// Adds the confirmed applicant account with `email` to organisation `id` as `role`.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when no such account exists; [`RepoError::Conflict`]
+    /// ([`Clash::Member`]) when it is already a member.
+    pub async fn add_member(
+        &self,
+        id: Uuid,
+        email: &str,
+        role: MemberRole,
+        now: DateTime<Utc>,
+    ) -> Result<Member, RepoError> {
+        add_member_in(&self.tx, id, email, role, now).await
+    }
 }

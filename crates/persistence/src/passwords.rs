@@ -131,24 +131,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
         let tx = self.db.begin().await?;
-        let done = user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
-            .col_expr(
-                user::Column::ResetNonce,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                user::Column::ResetSentAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(which)
-            .exec(&tx)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(RepoError::NotFound);
-        }
-        end_logins(&tx, id, keep, now).await?;
+        set_password_in(&tx, which, id, password_hash, keep, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -190,5 +173,50 @@ impl Store {
             .await?
             .ok_or(RepoError::NotFound)?;
         Ok((id, nonce.ok_or(RepoError::NotFound)?))
+    }
+}
+
+async fn set_password_in<C: ConnectionTrait>(
+    conn: &C,
+    which: Condition,
+    id: Uuid,
+    password_hash: &str,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let done = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(
+            user::Column::ResetNonce,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            user::Column::ResetSentAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(which)
+        .exec(conn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(RepoError::NotFound);
+    }
+    end_logins(conn, id, keep, now).await
+}
+
+impl crate::Tx {
+    /// Changes the password of account `id`; every login of it but `keep` ends.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the account does not exist.
+    pub async fn change_password(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        keep: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let which = Condition::all().add(user::Column::Id.eq(id));
+        set_password_in(&self.tx, which, id, password_hash, keep, now).await
     }
 }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error};
+use crate::keys::{self, Remember};
 
 /// The caller's own account.
 ///
@@ -101,11 +102,15 @@ pub async fn retry_mail(
     caller: Caller,
     id: Uuid,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, OutboxRecord>>,
 ) -> Result<OutboxRecord, Error> {
     caller.require(Role::Admin, "only admins retry mail")?;
-    match store.retry_mail(id, now).await {
-        Ok(mail) => Ok(mail),
-        Err(RepoError::Conflict(Clash::Status)) => Err(Conflict::NotFailed.into()),
-        Err(err) => Err(err.into()),
-    }
+    let tx = keys::begin(store, remember.as_ref()).await?;
+    let mail = match tx.retry_mail(id, now).await {
+        Ok(mail) => mail,
+        Err(RepoError::Conflict(Clash::Status)) => return Err(Conflict::NotFailed.into()),
+        Err(err) => return Err(err.into()),
+    };
+    keys::commit(tx, remember, &mail).await?;
+    Ok(mail)
 }

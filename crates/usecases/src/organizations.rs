@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
 use crate::expected::Expected;
+use crate::keys::{self, Remember};
 
 /// Registers an organisation from `input`; the caller, an applicant, becomes its owner.
 ///
@@ -23,13 +24,17 @@ pub async fn create(
     caller: Caller,
     input: OrganizationInput<'_>,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, Organization>>,
 ) -> Result<Organization, Error> {
     caller.require(
         Role::Applicant,
         "organisations are managed by applicant accounts",
     )?;
     let profile = OrganizationProfile::create(input, almaty_date(now))?;
-    Ok(store.create_organization(caller.id, profile, now).await?)
+    let tx = keys::begin(store, remember.as_ref()).await?;
+    let organization = tx.create_organization(caller.id, profile, now).await?;
+    keys::commit(tx, remember, &organization).await?;
+    Ok(organization)
 }
 
 /// The organisations the caller belongs to, with their role in each.
@@ -107,6 +112,7 @@ pub async fn add_member(
     email: &str,
     role: MemberRole,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, Member>>,
 ) -> Result<Member, Error> {
     let (_, own_role) = store.organization_for_member(id, caller.id).await?;
     if !own_role.manages() {
@@ -114,16 +120,21 @@ pub async fn add_member(
     }
     let email = domain::email::Email::parse(email)
         .map_err(|e| invalid("email", "invalid_email", e.to_string()))?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
     // The organisation was found above, so a missing row here is the account.
-    match store.add_member(id, email.as_str(), role, now).await {
-        Ok(member) => Ok(member),
-        Err(RepoError::NotFound) => Err(invalid(
-            "email",
-            "unknown_account",
-            "no applicant account has this address; ask the person to register first",
-        )),
-        Err(err) => Err(err.into()),
-    }
+    let member = match tx.add_member(id, email.as_str(), role, now).await {
+        Ok(member) => member,
+        Err(RepoError::NotFound) => {
+            return Err(invalid(
+                "email",
+                "unknown_account",
+                "no applicant account has this address; ask the person to register first",
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    keys::commit(tx, remember, &member).await?;
+    Ok(member)
 }
 
 /// Removes `target` from organisation `id` (owners), or the caller leaves it. The last

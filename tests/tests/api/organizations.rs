@@ -490,3 +490,26 @@ async fn two_owners_leaving_at_once_leave_one_behind() {
     );
     assert_eq!(listed.body[0]["role"], json!("owner"));
 }
+
+#[tokio::test]
+async fn a_retried_registration_of_an_organisation_with_its_key_is_replayed() {
+    let app = grants_tests::spawn_app().await;
+    let token = app.applicant("owner@mail.kz").await;
+    let register = || {
+        app.post("/organizations")
+            .token(&token)
+            .header("idempotency-key", "org-1")
+            .json(&grants_tests::organization_body(&grants_tests::valid_bin(
+                7,
+            )))
+            .send()
+    };
+    let first = register().await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    // Without the key the same BIN would be refused as taken; with it, the first answer.
+    let again = register().await;
+    assert_eq!((again.status, &again.body), (201, &first.body));
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let mine = app.get("/organizations").token(&token).send().await;
+    assert_eq!(mine.body.as_array().map(Vec::len), Some(1), "{}", mine.text);
+}

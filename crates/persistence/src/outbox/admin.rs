@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::notification::DeliveryStatus;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::Store;
@@ -58,29 +58,7 @@ impl Store {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<OutboxRecord, RepoError> {
-        let done = outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::Status,
-                Expr::value(DeliveryStatus::Pending.code()),
-            )
-            .col_expr(outbox::Column::Attempts, Expr::value(0))
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
-            .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
-            .filter(outbox::Column::Id.eq(id))
-            .filter(outbox::Column::Status.eq(DeliveryStatus::Failed.code()))
-            .exec(&self.db)
-            .await?;
-        let row = self.get_outbox(id).await?;
-        if done.rows_affected == 0 {
-            return Err(RepoError::Conflict(Clash::Status));
-        }
-        // A worker may already have claimed it again; answer with the row as re-queued.
-        Ok(OutboxRecord {
-            status: DeliveryStatus::Pending,
-            attempts: 0,
-            next_attempt_at: now,
-            ..row
-        })
+        retry_mail_in(&self.db, id, now).await
     }
 
     /// How many rows wait and how many were given up (sent and cancelled rows, the bulk of
@@ -118,5 +96,53 @@ impl Store {
             }
         }
         Ok(counts)
+    }
+}
+
+async fn retry_mail_in<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<OutboxRecord, RepoError> {
+    let done = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(DeliveryStatus::Pending.code()),
+        )
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(DeliveryStatus::Failed.code()))
+        .exec(conn)
+        .await?;
+    let row = outbox::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+        .and_then(decode)?;
+    if done.rows_affected == 0 {
+        return Err(RepoError::Conflict(Clash::Status));
+    }
+    // A worker may already have claimed it again; answer with the row as re-queued.
+    Ok(OutboxRecord {
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        next_attempt_at: now,
+        ..row
+    })
+}
+
+impl crate::Tx {
+    /// Queues failed mail `id` again.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] ([`Clash::Status`]) when it has not failed.
+    pub async fn retry_mail(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxRecord, RepoError> {
+        retry_mail_in(&self.tx, id, now).await
     }
 }

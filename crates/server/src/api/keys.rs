@@ -61,6 +61,17 @@ impl IdempotencyKey {
     }
 }
 
+/// An answer without a body.
+#[must_use]
+pub fn empty_answer(status: StatusCode) -> StoredResponse {
+    StoredResponse {
+        status: status.as_u16(),
+        content_type: None,
+        headers: Vec::new(),
+        body: String::new(),
+    }
+}
+
 /// A JSON answer with `status` and, when given, an `ETag`.
 #[must_use]
 pub fn json_answer<T: ToJSON>(

@@ -1,5 +1,6 @@
 //! The signed-in account.
 
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -9,6 +10,7 @@ use super::ApiTags;
 use super::accounts::UserResponse;
 use super::body::JsonBody;
 use super::codes::LanguageCode;
+use super::keys::{IdempotencyKey, empty_answer};
 use super::limits::{self, ClientAddress};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -77,6 +79,7 @@ impl MeApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         client: ClientAddress,
         body: JsonBody<PasswordChange>,
     ) -> ApiResult<PasswordChanged> {
@@ -90,9 +93,12 @@ impl MeApi {
             &super::accounts::credentials(&state),
             auth.0.acting(),
             auth.0.session,
-            body.current_password,
-            body.new_password,
+            usecases::signin::Change {
+                current: body.current_password,
+                new: body.new_password,
+            },
             state.clock.now(),
+            key.remember(|(): &()| empty_answer(StatusCode::NO_CONTENT)),
         )
         .await;
         match changed {

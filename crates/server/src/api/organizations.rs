@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::organization::{MemberRole, OrganizationInput};
 use persistence::records::{Member, Organization};
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{MemberRoleCode, RegionCode};
+use super::keys::{IdempotencyKey, json_answer};
 use super::preconditions::{IfMatch, etag};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -204,6 +206,7 @@ impl OrganizationsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<CreateOrganizationRequest>,
     ) -> ApiResult<OrgCreated> {
         let body = body.0;
@@ -216,11 +219,19 @@ impl OrganizationsApi {
             registered_on: Some(body.registered_on),
             contact_email: Some(&body.contact_email),
         };
+        let remember = key.remember(|org: &persistence::records::Organization| {
+            json_answer(
+                StatusCode::CREATED,
+                Some(etag(org.version)),
+                &organization_response(org.clone(), MemberRole::Owner),
+            )
+        });
         let org = usecases::organizations::create(
             &state.store,
             auth.0.acting(),
             input,
             state.clock.now(),
+            remember,
         )
         .await
         .map_err(ApiError::from)?;
@@ -322,6 +333,7 @@ impl OrganizationsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         id: Path<Uuid>,
         body: JsonBody<AddMemberRequest>,
     ) -> ApiResult<MemberAdded> {
@@ -333,6 +345,13 @@ impl OrganizationsApi {
             &body.email,
             body.role.map_or(MemberRole::Member, MemberRole::from),
             state.clock.now(),
+            key.remember(|member: &persistence::records::Member| {
+                json_answer(
+                    StatusCode::CREATED,
+                    None,
+                    &MemberResponse::from(member.clone()),
+                )
+            }),
         )
         .await
         .map_err(ApiError::from)?;

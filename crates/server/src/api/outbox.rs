@@ -2,6 +2,7 @@
 //! what failed.
 
 use persistence::outbox::OutboxRecord;
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -10,6 +11,7 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::codes::{DeliveryStatusCode, NotificationKindCode};
+use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -131,12 +133,21 @@ impl OutboxApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         id: Path<Uuid>,
     ) -> ApiResult<Retried> {
-        let mail =
-            usecases::accounts::retry_mail(&state.store, auth.0.acting(), id.0, state.clock.now())
-                .await
-                .map_err(ApiError::from)?;
+        let remember = key.remember(|mail: &persistence::outbox::OutboxRecord| {
+            json_answer(StatusCode::OK, None, &OutboxMail::from(mail.clone()))
+        });
+        let mail = usecases::accounts::retry_mail(
+            &state.store,
+            auth.0.acting(),
+            id.0,
+            state.clock.now(),
+            remember,
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(Retried::Ok(Json(mail.into())))
     }
 }

@@ -3,6 +3,7 @@
 use domain::account::AccountInput;
 use domain::role::Role;
 use domain::staff::AccountChange;
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -13,6 +14,7 @@ use super::ApiTags;
 use super::accounts::UserResponse;
 use super::body::JsonBody;
 use super::codes::{LanguageCode, RoleCode, StaffRoleCode};
+use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -90,6 +92,7 @@ impl UsersApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         body: JsonBody<CreateUserRequest>,
     ) -> ApiResult<CreatedUser> {
         let body = body.0;
@@ -108,6 +111,9 @@ impl UsersApi {
             input,
             Role::from(body.role),
             state.clock.now(),
+            key.remember(|user: &persistence::records::User| {
+                json_answer(StatusCode::CREATED, None, &UserResponse::from(user.clone()))
+            }),
         )
         .await
         .map_err(ApiError::from)?;

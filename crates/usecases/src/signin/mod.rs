@@ -13,6 +13,6 @@ mod sessions;
 pub use crate::error::CodeKind;
 pub use credentials::Credentials;
 
-pub use password::{authenticate, change_password, finish_reset, start_reset};
+pub use password::{Change, authenticate, change_password, finish_reset, start_reset};
 pub use register::{confirm_address, create_confirmed, create_staff, register};
 pub use sessions::{end_login, renew_login, start_login};

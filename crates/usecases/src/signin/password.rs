@@ -11,6 +11,7 @@ use super::credentials::Credentials;
 use crate::access::Caller;
 use crate::error::CodeKind;
 use crate::error::{Error, invalid};
+use crate::keys::{self, Remember};
 
 /// Checks a new password against the policy, naming `field` when it is refused.
 fn allowed(password: &str, email: &str, field: &str) -> Result<(), Error> {
@@ -52,21 +53,31 @@ pub async fn authenticate(
     }
 }
 
+/// A change of password: the current one, and the new.
+#[derive(Debug)]
+pub struct Change {
+    /// The account's password now.
+    pub current: String,
+    /// The password it is to have.
+    pub new: String,
+}
+
 /// Changes the caller's password, given the current one; every other login of the
 /// account ends (`session` is the one that goes on).
 ///
 /// # Errors
-/// [`Error::WrongPassword`] when `current` is not the account's password;
+/// [`Error::WrongPassword`] when the current password is wrong;
 /// [`Error::Invalid`] when the new one breaks the policy.
 pub async fn change_password(
     store: &Store,
     credentials: &impl Credentials,
     caller: Caller,
     session: Option<Uuid>,
-    current: String,
-    new: String,
+    change: Change,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, ()>>,
 ) -> Result<(), Error> {
+    let Change { current, new } = change;
     let user = store.get_user(caller.id).await?;
     let stored = store.password_hash(user.id).await?;
     if !credentials.verify(current, stored).await? {
@@ -74,7 +85,9 @@ pub async fn change_password(
     }
     allowed(&new, &user.email, "new_password")?;
     let hash = credentials.hash(new).await?;
-    store.change_password(user.id, &hash, session, now).await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
+    tx.change_password(user.id, &hash, session, now).await?;
+    keys::commit(tx, remember, &()).await?;
     Ok(())
 }
 

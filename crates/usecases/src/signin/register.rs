@@ -10,6 +10,7 @@ use super::credentials::Credentials;
 use crate::access::Caller;
 use crate::error::CodeKind;
 use crate::error::Error;
+use crate::keys::{self, Remember};
 
 /// `account` with its password hashed, ready to store.
 pub(super) async fn hashed(
@@ -90,10 +91,15 @@ pub async fn create_staff(
     input: AccountInput<'_>,
     role: Role,
     now: DateTime<Utc>,
+    remember: Option<Remember<'_, User>>,
 ) -> Result<User, Error> {
     caller.require(Role::Admin, "only admins create accounts")?;
     let account = NewAccount::by_admin(input, role.code())?;
-    create_confirmed(store, credentials, account, now).await
+    let new = hashed(credentials, account).await?;
+    let tx = keys::begin(store, remember.as_ref()).await?;
+    let user = tx.create_user(new, now).await?;
+    keys::commit(tx, remember, &user).await?;
+    Ok(user)
 }
 
 /// Stores `account` with its password hashed, its address counting as confirmed: for
