@@ -126,14 +126,6 @@ impl Store {
         decode(model)
     }
 
-    /// The organisations with these ids (missing ones are left out).
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn organizations_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Organization>, RepoError> {
-        organizations(&self.db, ids).await
-    }
-
     /// Every organisation `user` belongs to, with their role, oldest first.
     ///
     /// # Errors

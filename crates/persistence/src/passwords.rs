@@ -103,23 +103,6 @@ impl Store {
             .ok_or(RepoError::NotFound)
     }
 
-    /// Sets account `id`'s password to `password_hash` (its holder changed it while signed
-    /// in) and ends every login of the account but `keep`, the one that asked. A pending
-    /// reset is dropped.
-    ///
-    /// # Errors
-    /// [`RepoError::NotFound`] when the account does not exist.
-    pub async fn change_password(
-        &self,
-        id: Uuid,
-        password_hash: &str,
-        keep: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Result<(), RepoError> {
-        let which = Condition::all().add(user::Column::Id.eq(id));
-        self.set_password(which, id, password_hash, keep, now).await
-    }
-
     /// Sets the password of the one account `which` selects (account `id`), drops its
     /// pending reset and ends its logins but `keep`, in one transaction.
     async fn set_password(

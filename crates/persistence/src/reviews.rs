@@ -359,14 +359,6 @@ impl Store {
         pool(&self.db, call).await
     }
 
-    /// Whether `reviewer` is in the pool of `call`.
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn in_pool(&self, call: Uuid, reviewer: Uuid) -> Result<bool, RepoError> {
-        in_pool(&self.db, call, reviewer).await
-    }
-
     /// The conflicts `reviewer` declared.
     ///
     /// # Errors
@@ -380,18 +372,6 @@ impl Store {
             .into_iter()
             .map(decode_conflict)
             .collect()
-    }
-
-    /// Every (reviewer, organisation) pair that may not meet, among `reviewers`: declared
-    /// conflicts and memberships.
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn conflicted_pairs(
-        &self,
-        reviewers: &[Uuid],
-    ) -> Result<Vec<(Uuid, Uuid)>, RepoError> {
-        conflicted_pairs(&self.db, reviewers).await
     }
 
     /// The assignment `id`.

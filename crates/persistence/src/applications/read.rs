@@ -25,17 +25,6 @@ impl Store {
         application(&self.db, id).await
     }
 
-    /// The applications among `ids` that exist, in no particular order.
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn applications_by_ids(
-        &self,
-        ids: &[Uuid],
-    ) -> Result<Vec<ApplicationRecord>, RepoError> {
-        applications_where(&self.db, application::Column::Id.is_in(ids.iter().copied())).await
-    }
-
     /// Every application of `call_id` in one of `statuses`, oldest first.
     ///
     /// # Errors

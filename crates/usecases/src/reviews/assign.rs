@@ -12,15 +12,17 @@ use domain::call::{self, CallPhase};
 use domain::ids::{ApplicationId, UserId};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
-use domain::transition::{Actor, Command};
+use domain::transition::{Actor, Command, decide};
 use persistence::applications::ActedBy;
+use persistence::batch::Change;
 use persistence::decisions::{Decided, NewAssignment};
 use persistence::records::{AssignmentRecord, Organization};
 use persistence::{Clash, RepoError, Store, Tx};
 use uuid::Uuid;
 
-use super::stage::{decide_on_review, reviewable};
+use super::stage::reviewable;
 use crate::access::Caller;
+use crate::context::{Facts, context};
 use crate::error::{Conflict, Error, invalid};
 use crate::keys::{self, Remember};
 
@@ -202,7 +204,8 @@ async fn organizations_by_id(tx: &Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, Orga
 }
 
 /// Starts the review of each submitted application among `applications`, which now has a
-/// reviewer; one already under review stays as it is.
+/// reviewer; one already under review stays as it is. The batch is read and written as a
+/// whole, so staffing a large call costs no reads per application.
 async fn start_reviews(
     tx: &Tx,
     call_id: Uuid,
@@ -211,31 +214,42 @@ async fn start_reviews(
     caller: Caller,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let by = ActedBy {
-        user: Some(caller.id),
-        actor: Actor::System,
-    };
-    for id in applications {
-        let snap = tx.snapshot(call_id, *id).await?;
-        match snap.application.status {
+    let snap = tx.call_snapshot(call_id, applications).await?;
+    let mut changes = Vec::new();
+    for application in &snap.applications {
+        match application.status {
             ApplicationStatus::Submitted => {
                 let organization = organizations
-                    .get(&snap.application.organization_id)
+                    .get(&application.organization_id)
                     .ok_or(Error::NotFound)?;
-                let event = decide_on_review(
-                    &snap,
+                let (reviewers_assigned, reviews_submitted) =
+                    snap.assignment_counts(application.id);
+                let facts = Facts {
+                    reviewers_assigned,
+                    reviews_submitted,
+                    score: None,
+                    call_awarded_total: snap.call_awarded_total(),
+                };
+                let ctx = context(
+                    &snap.call,
+                    application,
                     organization,
-                    &Command::StartReview,
+                    facts,
                     Actor::System,
                     now,
-                )
-                .map_err(|_| Conflict::ChangedMeanwhile)?;
-                let decided = Decided {
-                    event,
-                    frozen: None,
-                };
-                tx.record_event(*id, snap.application.version, decided, by)
-                    .await?;
+                );
+                let event = decide(application.status, &Command::StartReview, &ctx)
+                    .map_err(|_| Conflict::ChangedMeanwhile)?;
+                changes.push(Change {
+                    application_id: application.id,
+                    organization_id: application.organization_id,
+                    expected_version: application.version,
+                    effect: domain::effect::of(&event),
+                    decided: Decided {
+                        event,
+                        frozen: None,
+                    },
+                });
             }
             ApplicationStatus::UnderReview => {}
             // The call's lock is held since the statuses were read, so none of these can
@@ -250,5 +264,10 @@ async fn start_reviews(
             | ApplicationStatus::Ineligible => return Err(Conflict::ChangedMeanwhile.into()),
         }
     }
+    let by = ActedBy {
+        user: Some(caller.id),
+        actor: Actor::System,
+    };
+    tx.record_changes(changes, by).await?;
     Ok(())
 }
