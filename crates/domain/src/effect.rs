@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::event::{Event, Transition};
 use crate::money::Money;
 use crate::status::ApplicationStatus;
-use crate::transition::{CommandKind, Event};
 
 /// The revision request an event leaves on the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,9 +15,9 @@ pub enum Revision {
     /// Asked for, with the comment and the deadline.
     Ask {
         /// What to change.
-        comment: Option<String>,
+        comment: String,
         /// By when.
-        due_at: Option<DateTime<Utc>>,
+        due_at: DateTime<Utc>,
     },
     /// Answered: no revision is pending any more.
     Clear,
@@ -36,35 +36,35 @@ pub struct Effect {
     pub freezes: bool,
 }
 
-/// The effect of `event` on its application.
+/// The effect of `transition` on its application.
 #[must_use]
-pub fn of(event: &Event) -> Effect {
+pub fn of(transition: &Transition) -> Effect {
     let mut effect = Effect {
-        status: event.to,
+        status: transition.to,
         revision: Revision::Keep,
         awarded: None,
         freezes: false,
     };
-    match event.command {
-        CommandKind::Submit => effect.freezes = true,
-        CommandKind::Resubmit => {
+    match &transition.event {
+        Event::Submitted => effect.freezes = true,
+        Event::Resubmitted => {
             effect.freezes = true;
             effect.revision = Revision::Clear;
         }
-        CommandKind::RequestRevision => {
+        Event::RevisionRequested { comment, due_at } => {
             effect.revision = Revision::Ask {
-                comment: event.reason.clone(),
-                due_at: event.revision_due_at,
+                comment: comment.clone(),
+                due_at: *due_at,
             };
         }
-        CommandKind::Approve => effect.awarded = event.awarded,
-        CommandKind::Withdraw
-        | CommandKind::MarkIneligible
-        | CommandKind::StartReview
-        | CommandKind::CompleteReview
-        | CommandKind::ReopenReview
-        | CommandKind::Waitlist
-        | CommandKind::Reject => {}
+        Event::Approved { awarded, .. } => effect.awarded = Some(*awarded),
+        Event::Withdrawn
+        | Event::MarkedIneligible { .. }
+        | Event::ReviewStarted
+        | Event::ReviewCompleted
+        | Event::ReviewReopened { .. }
+        | Event::Waitlisted { .. }
+        | Event::Rejected { .. } => {}
     }
     effect
 }
@@ -74,19 +74,27 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::transition::CommandKind;
 
-    fn event(command: CommandKind, from: ApplicationStatus, to: ApplicationStatus) -> Event {
-        Event {
+    fn due() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, 10, 12, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn event(command: CommandKind, from: ApplicationStatus, to: ApplicationStatus) -> Transition {
+        let reason = "Бюджетті нақтылаңыз".to_owned();
+        let event = Event::from_parts(
             command,
+            Some(reason),
+            Some(due()),
+            Money::from_minor(50_000_000),
+        );
+        Transition {
+            event: event.unwrap_or(Event::Withdrawn),
             from,
             to,
-            reason: Some("Бюджетті нақтылаңыз".to_owned()),
-            revision_due_at: Utc.with_ymd_and_hms(2027, 1, 10, 12, 0, 0).single(),
-            awarded: Money::from_minor(50_000_000),
-            at: Utc
-                .with_ymd_and_hms(2027, 1, 1, 12, 0, 0)
-                .single()
-                .unwrap_or_default(),
+            at: due(),
         }
     }
 
@@ -116,8 +124,8 @@ mod tests {
                 S::RevisionRequested,
                 false,
                 Revision::Ask {
-                    comment: Some("Бюджетті нақтылаңыз".to_owned()),
-                    due_at: Utc.with_ymd_and_hms(2027, 1, 10, 12, 0, 0).single(),
+                    comment: "Бюджетті нақтылаңыз".to_owned(),
+                    due_at: due(),
                 },
                 false,
             ),

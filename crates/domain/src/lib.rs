@@ -12,6 +12,7 @@ pub mod call;
 mod codes;
 pub mod effect;
 pub mod email;
+pub mod event;
 pub mod feedback;
 #[cfg(test)]
 mod fixtures;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::event::{Event, Transition};
 use crate::status::ApplicationStatus;
-use crate::transition::{CommandKind, Event};
 
 /// What a mail is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,21 +163,21 @@ crate::codes::closed_set!(
 /// about changes they can see: completing or reopening a review leaves the status they see
 /// at `under_review`, so those owe nothing.
 #[must_use]
-pub fn for_event(event: &Event) -> Option<NotificationKind> {
-    if event.from.as_seen_by_applicant() == event.to.as_seen_by_applicant() {
+pub fn for_event(transition: &Transition) -> Option<NotificationKind> {
+    if transition.from.as_seen_by_applicant() == transition.to.as_seen_by_applicant() {
         return None;
     }
-    Some(match event.command {
-        CommandKind::Submit => NotificationKind::Submitted,
-        CommandKind::Withdraw => NotificationKind::Withdrawn,
-        CommandKind::RequestRevision => NotificationKind::RevisionRequested,
-        CommandKind::Resubmit => NotificationKind::Resubmitted,
-        CommandKind::MarkIneligible => NotificationKind::Ineligible,
-        CommandKind::StartReview => NotificationKind::UnderReview,
-        CommandKind::Waitlist => NotificationKind::Waitlisted,
-        CommandKind::Approve => NotificationKind::Approved,
-        CommandKind::Reject => NotificationKind::Rejected,
-        CommandKind::CompleteReview | CommandKind::ReopenReview => return None,
+    Some(match transition.event {
+        Event::Submitted => NotificationKind::Submitted,
+        Event::Withdrawn => NotificationKind::Withdrawn,
+        Event::RevisionRequested { .. } => NotificationKind::RevisionRequested,
+        Event::Resubmitted => NotificationKind::Resubmitted,
+        Event::MarkedIneligible { .. } => NotificationKind::Ineligible,
+        Event::ReviewStarted => NotificationKind::UnderReview,
+        Event::Waitlisted { .. } => NotificationKind::Waitlisted,
+        Event::Approved { .. } => NotificationKind::Approved,
+        Event::Rejected { .. } => NotificationKind::Rejected,
+        Event::ReviewCompleted | Event::ReviewReopened { .. } => return None,
     })
 }
 
@@ -243,16 +243,21 @@ pub fn reminder_owed(
 mod tests {
     use super::*;
     use crate::money::Money;
+    use crate::transition::CommandKind;
 
-    fn event(command: CommandKind, from: ApplicationStatus, to: ApplicationStatus) -> Event {
-        Event {
+    fn event(command: CommandKind, from: ApplicationStatus, to: ApplicationStatus) -> Transition {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let event = Event::from_parts(
             command,
+            Some("why".to_owned()),
+            Some(at),
+            Money::from_minor(1),
+        );
+        Transition {
+            event: event.unwrap_or(Event::Withdrawn),
             from,
             to,
-            reason: None,
-            revision_due_at: None,
-            awarded: None::<Money>,
-            at: DateTime::<Utc>::UNIX_EPOCH,
+            at,
         }
     }
 

@@ -1,5 +1,5 @@
 //! The application state machine: who may do what from which status, and the guards
-//! each command must pass. Deciding returns an [`Event`]; only [`apply`] changes a status.
+//! each command must pass. Deciding returns a [`Transition`]; only [`apply`] changes a status.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -8,6 +8,7 @@ use crate::application::{
     missing_fields, totals,
 };
 use crate::call::{CallPhase, CallSpec};
+use crate::event::{Event, Transition};
 use crate::money::Money;
 use crate::organization::OrganizationProfile;
 use crate::status::ApplicationStatus;
@@ -220,25 +221,6 @@ pub struct Context<'a> {
     pub call_awarded_total: Money,
 }
 
-/// A change that happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
-    /// The command that caused it.
-    pub command: CommandKind,
-    /// The status before.
-    pub from: ApplicationStatus,
-    /// The status after.
-    pub to: ApplicationStatus,
-    /// The reason or revision comment, trimmed.
-    pub reason: Option<String>,
-    /// The revision deadline, for a revision request.
-    pub revision_due_at: Option<DateTime<Utc>>,
-    /// The amount granted, for an approval.
-    pub awarded: Option<Money>,
-    /// When it happened.
-    pub at: DateTime<Utc>,
-}
-
 /// Why a command is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
@@ -401,7 +383,7 @@ pub fn decide(
     status: ApplicationStatus,
     command: &Command,
     ctx: &Context<'_>,
-) -> Result<Event, TransitionError> {
+) -> Result<Transition, TransitionError> {
     let kind = command.kind();
     let rule = rule(kind);
     if !rule.actors.contains(&ctx.actor) {
@@ -416,49 +398,51 @@ pub fn decide(
             status,
         });
     }
-    let mut event = Event {
-        command: kind,
-        from: status,
-        to: rule.to,
-        reason: None,
-        revision_due_at: None,
-        awarded: None,
-        at: ctx.now,
-    };
-    match command {
+    let event = match command {
         Command::Submit => {
             if ctx.call_phase != CallPhase::Open {
                 return Err(TransitionError::CallNotOpen);
             }
             check_submission(ctx)?;
+            Event::Submitted
         }
         Command::Resubmit => {
             if ctx.revision_due_at.is_none_or(|due| ctx.now >= due) {
                 return Err(TransitionError::RevisionDeadlinePassed);
             }
             check_submission(ctx)?;
+            Event::Resubmitted
         }
         Command::RequestRevision { comment, due_at } => {
-            event.reason = Some(required_reason(comment)?);
+            let comment = required_reason(comment)?;
             if *due_at <= ctx.now {
                 return Err(TransitionError::RevisionDueInPast);
             }
-            event.revision_due_at = Some(*due_at);
+            Event::RevisionRequested {
+                comment,
+                due_at: *due_at,
+            }
         }
-        Command::MarkIneligible { reason }
-        | Command::ReopenReview { reason }
-        | Command::Reject { reason } => {
-            event.reason = Some(required_reason(reason)?);
-        }
+        Command::MarkIneligible { reason } => Event::MarkedIneligible {
+            reason: required_reason(reason)?,
+        },
+        Command::ReopenReview { reason } => Event::ReviewReopened {
+            reason: required_reason(reason)?,
+        },
+        Command::Reject { reason } => Event::Rejected {
+            reason: required_reason(reason)?,
+        },
         Command::StartReview => {
             if ctx.reviewers_assigned == 0 {
                 return Err(TransitionError::NoReviewerAssigned);
             }
+            Event::ReviewStarted
         }
         Command::CompleteReview => {
             if ctx.reviews_submitted < ctx.call.reviewers_per_application {
                 return Err(TransitionError::ReviewsIncomplete);
             }
+            Event::ReviewCompleted
         }
         Command::Approve { awarded, reason } => {
             let reason = optional_reason(reason.as_deref())?;
@@ -475,16 +459,25 @@ pub fn decide(
             if !within_budget {
                 return Err(TransitionError::OverBudget);
             }
-            event.reason = fundable_or_overridden(ctx, reason)?;
-            event.awarded = Some(*awarded);
+            Event::Approved {
+                awarded: *awarded,
+                override_reason: fundable_or_overridden(ctx, reason)?,
+            }
         }
         Command::Waitlist { reason } => {
             let reason = optional_reason(reason.as_deref())?;
-            event.reason = fundable_or_overridden(ctx, reason)?;
+            Event::Waitlisted {
+                override_reason: fundable_or_overridden(ctx, reason)?,
+            }
         }
-        Command::Withdraw => {}
-    }
-    Ok(event)
+        Command::Withdraw => Event::Withdrawn,
+    };
+    Ok(Transition {
+        event,
+        from: status,
+        to: rule.to,
+        at: ctx.now,
+    })
 }
 
 /// The reason kept on a decision that treats the application as worth funding: none is
@@ -502,11 +495,11 @@ fn fundable_or_overridden(
     Ok(reason)
 }
 
-/// Applies an event: the new status is `event.to`. Never fails; `_status` is the status the
-/// event was decided from.
+/// Applies a transition: the new status is `transition.to`. Never fails; `_status` is the
+/// status it was decided from.
 #[must_use]
-pub const fn apply(_status: ApplicationStatus, event: &Event) -> ApplicationStatus {
-    event.to
+pub const fn apply(_status: ApplicationStatus, transition: &Transition) -> ApplicationStatus {
+    transition.to
 }
 
 /// The content, eligibility and budget guards shared by submission and resubmission.
@@ -795,13 +788,13 @@ mod tests {
         );
         assert_eq!(
             event,
-            Ok(Event {
-                command: CommandKind::RequestRevision,
+            Ok(Transition {
+                event: Event::RevisionRequested {
+                    comment: "Budget is not justified.".to_owned(),
+                    due_at: at(17, 18, 0, 0),
+                },
                 from: S::Submitted,
                 to: S::RevisionRequested,
-                reason: Some("Budget is not justified.".to_owned()),
-                revision_due_at: Some(at(17, 18, 0, 0)),
-                awarded: None,
                 at: World::now(),
             })
         );
@@ -811,8 +804,14 @@ mod tests {
             &officer,
         );
         assert_eq!(
-            approved.map(|e| (e.awarded, e.reason, e.to)),
-            Ok((Some(tenge(1_900_000)), None, S::Approved))
+            approved.map(|t| (t.event, t.to)),
+            Ok((
+                Event::Approved {
+                    awarded: tenge(1_900_000),
+                    override_reason: None
+                },
+                S::Approved
+            ))
         );
     }
 
@@ -1076,7 +1075,7 @@ mod tests {
         ctx: &Context<'_>,
         awarded: Money,
         reason: Option<&str>,
-    ) -> Result<Event, TransitionError> {
+    ) -> Result<Transition, TransitionError> {
         decide(
             S::Reviewed,
             &Command::Approve {
@@ -1180,14 +1179,18 @@ mod tests {
             Err(TransitionError::BelowFundableMinimum)
         );
         assert_eq!(
-            waitlist(&low, Some(" Only NGO in the district ")).map(|e| (e.to, e.reason)),
+            waitlist(&low, Some(" Only NGO in the district "))
+                .map(|t| (t.to, t.event.reason().map(str::to_owned))),
             Ok((S::Waitlisted, Some("Only NGO in the district".to_owned())))
         );
         let fundable = Context {
             score: Some(60),
             ..low
         };
-        assert_eq!(waitlist(&fundable, None).map(|e| e.reason), Ok(None));
+        assert_eq!(
+            waitlist(&fundable, None).map(|t| t.event.reason().map(str::to_owned)),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -1207,7 +1210,8 @@ mod tests {
             Err(TransitionError::BelowFundableMinimum)
         );
         assert_eq!(
-            approve(&low, awarded, Some(" Unique rural reach ")).map(|e| e.reason),
+            approve(&low, awarded, Some(" Unique rural reach "))
+                .map(|t| t.event.reason().map(str::to_owned)),
             Ok(Some("Unique rural reach".to_owned()))
         );
         let at_minimum = Context {
@@ -1274,7 +1278,7 @@ mod tests {
                 match decide(status, &passing_command(kind), &ctx) {
                     Ok(event) => {
                         prop_assert_eq!(event.from, status);
-                        prop_assert_eq!(event.command, kind);
+                        prop_assert_eq!(event.command(), kind);
                         prop_assert_eq!(Some(event.to), allowed_to(status, kind, actor));
                         status = apply(status, &event);
                     }

@@ -7,11 +7,11 @@
 
 use chrono::{DateTime, Utc};
 use domain::assignment::AssignmentStatus;
+use domain::event::Transition;
 use domain::money::Money;
 use domain::notification::NotificationKind;
 use domain::review::ReviewContent;
 use domain::status::ApplicationStatus;
-use domain::transition::Event;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -45,8 +45,8 @@ pub struct Snapshot {
 /// A decided change of one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decided {
-    /// The event to record.
-    pub event: Event,
+    /// The transition to record.
+    pub event: Transition,
     /// The content to freeze, for submissions.
     pub frozen: Option<Frozen>,
 }

@@ -146,8 +146,8 @@ pub struct ApplicationRecord {
 pub struct EventRecord {
     /// Position in the application's history, from 1.
     pub seq: i32,
-    /// The command that caused it.
-    pub command: domain::transition::CommandKind,
+    /// What happened, with its facts.
+    pub event: domain::event::Event,
     /// Status before.
     pub from: domain::status::ApplicationStatus,
     /// Status after.
@@ -156,12 +156,6 @@ pub struct EventRecord {
     pub actor_id: Option<Uuid>,
     /// In which capacity.
     pub actor: domain::transition::Actor,
-    /// Reason or comment.
-    pub reason: Option<String>,
-    /// Revision deadline, for revision requests.
-    pub revision_due_at: Option<DateTime<Utc>>,
-    /// Awarded amount, for approvals.
-    pub awarded: Option<domain::money::Money>,
     /// When it happened.
     pub at: DateTime<Utc>,
 }

@@ -351,9 +351,10 @@ mod calls_and_applications {
     use domain::call::{
         CallInput, CallPhase, CallSpec, CallState, CriterionInput, EligibilityInput,
     };
+    use domain::event::{Event, Transition};
     use domain::region::Region;
     use domain::status::ApplicationStatus;
-    use domain::transition::{Actor, CommandKind, Event};
+    use domain::transition::{Actor, CommandKind};
     use persistence::applications::{ActedBy, ApplicationFilter, ApplicationSort, Frozen};
     use persistence::calls::CallFilter;
     use persistence::idempotency::{KeyClaim, Stored, StoredResponse};
@@ -392,14 +393,12 @@ mod calls_and_applications {
         CallSpec::create(input).unwrap_or_else(|e| panic!("fixture call: {e}"))
     }
 
-    fn event(from: ApplicationStatus, to: ApplicationStatus, command: CommandKind) -> Event {
-        Event {
-            command,
+    fn event(from: ApplicationStatus, to: ApplicationStatus, command: CommandKind) -> Transition {
+        let facts = Event::from_parts(command, Some("why".to_owned()), Some(now()), None);
+        Transition {
+            event: facts.unwrap_or_else(|e| panic!("{e}")),
             from,
             to,
-            reason: None,
-            revision_due_at: None,
-            awarded: None,
             at: now(),
         }
     }
@@ -546,7 +545,7 @@ mod calls_and_applications {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(history.len(), 1);
         assert_eq!(
-            (history[0].seq, history[0].command, history[0].actor),
+            (history[0].seq, history[0].event.command(), history[0].actor),
             (1, CommandKind::Submit, Actor::Member)
         );
         // A frozen application's content cannot be replaced.

@@ -96,7 +96,7 @@ async fn drafts_are_complete_and_submissions_frozen(store: Store) {
                 .history(app.id)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
-            let commands: Vec<_> = history.iter().map(|e| e.command).collect();
+            let commands: Vec<_> = history.iter().map(|e| e.event.command()).collect();
             assert_eq!(commands, [CommandKind::Submit]);
         } else {
             assert!(app.receipt_sha256.is_none());

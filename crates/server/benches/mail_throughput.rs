@@ -14,12 +14,13 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use domain::application::ApplicationContent;
+use domain::event::{Event, Transition};
 use domain::language::Language;
 use domain::organization::MemberRole;
 use domain::region::Region;
 use domain::role::Role;
 use domain::status::ApplicationStatus;
-use domain::transition::{Actor, CommandKind, Event};
+use domain::transition::Actor;
 use mail_sink::MailSink;
 use persistence::applications::ActedBy;
 use persistence::{Store, fixtures};
@@ -118,13 +119,10 @@ async fn seed(store: &Store) -> anyhow::Result<usize> {
         .create_call(&fixtures::call(now), officer, now)
         .await?
         .id;
-    let withdraw = Event {
-        command: CommandKind::Withdraw,
+    let withdraw = Transition {
+        event: Event::Withdrawn,
         from: ApplicationStatus::Draft,
         to: ApplicationStatus::Withdrawn,
-        reason: None,
-        revision_due_at: None,
-        awarded: None,
         at: now,
     };
     let by = ActedBy {

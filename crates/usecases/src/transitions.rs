@@ -199,7 +199,7 @@ async fn decide_all(
                 command: command.kind(),
                 application: several.then_some(*id),
             })?;
-        if let Some(awarded) = event.awarded {
+        if let Some(awarded) = event.event.awarded() {
             awarded_total = awarded_total.checked_add(awarded).ok_or(Error::Refused {
                 refusal: domain::transition::TransitionError::OverBudget,
                 command: command.kind(),

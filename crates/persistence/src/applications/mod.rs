@@ -8,6 +8,6 @@ mod types;
 mod write;
 
 pub(crate) use read::{application, applications_where, awarded_total};
-pub(crate) use rows::decode;
+pub(crate) use rows::{decode, decode_event};
 pub use types::*;
 pub(crate) use write::{apply_event, event_row, write_status};

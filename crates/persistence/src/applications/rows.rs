@@ -1,6 +1,7 @@
 //! Application rows decoded into records, and content encoded for its columns.
 
 use domain::application::{ApplicationContent, Totals, totals};
+use domain::event::Event;
 use domain::money::Money;
 use domain::region::Region;
 use domain::status::ApplicationStatus;
@@ -63,7 +64,7 @@ pub(crate) fn decode(model: application::Model) -> Result<ApplicationRecord, Rep
     })
 }
 
-pub(super) fn decode_event(model: application_event::Model) -> Result<EventRecord, RepoError> {
+pub(crate) fn decode_event(model: application_event::Model) -> Result<EventRecord, RepoError> {
     let id = model.application_id;
     let status = |code: &str| {
         code.parse::<ApplicationStatus>()
@@ -96,16 +97,15 @@ pub(super) fn decode_event(model: application_event::Model) -> Result<EventRecor
                 .ok_or_else(|| corrupt("application_events", id, format!("awarded {m}")))
         })
         .transpose()?;
+    let event = Event::from_parts(command, model.reason, model.revision_due_at, awarded)
+        .map_err(|e| corrupt("application_events", id, e.to_string()))?;
     Ok(EventRecord {
         seq: model.seq,
-        command,
+        event,
         from: status(&model.from_status)?,
         to: status(&model.to_status)?,
         actor_id: model.actor_id,
         actor,
-        reason: model.reason,
-        revision_due_at: model.revision_due_at,
-        awarded,
         at: model.at,
     })
 }

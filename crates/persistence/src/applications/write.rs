@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::application::ApplicationContent;
+use domain::event::Transition;
 use domain::money::Money;
 use domain::region::Region;
 use domain::status::ApplicationStatus;
-use domain::transition::Event;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -74,7 +74,7 @@ impl Store {
         &self,
         id: Uuid,
         expected_version: i32,
-        event: &Event,
+        event: &Transition,
         by: ActedBy,
         frozen: Option<Frozen>,
     ) -> Result<ApplicationRecord, RepoError> {
@@ -91,7 +91,7 @@ pub(crate) async fn apply_event<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
     expected_version: i32,
-    event: &Event,
+    event: &Transition,
     by: ActedBy,
     frozen: Option<Frozen>,
 ) -> Result<(), RepoError> {
@@ -152,7 +152,7 @@ pub(crate) async fn write_status<C: ConnectionTrait>(
     }
     let (comment, due_at) = match &effect.revision {
         Revision::Keep => (None, None),
-        Revision::Ask { comment, due_at } => (Some(comment.clone()), Some(*due_at)),
+        Revision::Ask { comment, due_at } => (Some(Some(comment.clone())), Some(Some(*due_at))),
         Revision::Clear => (Some(None), Some(None)),
     };
     if let (Some(comment), Some(due_at)) = (comment, due_at) {
@@ -182,7 +182,7 @@ pub(crate) async fn write_status<C: ConnectionTrait>(
 pub(crate) fn event_row(
     id: Uuid,
     seq: i32,
-    event: &Event,
+    event: &Transition,
     by: ActedBy,
     receipt: Option<String>,
 ) -> (Uuid, application_event::ActiveModel) {
@@ -191,14 +191,14 @@ pub(crate) fn event_row(
         id: Set(event_id),
         application_id: Set(id),
         seq: Set(seq),
-        command: Set(event.command.code().to_owned()),
+        command: Set(event.command().code().to_owned()),
         from_status: Set(event.from.code().to_owned()),
         to_status: Set(event.to.code().to_owned()),
         actor_id: Set(by.user),
         actor_role: Set(by.actor.code().to_owned()),
-        reason: Set(event.reason.clone()),
-        revision_due_at: Set(event.revision_due_at),
-        awarded_minor: Set(event.awarded.map(Money::minor)),
+        reason: Set(event.event.reason().map(str::to_owned)),
+        revision_due_at: Set(event.event.revision_due_at()),
+        awarded_minor: Set(event.event.awarded().map(Money::minor)),
         receipt_sha256: Set(receipt),
         at: Set(event.at),
     };
@@ -208,7 +208,7 @@ pub(crate) fn event_row(
 async fn insert_event<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
-    event: &Event,
+    event: &Transition,
     by: ActedBy,
     receipt: Option<String>,
 ) -> Result<Uuid, RepoError> {

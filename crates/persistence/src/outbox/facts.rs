@@ -18,17 +18,14 @@ use crate::error::RepoError;
 
 use domain::owed::{Standing, still_owed};
 
-use super::{ApplicationFacts, EventFacts, Letter, Recipient, Undeliverable, Verification};
+use super::{
+    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, Recipient, ReviewerNews,
+    Submission, Undeliverable, Verification,
+};
+use crate::applications::decode_event;
+use domain::event::Event;
 
-type ApplicationTuple = (
-    Uuid,
-    Option<String>,
-    Uuid,
-    Uuid,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    i64,
-);
+type ApplicationTuple = (Uuid, Option<String>, Uuid, Uuid, i64);
 
 type UserTuple = (
     Uuid,
@@ -60,8 +57,6 @@ struct ApplicationRow {
     title: Option<String>,
     organization_id: Uuid,
     call_id: Uuid,
-    receipt_sha256: Option<String>,
-    submitted_at: Option<DateTime<Utc>>,
     requested_minor: i64,
 }
 
@@ -72,9 +67,7 @@ impl From<ApplicationTuple> for ApplicationRow {
             title: t.1,
             organization_id: t.2,
             call_id: t.3,
-            receipt_sha256: t.4,
-            submitted_at: t.5,
-            requested_minor: t.6,
+            requested_minor: t.4,
         }
     }
 }
@@ -142,8 +135,6 @@ impl Facts {
             .column(application::Column::Title)
             .column(application::Column::OrganizationId)
             .column(application::Column::CallId)
-            .column(application::Column::ReceiptSha256)
-            .column(application::Column::SubmittedAt)
             .column(application::Column::RequestedMinor)
             .into_tuple::<ApplicationTuple>()
             .all(conn)
@@ -276,11 +267,14 @@ impl Facts {
                 member: true,
             };
             still_owed(kind, standing).map_err(|why| unowed(&why.to_string()))?;
-            let verification = match kind {
-                NotificationKind::VerifyEmail => confirmation,
-                NotificationKind::PasswordReset => reset,
-                NotificationKind::AccountExists
-                | NotificationKind::Submitted
+            let code = |pending: Option<Verification>| {
+                pending.ok_or_else(|| fail("the pending code is gone".to_owned()))
+            };
+            let mail = match kind {
+                NotificationKind::VerifyEmail => AccountMail::VerifyEmail(code(confirmation)?),
+                NotificationKind::PasswordReset => AccountMail::PasswordReset(code(reset)?),
+                NotificationKind::AccountExists => AccountMail::AccountExists,
+                NotificationKind::Submitted
                 | NotificationKind::RevisionRequested
                 | NotificationKind::Resubmitted
                 | NotificationKind::Ineligible
@@ -290,18 +284,16 @@ impl Facts {
                 | NotificationKind::Rejected
                 | NotificationKind::Withdrawn
                 | NotificationKind::ReviewerAssigned
-                | NotificationKind::ReviewDueSoon => None,
+                | NotificationKind::ReviewDueSoon => {
+                    return Err(fail(format!("{kind} is not about an account")));
+                }
             };
             return Ok(Letter {
                 id: row.id,
                 claim,
                 attempts: row.attempts,
-                kind,
                 recipient,
-                application: None,
-                event: None,
-                assignment: None,
-                verification,
+                mail: Mail::Account(mail),
             });
         }
         let app = row
@@ -318,26 +310,8 @@ impl Facts {
             .get(&app.call_id)
             .cloned()
             .ok_or_else(|| fail("the call is gone".to_owned()))?;
-        let money =
-            |minor: i64| Money::from_minor(minor).ok_or_else(|| fail(format!("amount {minor}")));
-        let event = match row.event_id {
+        let assignment = match row.assignment_id {
             None => None,
-            Some(id) => {
-                let e = self
-                    .events
-                    .get(&id)
-                    .ok_or_else(|| fail("the recorded change is gone".to_owned()))?;
-                Some(EventFacts {
-                    reason: e.reason.clone(),
-                    revision_due_at: e.revision_due_at,
-                    awarded: e.awarded_minor.map(money).transpose()?,
-                    receipt: e.receipt_sha256.clone(),
-                    at: e.at,
-                })
-            }
-        };
-        let (assignment, assignment_status) = match row.assignment_id {
-            None => (None, None),
             Some(id) => {
                 let (due, status) = self
                     .assignments
@@ -346,38 +320,244 @@ impl Facts {
                 let status = status
                     .parse::<AssignmentStatus>()
                     .map_err(|e| fail(format!("assignment status: {e}")))?;
-                (Some((id, *due)), Some(status))
+                Some((AssignmentFacts { id, due_at: *due }, status))
             }
         };
         let standing = Standing {
             address_confirmed: true,
             confirmation_pending: false,
             reset_pending: false,
-            assignment: assignment_status,
+            assignment: assignment.map(|(_, status)| status),
             member: self
                 .members
                 .contains(&(app.organization_id, row.recipient_id)),
         };
         still_owed(kind, standing).map_err(|why| unowed(&why.to_string()))?;
+        let application = ApplicationFacts {
+            id: app.id,
+            title: app.title.clone(),
+            call_title,
+        };
+        let reviewer = |news| {
+            let (assignment, _) =
+                assignment.ok_or_else(|| fail("the mail names no assignment".to_owned()))?;
+            Ok(Mail::Reviewer {
+                application: application.clone(),
+                assignment,
+                news,
+            })
+        };
+        let mail = match kind {
+            NotificationKind::ReviewerAssigned => reviewer(ReviewerNews::Assigned)?,
+            NotificationKind::ReviewDueSoon => reviewer(ReviewerNews::DueSoon)?,
+            NotificationKind::VerifyEmail
+            | NotificationKind::PasswordReset
+            | NotificationKind::AccountExists => {
+                return Err(fail(format!("{kind} is about an account")));
+            }
+            NotificationKind::Submitted
+            | NotificationKind::RevisionRequested
+            | NotificationKind::Resubmitted
+            | NotificationKind::Ineligible
+            | NotificationKind::UnderReview
+            | NotificationKind::Approved
+            | NotificationKind::Waitlisted
+            | NotificationKind::Rejected
+            | NotificationKind::Withdrawn => {
+                let recorded = row
+                    .event_id
+                    .and_then(|id| self.events.get(&id))
+                    .ok_or_else(|| fail("the recorded change is gone".to_owned()))?;
+                let requested = Money::from_minor(app.requested_minor)
+                    .ok_or_else(|| fail(format!("amount {}", app.requested_minor)))?;
+                let news = news(kind, recorded, call_closes_at, requested).map_err(fail)?;
+                Mail::Applicant {
+                    application,
+                    organization_name,
+                    news,
+                }
+            }
+        };
         Ok(Letter {
             id: row.id,
             claim,
             attempts: row.attempts,
-            kind,
             recipient,
-            application: Some(ApplicationFacts {
-                id: app.id,
-                title: app.title.clone(),
-                organization_name,
-                call_title,
-                call_closes_at,
-                receipt: app.receipt_sha256.clone(),
-                submitted_at: app.submitted_at,
-                requested: money(app.requested_minor)?,
-            }),
-            event,
-            assignment,
-            verification: None,
+            mail,
         })
+    }
+}
+
+/// What an applicant's mail of `kind` reports, from the change it was owed by.
+fn news(
+    kind: NotificationKind,
+    recorded: &application_event::Model,
+    closes_at: DateTime<Utc>,
+    requested: Money,
+) -> Result<News, String> {
+    let event = decode_event(recorded.clone())
+        .map_err(|e| e.to_string())?
+        .event;
+    let submission = || {
+        recorded
+            .receipt_sha256
+            .clone()
+            .map(|receipt| Submission {
+                receipt,
+                at: recorded.at,
+            })
+            .ok_or_else(|| format!("the {kind} change has no receipt"))
+    };
+    let unlike = || format!("a {kind} mail reports a {} change", event.command());
+    Ok(match kind {
+        NotificationKind::Submitted => {
+            let Event::Submitted = event else {
+                return Err(unlike());
+            };
+            News::Submitted {
+                submission: submission()?,
+                closes_at,
+                requested,
+            }
+        }
+        NotificationKind::Resubmitted => {
+            let Event::Resubmitted = event else {
+                return Err(unlike());
+            };
+            News::Resubmitted {
+                submission: submission()?,
+            }
+        }
+        NotificationKind::RevisionRequested => {
+            let Event::RevisionRequested { comment, due_at } = event else {
+                return Err(unlike());
+            };
+            News::RevisionRequested { comment, due_at }
+        }
+        NotificationKind::Ineligible => {
+            let Event::MarkedIneligible { reason } = event else {
+                return Err(unlike());
+            };
+            News::Ineligible { reason }
+        }
+        NotificationKind::Rejected => {
+            let Event::Rejected { reason } = event else {
+                return Err(unlike());
+            };
+            News::Rejected { reason }
+        }
+        NotificationKind::Approved => {
+            let Event::Approved { awarded, .. } = event else {
+                return Err(unlike());
+            };
+            News::Approved { awarded, requested }
+        }
+        NotificationKind::UnderReview => {
+            let Event::ReviewStarted = event else {
+                return Err(unlike());
+            };
+            News::UnderReview
+        }
+        NotificationKind::Waitlisted => {
+            let Event::Waitlisted { .. } = event else {
+                return Err(unlike());
+            };
+            News::Waitlisted
+        }
+        NotificationKind::Withdrawn => {
+            let Event::Withdrawn = event else {
+                return Err(unlike());
+            };
+            News::Withdrawn
+        }
+        NotificationKind::ReviewerAssigned
+        | NotificationKind::ReviewDueSoon
+        | NotificationKind::VerifyEmail
+        | NotificationKind::AccountExists
+        | NotificationKind::PasswordReset => {
+            return Err(format!("{kind} is not an applicant's mail"));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(command: &str, to: &str) -> application_event::Model {
+        application_event::Model {
+            id: Uuid::from_u128(1),
+            application_id: Uuid::from_u128(2),
+            seq: 3,
+            command: command.to_owned(),
+            from_status: "reviewed".to_owned(),
+            to_status: to.to_owned(),
+            actor_id: None,
+            actor_role: "officer".to_owned(),
+            reason: None,
+            revision_due_at: None,
+            awarded_minor: None,
+            receipt_sha256: None,
+            at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    fn tenge(minor: i64) -> Money {
+        Money::from_minor(minor).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_mail_gets_the_facts_of_its_own_change_or_none() {
+        let closes = DateTime::<Utc>::UNIX_EPOCH;
+        let mut approval = recorded("approve", "approved");
+        approval.awarded_minor = Some(90_000);
+        assert_eq!(
+            news(
+                NotificationKind::Approved,
+                &approval,
+                closes,
+                tenge(100_000)
+            ),
+            Ok(News::Approved {
+                awarded: tenge(90_000),
+                requested: tenge(100_000)
+            })
+        );
+        // An approval stored without its award is not told with the requested amount.
+        approval.awarded_minor = None;
+        assert!(
+            news(
+                NotificationKind::Approved,
+                &approval,
+                closes,
+                tenge(100_000)
+            )
+            .is_err()
+        );
+        // A mail owed by one kind of change does not report another.
+        let mut rejection = recorded("reject", "rejected");
+        rejection.reason = Some("outside the priorities".to_owned());
+        assert!(news(NotificationKind::Approved, &rejection, closes, tenge(1)).is_err());
+        assert_eq!(
+            news(NotificationKind::Rejected, &rejection, closes, tenge(1)),
+            Ok(News::Rejected {
+                reason: "outside the priorities".to_owned()
+            })
+        );
+        // A submission's mail needs that submission's receipt.
+        let mut submission = recorded("submit", "submitted");
+        assert!(news(NotificationKind::Submitted, &submission, closes, tenge(1)).is_err());
+        submission.receipt_sha256 = Some("ab".repeat(32));
+        assert_eq!(
+            news(NotificationKind::Submitted, &submission, closes, tenge(1)),
+            Ok(News::Submitted {
+                submission: Submission {
+                    receipt: "ab".repeat(32),
+                    at: DateTime::<Utc>::UNIX_EPOCH
+                },
+                closes_at: closes,
+                requested: tenge(1)
+            })
+        );
     }
 }

@@ -6,15 +6,18 @@ mod admin;
 mod claim;
 mod enqueue;
 mod facts;
+mod letter;
 
 pub(crate) use enqueue::{
     enqueue_for_account, enqueue_for_applicants, enqueue_for_reviewer, insert_rows, new_row,
     queued_since,
 };
+pub use letter::{
+    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, Recipient, ReviewerNews,
+    Submission, Verification,
+};
 
 use chrono::{DateTime, Utc};
-use domain::language::Language;
-use domain::money::Money;
 use domain::notification::{DeliveryStatus, NotificationKind};
 use uuid::Uuid;
 
@@ -55,88 +58,6 @@ pub struct OutboxCounts {
     pub pending: u64,
     /// Given up.
     pub failed: u64,
-}
-
-/// Who a mail goes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recipient {
-    /// Address.
-    pub email: String,
-    /// Display name.
-    pub name: String,
-    /// Preferred language.
-    pub language: Language,
-}
-
-/// What an application mail says, read when the mail is sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApplicationFacts {
-    /// The application.
-    pub id: Uuid,
-    /// Its title, when it has one.
-    pub title: Option<String>,
-    /// The applying organisation's name.
-    pub organization_name: String,
-    /// The call's title.
-    pub call_title: String,
-    /// When the call closes.
-    pub call_closes_at: DateTime<Utc>,
-    /// The receipt of the last submission.
-    pub receipt: Option<String>,
-    /// When it was last submitted.
-    pub submitted_at: Option<DateTime<Utc>>,
-    /// The amount requested.
-    pub requested: Money,
-}
-
-/// The recorded change a mail reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventFacts {
-    /// The reason or revision comment.
-    pub reason: Option<String>,
-    /// The revision deadline.
-    pub revision_due_at: Option<DateTime<Utc>>,
-    /// The amount awarded.
-    pub awarded: Option<Money>,
-    /// The receipt of the content frozen by this change, for submissions.
-    pub receipt: Option<String>,
-    /// When it happened.
-    pub at: DateTime<Utc>,
-}
-
-/// A claimed row with everything its mail needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Letter {
-    /// The outbox row.
-    pub id: Uuid,
-    /// The claim that must be shown to mark it.
-    pub claim: Uuid,
-    /// Attempts including this one.
-    pub attempts: i32,
-    /// What it is about.
-    pub kind: NotificationKind,
-    /// Who it goes to.
-    pub recipient: Recipient,
-    /// The application concerned; `None` for mail about the recipient's account.
-    pub application: Option<ApplicationFacts>,
-    /// The change reported, for applicant mail.
-    pub event: Option<EventFacts>,
-    /// The assignment's id and due instant, for reviewer mail.
-    pub assignment: Option<(Uuid, Option<DateTime<Utc>>)>,
-    /// The pending confirmation of the recipient's address, for the mail that confirms it.
-    pub verification: Option<Verification>,
-}
-
-/// A code that waits for its holder: the confirmation of an address, or a password reset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verification {
-    /// The account.
-    pub user_id: Uuid,
-    /// The random value the code is derived from; a new registration (or reset request)
-    /// replaces it, which retires earlier codes.
-    pub nonce: String,
-    /// When it was issued.
-    pub sent_at: DateTime<Utc>,
 }
 
 /// A claimed row whose mail is not to be sent.

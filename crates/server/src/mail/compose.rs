@@ -2,11 +2,13 @@
 //! the recipient's language, and the MIME message with a Message-ID derived from the row.
 
 use domain::language::Language;
-use domain::notification::{Audience, NotificationKind, links_feedback};
+use domain::notification::{NotificationKind, links_feedback};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::Value;
-use persistence::outbox::{ApplicationFacts, Letter};
+use persistence::outbox::{
+    AccountMail, ApplicationFacts, Letter, Mail, News, ReviewerNews, Submission,
+};
 
 use super::format;
 use super::templates::{RenderError, Templates};
@@ -39,7 +41,7 @@ pub enum ComposeError {
     /// The message could not be built.
     #[error("building the message: {0}")]
     Build(#[from] lettre::error::Error),
-    /// The row lacks what its kind of mail reports.
+    /// A code the mail carries cannot be derived: its key is not configured.
     #[error("the mail lacks {0}")]
     Missing(&'static str),
 }
@@ -58,11 +60,11 @@ impl Letterhead {
     /// [`ComposeError`] when it cannot be rendered or addressed.
     pub fn compose(&self, templates: &Templates, letter: &Letter) -> Result<Message, ComposeError> {
         let language = letter.recipient.language;
-        let rendered = templates.render(letter.kind, language, &self.facts(letter)?)?;
+        let rendered = templates.render(letter.kind(), language, &self.facts(letter)?)?;
         // A name given at registration is not the address holder's word yet, so the
         // confirmation mail does not show it, not even in its To header.
         let name =
-            (letter.kind != NotificationKind::VerifyEmail).then(|| letter.recipient.name.clone());
+            (letter.kind() != NotificationKind::VerifyEmail).then(|| letter.recipient.name.clone());
         let to = Mailbox::new(name, letter.recipient.email.parse()?);
         let message = Message::builder()
             .from(self.from.clone())
@@ -80,7 +82,7 @@ impl Letterhead {
     /// The values `letter`'s template receives, each already formatted.
     ///
     /// # Errors
-    /// [`ComposeError::Missing`] when the row lacks what its kind reports.
+    /// [`ComposeError::Missing`] when a code cannot be derived for lack of its key.
     pub fn facts(&self, letter: &Letter) -> Result<Value, ComposeError> {
         let mut facts: Vec<(&'static str, Value)> =
             vec![("recipient_name", Value::from(letter.recipient.name.clone()))];
@@ -89,14 +91,44 @@ impl Letterhead {
             "operator_contact",
             Value::from(self.operator_contact.clone().unwrap_or_default()),
         ));
-        match letter.kind.audience() {
-            Audience::Account => self.account_facts(letter, &mut facts)?,
-            Audience::Applicant | Audience::Reviewer => {
-                let app = letter
-                    .application
-                    .as_ref()
-                    .ok_or(ComposeError::Missing("its application"))?;
-                self.application_facts(letter, app, &mut facts)?;
+        let language = letter.recipient.language;
+        let base = &self.public_url;
+        let instant = |at| Value::from(format::instant(at, language));
+        match &letter.mail {
+            Mail::Account(mail) => self.account_facts(letter, mail, &mut facts)?,
+            Mail::Applicant {
+                application,
+                organization_name,
+                news,
+            } => {
+                named(application, language, &mut facts);
+                facts.push(("organization_name", Value::from(organization_name.clone())));
+                facts.push((
+                    "application_url",
+                    Value::from(format!("{base}/api/v1/applications/{}", application.id)),
+                ));
+                if links_feedback(news.kind()) {
+                    facts.push((
+                        "feedback_url",
+                        Value::from(format!(
+                            "{base}/api/v1/applications/{}/feedback",
+                            application.id
+                        )),
+                    ));
+                }
+                news_facts(news, language, &mut facts);
+            }
+            Mail::Reviewer {
+                application,
+                assignment,
+                news: ReviewerNews::Assigned | ReviewerNews::DueSoon,
+            } => {
+                named(application, language, &mut facts);
+                facts.push((
+                    "assignment_url",
+                    Value::from(format!("{base}/api/v1/assignments/{}", assignment.id)),
+                ));
+                facts.push(("due_at", assignment.due_at.map_or(Value::from(()), instant)));
             }
         }
         Ok(Value::from(
@@ -110,13 +142,12 @@ impl Letterhead {
     fn account_facts(
         &self,
         letter: &Letter,
+        mail: &AccountMail,
         facts: &mut Vec<(&'static str, Value)>,
     ) -> Result<(), ComposeError> {
-        let base = &self.public_url;
         facts.push(("email", Value::from(letter.recipient.email.clone())));
-        match letter.kind {
-            NotificationKind::VerifyEmail => {
-                let pending = pending_code(letter)?;
+        match mail {
+            AccountMail::VerifyEmail(pending) => {
                 let token = self
                     .confirmations
                     .token(pending.user_id, &pending.nonce)
@@ -124,8 +155,7 @@ impl Letterhead {
                 let expires = domain::account::verification_expires_at(pending.sent_at);
                 code_facts(facts, "confirmation_token", token, expires, letter);
             }
-            NotificationKind::PasswordReset => {
-                let pending = pending_code(letter)?;
+            AccountMail::PasswordReset(pending) => {
                 let token = self
                     .confirmations
                     .reset_token(pending.user_id, &pending.nonce)
@@ -133,130 +163,58 @@ impl Letterhead {
                 let expires = domain::account::reset_expires_at(pending.sent_at);
                 code_facts(facts, "reset_token", token, expires, letter);
             }
-            NotificationKind::AccountExists => {
+            AccountMail::AccountExists => {
                 facts.push((
                     "login_url",
-                    Value::from(format!("{base}/api/v1/auth/login")),
+                    Value::from(format!("{}/api/v1/auth/login", self.public_url)),
                 ));
-            }
-            NotificationKind::Submitted
-            | NotificationKind::RevisionRequested
-            | NotificationKind::Resubmitted
-            | NotificationKind::Ineligible
-            | NotificationKind::UnderReview
-            | NotificationKind::Approved
-            | NotificationKind::Waitlisted
-            | NotificationKind::Rejected
-            | NotificationKind::Withdrawn
-            | NotificationKind::ReviewerAssigned
-            | NotificationKind::ReviewDueSoon => {
-                return Err(ComposeError::Missing("an account subject"));
             }
         }
         Ok(())
     }
+}
 
-    /// The facts of mail about an application, to its applicants or a reviewer. A fact
-    /// the mail reports and the row lacks is an error, never a stand-in value.
-    fn application_facts(
-        &self,
-        letter: &Letter,
-        app: &ApplicationFacts,
-        facts: &mut Vec<(&'static str, Value)>,
-    ) -> Result<(), ComposeError> {
-        let language = letter.recipient.language;
-        let base = &self.public_url;
-        let title = app
-            .title
-            .clone()
-            .unwrap_or_else(|| untitled(language).to_owned());
-        facts.push(("application_title", Value::from(title)));
-        facts.push(("call_title", Value::from(app.call_title.clone())));
-        let instant = |at| Value::from(format::instant(at, language));
-        let money = |amount| Value::from(format::money(amount, language));
-        let event = letter.event.as_ref();
-        let reason = || Value::from(event.and_then(|e| e.reason.clone()).unwrap_or_default());
-        match letter.kind.audience() {
-            Audience::Applicant => {
-                facts.push((
-                    "organization_name",
-                    Value::from(app.organization_name.clone()),
-                ));
-                facts.push((
-                    "application_url",
-                    Value::from(format!("{base}/api/v1/applications/{}", app.id)),
-                ));
-            }
-            Audience::Account => {}
-            Audience::Reviewer => {
-                let (assignment, due) = letter
-                    .assignment
-                    .ok_or(ComposeError::Missing("its assignment"))?;
-                facts.push((
-                    "assignment_url",
-                    Value::from(format!("{base}/api/v1/assignments/{assignment}")),
-                ));
-                facts.push(("due_at", due.map_or(Value::from(()), instant)));
-            }
+/// The application's title and call, which every mail about an application names.
+fn named(application: &ApplicationFacts, language: Language, facts: &mut Vec<(&str, Value)>) {
+    let title = application
+        .title
+        .clone()
+        .unwrap_or_else(|| untitled(language).to_owned());
+    facts.push(("application_title", Value::from(title)));
+    facts.push(("call_title", Value::from(application.call_title.clone())));
+}
+
+/// The facts of the change an applicant is told about.
+fn news_facts(news: &News, language: Language, facts: &mut Vec<(&str, Value)>) {
+    let instant = |at| Value::from(format::instant(at, language));
+    let money = |amount| Value::from(format::money(amount, language));
+    let submitted = |facts: &mut Vec<(&str, Value)>, submission: &Submission| {
+        facts.push(("receipt", Value::from(submission.receipt.clone())));
+        facts.push(("submitted_at", instant(submission.at)));
+    };
+    match news {
+        News::Submitted {
+            submission,
+            closes_at,
+            requested,
+        } => {
+            submitted(facts, submission);
+            facts.push(("closes_at", instant(*closes_at)));
+            facts.push(("requested", money(*requested)));
         }
-        if links_feedback(letter.kind) {
-            facts.push((
-                "feedback_url",
-                Value::from(format!("{base}/api/v1/applications/{}/feedback", app.id)),
-            ));
+        News::Resubmitted { submission } => submitted(facts, submission),
+        News::RevisionRequested { comment, due_at } => {
+            facts.push(("comment", Value::from(comment.clone())));
+            facts.push(("revision_due_at", instant(*due_at)));
         }
-        // A submission's mail shows that submission's receipt and instant, even when it is
-        // sent after a later resubmission.
-        let receipt = || {
-            Value::from(
-                event
-                    .and_then(|e| e.receipt.clone())
-                    .or_else(|| app.receipt.clone())
-                    .unwrap_or_default(),
-            )
-        };
-        let submitted_at = || {
-            event
-                .map(|e| e.at)
-                .or(app.submitted_at)
-                .map_or(Value::from(""), instant)
-        };
-        match letter.kind {
-            NotificationKind::Submitted => {
-                facts.push(("receipt", receipt()));
-                facts.push(("submitted_at", submitted_at()));
-                facts.push(("closes_at", instant(app.call_closes_at)));
-                facts.push(("requested", money(app.requested)));
-            }
-            NotificationKind::Resubmitted => {
-                facts.push(("receipt", receipt()));
-                facts.push(("submitted_at", submitted_at()));
-            }
-            NotificationKind::RevisionRequested => {
-                facts.push(("comment", reason()));
-                let due = event.and_then(|e| e.revision_due_at);
-                facts.push(("revision_due_at", due.map_or(Value::from(""), instant)));
-            }
-            NotificationKind::Ineligible | NotificationKind::Rejected => {
-                facts.push(("reason", reason()));
-            }
-            NotificationKind::Approved => {
-                let awarded = event
-                    .and_then(|e| e.awarded)
-                    .ok_or(ComposeError::Missing("the award"))?;
-                facts.push(("awarded", money(awarded)));
-                facts.push(("requested", money(app.requested)));
-            }
-            NotificationKind::UnderReview
-            | NotificationKind::Waitlisted
-            | NotificationKind::Withdrawn
-            | NotificationKind::ReviewerAssigned
-            | NotificationKind::ReviewDueSoon
-            | NotificationKind::VerifyEmail
-            | NotificationKind::AccountExists
-            | NotificationKind::PasswordReset => {}
+        News::Ineligible { reason } | News::Rejected { reason } => {
+            facts.push(("reason", Value::from(reason.clone())));
         }
-        Ok(())
+        News::Approved { awarded, requested } => {
+            facts.push(("awarded", money(*awarded)));
+            facts.push(("requested", money(*requested)));
+        }
+        News::UnderReview | News::Waitlisted | News::Withdrawn => {}
     }
 }
 
@@ -287,14 +245,6 @@ impl lettre::message::header::Header for AutoSubmitted {
     }
 }
 
-/// The code a mail about an account carries.
-fn pending_code(letter: &Letter) -> Result<&persistence::outbox::Verification, ComposeError> {
-    letter
-        .verification
-        .as_ref()
-        .ok_or(ComposeError::Missing("the pending code"))
-}
-
 /// The facts of a mailed code: the code under `name`, and until when it works.
 fn code_facts(
     facts: &mut Vec<(&'static str, Value)>,
@@ -314,47 +264,12 @@ fn code_facts(
 mod tests {
     use chrono::{TimeZone, Utc};
     use domain::money::Money;
-    use persistence::outbox::{EventFacts, Recipient, Verification};
+    use domain::notification::Audience;
+    use persistence::outbox::{AssignmentFacts, Recipient, Verification};
     use uuid::Uuid;
 
     use super::*;
     use crate::mail::templates::Templates;
-
-    #[test]
-    fn a_confirmation_mail_without_its_confirmation_is_not_composed() {
-        let mut confirmation = letter(NotificationKind::VerifyEmail, Language::Kk);
-        confirmation.verification = None;
-        assert!(matches!(
-            letterhead().facts(&confirmation),
-            Err(ComposeError::Missing(_))
-        ));
-        let mut approval = letter(NotificationKind::Approved, Language::Kk);
-        approval.application = None;
-        assert!(matches!(
-            letterhead().facts(&approval),
-            Err(ComposeError::Missing(_))
-        ));
-    }
-
-    #[test]
-    fn a_fact_the_mail_reports_is_never_stood_in_for() {
-        // An approval without its award does not show the requested amount instead.
-        let mut approval = letter(NotificationKind::Approved, Language::Ru);
-        if let Some(event) = approval.event.as_mut() {
-            event.awarded = None;
-        }
-        assert!(matches!(
-            letterhead().facts(&approval),
-            Err(ComposeError::Missing("the award"))
-        ));
-        // A reviewer's mail without its assignment does not link to a made-up one.
-        let mut assigned = letter(NotificationKind::ReviewerAssigned, Language::En);
-        assigned.assignment = None;
-        assert!(matches!(
-            letterhead().facts(&assigned),
-            Err(ComposeError::Missing("its assignment"))
-        ));
-    }
 
     fn at(hour: u32) -> chrono::DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 26, hour, 0, 0)
@@ -363,45 +278,72 @@ mod tests {
     }
 
     fn letter(kind: NotificationKind, language: Language) -> Letter {
-        let reviewer = kind.audience() == Audience::Reviewer;
-        let account = kind.audience() == Audience::Account;
+        let application = ApplicationFacts {
+            id: Uuid::from_u128(9),
+            title: Some("Ауылдағы <әйелдер> орталығы".to_owned()),
+            call_title: "Ауыл аманаты 2026".to_owned(),
+        };
+        let requested = Money::from_minor(250_000_000).unwrap_or_default();
+        let submission = Submission {
+            receipt: "ab".repeat(32),
+            at: at(6),
+        };
+        let reason = "Бюджетті нақтылаңыз".to_owned();
+        let code = Verification {
+            user_id: Uuid::from_u128(11),
+            nonce: "nonce".to_owned(),
+            sent_at: at(7),
+        };
+        let applicant = |news| Mail::Applicant {
+            application: application.clone(),
+            organization_name: "Ақ ниет".to_owned(),
+            news,
+        };
+        let reviewer = |news| Mail::Reviewer {
+            application: application.clone(),
+            assignment: AssignmentFacts {
+                id: Uuid::from_u128(10),
+                due_at: Some(at(12)),
+            },
+            news,
+        };
+        let mail = match kind {
+            NotificationKind::Submitted => applicant(News::Submitted {
+                submission,
+                closes_at: at(13),
+                requested,
+            }),
+            NotificationKind::Resubmitted => applicant(News::Resubmitted { submission }),
+            NotificationKind::RevisionRequested => applicant(News::RevisionRequested {
+                comment: reason,
+                due_at: at(18),
+            }),
+            NotificationKind::Ineligible => applicant(News::Ineligible { reason }),
+            NotificationKind::Rejected => applicant(News::Rejected { reason }),
+            NotificationKind::UnderReview => applicant(News::UnderReview),
+            NotificationKind::Approved => applicant(News::Approved {
+                awarded: Money::from_minor(200_000_000).unwrap_or_default(),
+                requested,
+            }),
+            NotificationKind::Waitlisted => applicant(News::Waitlisted),
+            NotificationKind::Withdrawn => applicant(News::Withdrawn),
+            NotificationKind::ReviewerAssigned => reviewer(ReviewerNews::Assigned),
+            NotificationKind::ReviewDueSoon => reviewer(ReviewerNews::DueSoon),
+            NotificationKind::VerifyEmail => Mail::Account(AccountMail::VerifyEmail(code)),
+            NotificationKind::PasswordReset => Mail::Account(AccountMail::PasswordReset(code)),
+            NotificationKind::AccountExists => Mail::Account(AccountMail::AccountExists),
+        };
+        assert_eq!(mail.kind(), kind);
         Letter {
             id: Uuid::from_u128(7),
             claim: Uuid::from_u128(8),
             attempts: 1,
-            kind,
             recipient: Recipient {
                 email: "aigerim@example.kz".to_owned(),
                 name: "Айгерім Сәтбаева".to_owned(),
                 language,
             },
-            application: (!account).then(|| ApplicationFacts {
-                id: Uuid::from_u128(9),
-                title: Some("Ауылдағы <әйелдер> орталығы".to_owned()),
-                organization_name: "Ақ ниет".to_owned(),
-                call_title: "Ауыл аманаты 2026".to_owned(),
-                call_closes_at: at(13),
-                receipt: Some("cd".repeat(32)),
-                submitted_at: Some(at(5)),
-                requested: Money::from_minor(250_000_000).unwrap_or_default(),
-            }),
-            event: (!reviewer && !account).then(|| EventFacts {
-                reason: Some("Бюджетті нақтылаңыз".to_owned()),
-                revision_due_at: Some(at(18)),
-                awarded: Some(Money::from_minor(200_000_000).unwrap_or_default()),
-                receipt: Some("ab".repeat(32)),
-                at: at(6),
-            }),
-            assignment: reviewer.then(|| (Uuid::from_u128(10), Some(at(12)))),
-            verification: matches!(
-                kind,
-                NotificationKind::VerifyEmail | NotificationKind::PasswordReset
-            )
-            .then(|| Verification {
-                user_id: Uuid::from_u128(11),
-                nonce: "nonce".to_owned(),
-                sent_at: at(7),
-            }),
+            mail,
         }
     }
 
@@ -577,10 +519,12 @@ mod tests {
     fn an_assignment_without_a_due_date_says_nothing_of_one() {
         let templates = Templates::load().unwrap_or_else(|e| panic!("{e}"));
         let mut letter = letter(NotificationKind::ReviewerAssigned, Language::Ru);
-        letter.assignment = Some((Uuid::from_u128(10), None));
+        if let Mail::Reviewer { assignment, .. } = &mut letter.mail {
+            assignment.due_at = None;
+        }
         let rendered = templates
             .render(
-                letter.kind,
+                letter.kind(),
                 Language::Ru,
                 &letterhead()
                     .facts(&letter)

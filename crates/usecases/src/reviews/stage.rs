@@ -2,8 +2,9 @@
 //! when reviewers are assigned and reviews arrive.
 
 use chrono::{DateTime, Utc};
+use domain::event::Transition;
 use domain::status::ApplicationStatus;
-use domain::transition::{Actor, Command, Event, TransitionError, decide};
+use domain::transition::{Actor, Command, TransitionError, decide};
 use persistence::decisions::Snapshot;
 use persistence::records::Organization;
 
@@ -58,7 +59,7 @@ pub(crate) fn decide_on_review(
     command: &Command,
     actor: Actor,
     now: DateTime<Utc>,
-) -> Result<Event, TransitionError> {
+) -> Result<Transition, TransitionError> {
     let facts = Facts {
         reviewers_assigned: snap.active_assignments,
         reviews_submitted: snap.reviews_submitted,

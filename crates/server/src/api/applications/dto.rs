@@ -388,14 +388,14 @@ pub fn history_entries(events: Vec<EventRecord>, applicant_view: bool) -> Vec<Hi
             };
             (from != to).then(|| HistoryEntry {
                 seq: event.seq,
-                command: event.command.code().to_owned(),
+                command: event.event.command().code().to_owned(),
                 from: from.into(),
                 to: to.into(),
                 actor_role: event.actor.code().to_owned(),
                 actor_id: if applicant_view { None } else { event.actor_id },
-                reason: event.reason,
-                revision_due_at: event.revision_due_at,
-                awarded_amount: event.awarded.map(|a| a.to_string()),
+                reason: event.event.reason().map(str::to_owned),
+                revision_due_at: event.event.revision_due_at(),
+                awarded_amount: event.event.awarded().map(|a| a.to_string()),
                 at: event.at,
             })
         })
