@@ -6,6 +6,7 @@ use std::hint::black_box;
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use domain::call::Aggregation;
+use domain::ids::{ApplicationId, UserId};
 use domain::money::Money;
 use domain::ranking::{RankInput, rank};
 use domain::scoring::{ScoredReview, aggregate_call};
@@ -33,7 +34,7 @@ impl XorShift {
 
 /// An application of the call: its id, request and submission instant.
 struct Application {
-    id: Uuid,
+    id: ApplicationId,
     requested: Money,
     submitted_at: DateTime<Utc>,
 }
@@ -46,7 +47,7 @@ fn call() -> (Vec<Application>, Vec<ScoredReview>) {
     let mut applications = Vec::new();
     let mut reviews = Vec::new();
     for a in 0..APPLICATIONS {
-        let id = Uuid::from_u64_pair(rng.next(), a);
+        let id = ApplicationId(Uuid::from_u64_pair(rng.next(), a));
         let tiyn =
             i64::try_from(50_000_000 + rng.below(250_000_000)).unwrap_or_else(|e| panic!("{e}"));
         let Some(requested) = Money::from_minor(tiyn) else {
@@ -69,7 +70,7 @@ fn call() -> (Vec<Application>, Vec<ScoredReview>) {
             let hundredths = u32::try_from(rng.below(10_001)).unwrap_or_else(|e| panic!("{e}"));
             reviews.push(ScoredReview {
                 application: id,
-                reviewer: Uuid::from_u64_pair(reviewer, u64::MAX),
+                reviewer: UserId(Uuid::from_u64_pair(reviewer, u64::MAX)),
                 total: f64::from(hundredths) / 100.0,
             });
         }

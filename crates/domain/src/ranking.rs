@@ -3,8 +3,8 @@
 
 use std::cmp::Ordering;
 
+use crate::ids::ApplicationId;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::call::Aggregation;
 use crate::money::Money;
@@ -14,7 +14,7 @@ use crate::scoring::Aggregate;
 #[derive(Debug, Clone, PartialEq)]
 pub struct RankInput {
     /// The application.
-    pub application: Uuid,
+    pub application: ApplicationId,
     /// Its reviews' statistics.
     pub aggregate: Aggregate,
     /// The amount it requests.
@@ -29,7 +29,7 @@ pub struct RankedRow {
     /// Place in the ranking, 1-based.
     pub rank: u32,
     /// The application.
-    pub application: Uuid,
+    pub application: ApplicationId,
     /// The score ranked by: the aggregate under the call's method.
     pub score: f64,
     /// Its reviews' statistics.
@@ -104,6 +104,8 @@ fn ranking_order(score_a: f64, a: &RankInput, score_b: f64, b: &RankInput) -> Or
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use std::collections::BTreeMap;
 
     use chrono::TimeZone;
@@ -111,8 +113,8 @@ mod tests {
 
     use super::*;
 
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
+    fn id(n: u128) -> ApplicationId {
+        ApplicationId(Uuid::from_u128(n))
     }
 
     fn tenge(tenge: i64) -> Money {
@@ -147,7 +149,7 @@ mod tests {
         }
     }
 
-    fn summary(rows: &[RankedRow]) -> Vec<(u32, Uuid, bool, bool, Money)> {
+    fn summary(rows: &[RankedRow]) -> Vec<(u32, ApplicationId, bool, bool, Money)> {
         rows.iter()
             .map(|r| {
                 (
@@ -223,7 +225,7 @@ mod tests {
             0,
             tenge(100),
         );
-        let order: Vec<Uuid> = rows.iter().map(|r| r.application).collect();
+        let order: Vec<ApplicationId> = rows.iter().map(|r| r.application).collect();
         assert_eq!(order, vec![id(1), id(2), id(3), id(4), id(5)]);
     }
 
@@ -310,7 +312,7 @@ mod tests {
 
         #[test]
         fn rows_are_sorted_as_specified(inputs in arbitrary_inputs()) {
-            let submitted: BTreeMap<Uuid, DateTime<Utc>> =
+            let submitted: BTreeMap<ApplicationId, DateTime<Utc>> =
                 inputs.iter().map(|i| (i.application, i.submitted_at)).collect();
             let rows = rank(inputs, Aggregation::Mean, 0, Money::ZERO);
             for pair in rows.windows(2) {

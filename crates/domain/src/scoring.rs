@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use uuid::Uuid;
+use crate::ids::{ApplicationId, UserId};
 
 use crate::call::Aggregation;
 
@@ -14,9 +14,9 @@ pub const MIN_REVIEWS_TO_NORMALISE: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoredReview {
     /// The application reviewed.
-    pub application: Uuid,
+    pub application: ApplicationId,
     /// Who reviewed it.
-    pub reviewer: Uuid,
+    pub reviewer: UserId,
     /// The review's total, 0..=100.
     pub total: f64,
 }
@@ -67,7 +67,7 @@ impl Aggregate {
 pub fn aggregate_call(
     reviews: &[ScoredReview],
     disagreement_spread: u32,
-) -> BTreeMap<Uuid, Aggregate> {
+) -> BTreeMap<ApplicationId, Aggregate> {
     let mut sorted = reviews.to_vec();
     sorted.sort_unstable_by(|a, b| {
         a.application
@@ -112,7 +112,7 @@ struct Normaliser {
     /// Population standard deviation of every total of the call.
     call_sd: f64,
     /// Mean and standard deviation of each reviewer with enough reviews.
-    reviewers: HashMap<Uuid, (f64, f64)>,
+    reviewers: HashMap<UserId, (f64, f64)>,
 }
 
 impl Normaliser {
@@ -125,7 +125,7 @@ impl Normaliser {
             sum: f64,
             squares: f64,
         }
-        let mut sums: HashMap<Uuid, Sums> = HashMap::new();
+        let mut sums: HashMap<UserId, Sums> = HashMap::new();
         let mut call_sum = 0.0;
         for review in reviews {
             let entry = sums.entry(review.reviewer).or_default();
@@ -200,12 +200,14 @@ fn median(sorted: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use proptest::prelude::*;
 
     use super::*;
 
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
+    fn id<T: From<Uuid>>(n: u128) -> T {
+        Uuid::from_u128(n).into()
     }
 
     fn review(application: u128, reviewer: u128, total: f64) -> ScoredReview {

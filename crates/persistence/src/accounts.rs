@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::account::{ACCOUNT_EXISTS_NOTICE_HOURS, ProfileChange};
+use domain::ids::UserId;
 use domain::notification::NotificationKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -30,7 +31,7 @@ pub(crate) fn decode(model: user::Model) -> Result<User, RepoError> {
         .parse()
         .map_err(|e| corrupt(format!("role: {e}")))?;
     Ok(User {
-        id: model.id,
+        id: model.id.into(),
         email: model.email,
         name: model.name,
         language,
@@ -99,8 +100,9 @@ impl Store {
     /// pending.
     pub async fn pending_verification(
         &self,
-        id: Uuid,
+        id: UserId,
     ) -> Result<(String, DateTime<Utc>), RepoError> {
+        let id = id.uuid();
         let (nonce, sent_at) = user::Entity::find_by_id(id)
             .filter(user::Column::EmailVerifiedAt.is_null())
             .select_only()
@@ -119,12 +121,12 @@ impl Store {
     /// [`RepoError::NotFound`] when the account is confirmed already or its nonce changed.
     pub async fn confirm_email(
         &self,
-        id: Uuid,
+        id: UserId,
         nonce: &str,
         now: DateTime<Utc>,
     ) -> Result<User, RepoError> {
         let which = Condition::all()
-            .add(user::Column::Id.eq(id))
+            .add(user::Column::Id.eq(id.uuid()))
             .add(user::Column::VerificationNonce.eq(nonce));
         if !self.mark_confirmed(which, now).await? {
             return Err(RepoError::NotFound);
@@ -194,7 +196,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn get_user(&self, id: Uuid) -> Result<User, RepoError> {
+    pub async fn get_user(&self, id: UserId) -> Result<User, RepoError> {
+        let id = id.uuid();
         user(&self.db, id).await
     }
 
@@ -204,10 +207,11 @@ impl Store {
     /// [`RepoError::NotFound`] when it does not exist.
     pub async fn update_profile(
         &self,
-        id: Uuid,
+        id: UserId,
         change: ProfileChange,
         now: DateTime<Utc>,
     ) -> Result<User, RepoError> {
+        let id = id.uuid();
         let mut model: user::ActiveModel = user::Entity::find_by_id(id)
             .one(&self.db)
             .await?
@@ -298,16 +302,21 @@ async fn register_in<C: ConnectionTrait>(
         .await
         .map_err(|e| RepoError::unique(e, Clash::Email))?;
         let user = decode(model)?;
-        crate::outbox::enqueue_for_account(conn, user.id, NotificationKind::VerifyEmail, now)
-            .await?;
+        crate::outbox::enqueue_for_account(
+            conn,
+            user.id.uuid(),
+            NotificationKind::VerifyEmail,
+            now,
+        )
+        .await?;
         return Ok(Registration::Created(user));
     };
     if existing.email_verified_at.is_some() {
         let user = decode(existing)?;
         let since = now - Duration::hours(ACCOUNT_EXISTS_NOTICE_HOURS);
         let kind = NotificationKind::AccountExists;
-        if !crate::outbox::queued_since(conn, user.id, kind, since).await? {
-            crate::outbox::enqueue_for_account(conn, user.id, kind, now).await?;
+        if !crate::outbox::queued_since(conn, user.id.uuid(), kind, since).await? {
+            crate::outbox::enqueue_for_account(conn, user.id.uuid(), kind, now).await?;
         }
         return Ok(Registration::Exists(user));
     }
@@ -319,7 +328,8 @@ async fn register_in<C: ConnectionTrait>(
     model.verification_sent_at = Set(Some(now));
     model.updated_at = Set(now);
     let user = decode(model.update(conn).await?)?;
-    crate::outbox::enqueue_for_account(conn, user.id, NotificationKind::VerifyEmail, now).await?;
+    crate::outbox::enqueue_for_account(conn, user.id.uuid(), NotificationKind::VerifyEmail, now)
+        .await?;
     Ok(Registration::Renewed(user))
 }
 

@@ -3,6 +3,8 @@
 //! for the whole batch, and the audit events and their mail are written in one insert each.
 //! Only each application's own change is one statement per application.
 
+use crate::ids::uuids;
+use domain::ids::{ApplicationId, CallId, OrganizationId};
 use std::collections::HashMap;
 
 use domain::assignment::AssignmentStatus;
@@ -26,7 +28,7 @@ pub struct CallSnapshot {
     /// The applications, in the order asked for.
     pub applications: Vec<ApplicationRecord>,
     /// By application: its assignments that are not declined, and its submitted reviews.
-    pub assignments: HashMap<Uuid, (u32, u32)>,
+    pub assignments: HashMap<ApplicationId, (u32, u32)>,
     /// The amount already awarded in the call.
     pub awarded_total: Money,
 }
@@ -40,7 +42,7 @@ impl CallSnapshot {
 
     /// Application `id`'s assignments that are not declined, and its submitted reviews.
     #[must_use]
-    pub fn assignment_counts(&self, id: Uuid) -> (u32, u32) {
+    pub fn assignment_counts(&self, id: ApplicationId) -> (u32, u32) {
         self.assignments.get(&id).copied().unwrap_or((0, 0))
     }
 }
@@ -49,9 +51,9 @@ impl CallSnapshot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// The application.
-    pub application_id: Uuid,
+    pub application_id: ApplicationId,
     /// Its organisation, whose members are mailed.
-    pub organization_id: Uuid,
+    pub organization_id: OrganizationId,
     /// The version the decision was made on.
     pub expected_version: i32,
     /// The decision.
@@ -68,11 +70,11 @@ impl Tx {
     /// [`RepoError::NotFound`] when an application is missing or of another call.
     pub async fn call_snapshot(
         &self,
-        call_id: Uuid,
-        ids: &[Uuid],
+        call_id: CallId,
+        ids: &[ApplicationId],
     ) -> Result<CallSnapshot, RepoError> {
         let call = self.call(call_id).await?;
-        let mut by_id: HashMap<Uuid, ApplicationRecord> = self
+        let mut by_id: HashMap<ApplicationId, ApplicationRecord> = self
             .applications(ids)
             .await?
             .into_iter()
@@ -91,11 +93,11 @@ impl Tx {
             .select_only()
             .column(assignment::Column::ApplicationId)
             .column(assignment::Column::Status)
-            .filter(assignment::Column::ApplicationId.is_in(ids.iter().copied()))
+            .filter(assignment::Column::ApplicationId.is_in(uuids(ids)))
             .into_tuple()
             .all(&self.tx)
             .await?;
-        let mut assignments: HashMap<Uuid, (u32, u32)> = HashMap::new();
+        let mut assignments: HashMap<ApplicationId, (u32, u32)> = HashMap::new();
         for (application, status) in rows {
             let status = status
                 .parse::<AssignmentStatus>()
@@ -104,7 +106,7 @@ impl Tx {
                     id: application.to_string(),
                     detail: format!("status: {e}"),
                 })?;
-            let counts = assignments.entry(application).or_default();
+            let counts = assignments.entry(application.into()).or_default();
             if status.is_active() {
                 counts.0 += 1;
             }
@@ -112,7 +114,7 @@ impl Tx {
                 counts.1 += 1;
             }
         }
-        let awarded_total = crate::applications::awarded_total(&self.tx, call_id).await?;
+        let awarded_total = crate::applications::awarded_total(&self.tx, call_id.uuid()).await?;
         Ok(CallSnapshot {
             call,
             applications,
@@ -130,7 +132,7 @@ impl Tx {
         if changes.is_empty() {
             return Ok(());
         }
-        let ids: Vec<Uuid> = changes.iter().map(|c| c.application_id).collect();
+        let ids: Vec<Uuid> = changes.iter().map(|c| c.application_id.uuid()).collect();
         let last: HashMap<Uuid, i32> = application_event::Entity::find()
             .select_only()
             .column(application_event::Column::ApplicationId)
@@ -150,7 +152,7 @@ impl Tx {
             let receipt = frozen.as_ref().map(|f| f.receipt.clone());
             write_status(
                 &self.tx,
-                change.application_id,
+                change.application_id.uuid(),
                 change.expected_version,
                 event.from,
                 &change.effect,
@@ -158,8 +160,12 @@ impl Tx {
                 frozen,
             )
             .await?;
-            let seq = last.get(&change.application_id).copied().unwrap_or(0) + 1;
-            let (event_id, row) = event_row(change.application_id, seq, &event, by, receipt);
+            let seq = last
+                .get(&change.application_id.uuid())
+                .copied()
+                .unwrap_or(0)
+                + 1;
+            let (event_id, row) = event_row(change.application_id.uuid(), seq, &event, by, receipt);
             events.push(row);
             if let Some(kind) = domain::notification::for_event(&event) {
                 mail.push((
@@ -178,7 +184,7 @@ impl Tx {
         if mail.is_empty() {
             return Ok(());
         }
-        let organizations: Vec<Uuid> = mail.iter().map(|m| m.1).collect();
+        let organizations: Vec<Uuid> = mail.iter().map(|m| m.1.uuid()).collect();
         let members: Vec<(Uuid, Uuid)> = organization_member::Entity::find()
             .select_only()
             .column(organization_member::Column::OrganizationId)
@@ -193,12 +199,12 @@ impl Tx {
             .flat_map(|(application, organization, event_id, kind, at)| {
                 members
                     .iter()
-                    .filter(move |(org, _)| *org == organization)
+                    .filter(move |(org, _)| *org == organization.uuid())
                     .map(move |(_, recipient)| {
                         crate::outbox::new_row(
                             kind,
                             *recipient,
-                            Some(application),
+                            Some(application.uuid()),
                             Some(event_id),
                             None,
                             at,

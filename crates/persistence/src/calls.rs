@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::call::{
     Aggregation, CallPhase, CallSpec, CallState, Criterion, Eligibility, PriorityArea,
 };
+use domain::ids::{CallId, UserId};
 use domain::money::{Money, Share};
 use domain::region::Region;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
@@ -94,11 +95,11 @@ pub(crate) fn decode(model: call::Model) -> Result<CallRecord, RepoError> {
         .parse::<CallState>()
         .map_err(|e| corrupt(format!("state: {e}")))?;
     Ok(CallRecord {
-        id,
+        id: id.into(),
         spec,
         state,
         version: model.version,
-        created_by: model.created_by,
+        created_by: model.created_by.into(),
         created_at: model.created_at,
         updated_at: model.updated_at,
         published_at: model.published_at,
@@ -152,9 +153,10 @@ impl Store {
     pub async fn create_call(
         &self,
         spec: &CallSpec,
-        created_by: Uuid,
+        created_by: UserId,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
+        let created_by = created_by.uuid();
         insert_call(&self.db, spec, created_by, now).await
     }
 
@@ -162,7 +164,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn get_call(&self, id: Uuid) -> Result<CallRecord, RepoError> {
+    pub async fn get_call(&self, id: CallId) -> Result<CallRecord, RepoError> {
+        let id = id.uuid();
         call(&self.db, id).await
     }
 
@@ -222,11 +225,12 @@ impl Store {
     /// when it changed or is no longer a draft.
     pub async fn update_call(
         &self,
-        id: Uuid,
+        id: CallId,
         spec: &CallSpec,
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
+        let id = id.uuid();
         update_call(&self.db, id, spec, expected_version, now).await
     }
 
@@ -238,11 +242,12 @@ impl Store {
     /// when it changed meanwhile.
     pub async fn set_call_state(
         &self,
-        id: Uuid,
+        id: CallId,
         state: CallState,
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
+        let id = id.uuid();
         set_call_state(&self.db, id, state, expected_version, now).await
     }
 }
@@ -319,9 +324,10 @@ impl crate::Tx {
     pub async fn insert_call(
         &self,
         spec: &CallSpec,
-        created_by: Uuid,
+        created_by: UserId,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
+        let created_by = created_by.uuid();
         insert_call(&self.tx, spec, created_by, now).await
     }
 
@@ -332,11 +338,12 @@ impl crate::Tx {
     /// longer a draft.
     pub async fn update_call(
         &self,
-        id: Uuid,
+        id: CallId,
         spec: &CallSpec,
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
+        let id = id.uuid();
         update_call(&self.tx, id, spec, expected_version, now).await
     }
 
@@ -347,11 +354,12 @@ impl crate::Tx {
     /// [`RepoError::Conflict`] (`"version"`) when it changed meanwhile.
     pub async fn set_call_state(
         &self,
-        id: Uuid,
+        id: CallId,
         state: CallState,
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<CallRecord, RepoError> {
+        let id = id.uuid();
         set_call_state(&self.tx, id, state, expected_version, now).await
     }
 }

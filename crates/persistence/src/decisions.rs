@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::assignment::AssignmentStatus;
 use domain::event::Transition;
+use domain::ids::{ApplicationId, CallId, UserId};
 use domain::money::Money;
 use domain::notification::NotificationKind;
 use domain::review::ReviewContent;
@@ -55,9 +56,9 @@ pub struct Decided {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewAssignment {
     /// The application.
-    pub application_id: Uuid,
+    pub application_id: ApplicationId,
     /// The reviewer.
-    pub reviewer_id: Uuid,
+    pub reviewer_id: UserId,
     /// When the review is due.
     pub due_at: Option<DateTime<Utc>>,
 }
@@ -171,9 +172,11 @@ impl Tx {
     /// [`RepoError::NotFound`] when the application is not in the call.
     pub async fn snapshot(
         &self,
-        call_id: Uuid,
-        application_id: Uuid,
+        call_id: CallId,
+        application_id: ApplicationId,
     ) -> Result<Snapshot, RepoError> {
+        let call_id = call_id.uuid();
+        let application_id = application_id.uuid();
         snapshot(&self.tx, call_id, application_id).await
     }
 
@@ -184,11 +187,12 @@ impl Tx {
     /// [`RepoError::Conflict`] (`"version"`) when the application changed meanwhile.
     pub async fn record_event(
         &self,
-        id: Uuid,
+        id: ApplicationId,
         expected_version: i32,
         decided: Decided,
         by: ActedBy,
     ) -> Result<(), RepoError> {
+        let id = id.uuid();
         apply_event(
             &self.tx,
             id,
@@ -205,7 +209,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn settle_call(&self, call_id: Uuid, now: DateTime<Utc>) -> Result<(), RepoError> {
+    pub async fn settle_call(&self, call_id: CallId, now: DateTime<Utc>) -> Result<(), RepoError> {
+        let call_id = call_id.uuid();
         settle_call(&self.tx, call_id, now).await
     }
 
@@ -216,16 +221,17 @@ impl Tx {
     /// the application.
     pub async fn insert_assignment(
         &self,
-        call_id: Uuid,
+        call_id: CallId,
         new: &NewAssignment,
         assigned_by: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<AssignmentRecord, RepoError> {
+        let call_id = call_id.uuid();
         let model = assignment::ActiveModel {
             id: Set(Uuid::now_v7()),
             call_id: Set(call_id),
-            application_id: Set(new.application_id),
-            reviewer_id: Set(new.reviewer_id),
+            application_id: Set(new.application_id.uuid()),
+            reviewer_id: Set(new.reviewer_id.uuid()),
             status: Set(AssignmentStatus::Assigned.code().to_owned()),
             version: Set(1),
             due_at: Set(new.due_at),
@@ -303,7 +309,7 @@ impl Tx {
                 assignment::Column::Version,
                 Expr::col(assignment::Column::Version).add(1),
             )
-            .filter(assignment::Column::Id.eq(assignment.id))
+            .filter(assignment::Column::Id.eq(assignment.id.uuid()))
             .filter(assignment::Column::Version.eq(assignment.version))
             .exec(&self.tx)
             .await?;
@@ -325,8 +331,8 @@ impl Tx {
     ) -> Result<(), RepoError> {
         let inserted = conflict::Entity::insert(conflict::ActiveModel {
             id: Set(Uuid::now_v7()),
-            reviewer_id: Set(new.reviewer_id),
-            organization_id: Set(new.organization_id),
+            reviewer_id: Set(new.reviewer_id.uuid()),
+            organization_id: Set(new.organization_id.uuid()),
             kind: Set(new.kind.code().to_owned()),
             description: Set(new.description),
             source: Set(new.source.to_owned()),

@@ -8,9 +8,9 @@
 //! commits.
 
 use chrono::{DateTime, Duration, Utc};
+use domain::ids::UserId;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use uuid::Uuid;
 
 use crate::entity::idempotency_key;
 use crate::error::{Clash, RepoError};
@@ -42,7 +42,7 @@ pub struct StoredResponse {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyClaim {
     /// The account the key belongs to.
-    pub user: Uuid,
+    pub user: UserId,
     /// The key.
     pub key: String,
     /// The request's fingerprint: the same key with another request is refused.
@@ -76,7 +76,7 @@ fn decode_headers(text: &str) -> Vec<(String, String)> {
 /// Rows of `claim`'s key that no longer count: expired, or claimed and abandoned.
 fn stale(claim: &KeyClaim) -> Condition {
     Condition::all()
-        .add(idempotency_key::Column::UserId.eq(claim.user))
+        .add(idempotency_key::Column::UserId.eq(claim.user.uuid()))
         .add(idempotency_key::Column::Key.eq(claim.key.as_str()))
         .add(
             Condition::any()
@@ -95,7 +95,7 @@ impl Store {
     /// # Errors
     /// [`RepoError::Corrupt`] for an answer without a status.
     pub async fn stored_answer(&self, claim: &KeyClaim) -> Result<Option<Stored>, RepoError> {
-        let Some(row) = idempotency_key::Entity::find_by_id((claim.user, claim.key.clone()))
+        let Some(row) = idempotency_key::Entity::find_by_id((claim.user.uuid(), claim.key.clone()))
             .one(&self.db)
             .await?
         else {
@@ -158,7 +158,7 @@ impl Tx {
             .exec(&self.tx)
             .await?;
         idempotency_key::ActiveModel {
-            user_id: Set(claim.user),
+            user_id: Set(claim.user.uuid()),
             key: Set(claim.key.clone()),
             request_hash: Set(claim.request_hash.clone()),
             state: Set(IN_PROGRESS.to_owned()),
@@ -199,7 +199,7 @@ impl Tx {
                 Expr::value(encode_headers(&response.headers)),
             )
             .col_expr(idempotency_key::Column::Body, Expr::value(response.body))
-            .filter(idempotency_key::Column::UserId.eq(claim.user))
+            .filter(idempotency_key::Column::UserId.eq(claim.user.uuid()))
             .filter(idempotency_key::Column::Key.eq(claim.key.as_str()))
             .exec(&self.tx)
             .await?;

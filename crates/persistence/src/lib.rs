@@ -14,6 +14,7 @@ mod error;
 #[cfg(feature = "test-support")]
 pub mod fixtures;
 pub mod idempotency;
+mod ids;
 mod organizations;
 pub mod outbox;
 mod paging;

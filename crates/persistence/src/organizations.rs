@@ -1,6 +1,7 @@
 //! Organisations and their members.
 
 use chrono::{DateTime, Utc};
+use domain::ids::{OrganizationId, UserId};
 use domain::organization::{MemberRole, MembershipError, OrganizationProfile, check_removal};
 use domain::{bin::Bin, email::Email};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -40,7 +41,7 @@ pub(crate) fn decode(model: organization::Model) -> Result<Organization, RepoErr
     let contact_email =
         Email::parse(&model.contact_email).map_err(|e| corrupt(format!("contact_email: {e}")))?;
     Ok(Organization {
-        id: model.id,
+        id: model.id.into(),
         profile: OrganizationProfile {
             name: model.name,
             bin,
@@ -69,7 +70,7 @@ fn decode_member(
     account: user::Model,
 ) -> Result<Member, RepoError> {
     Ok(Member {
-        user_id: account.id,
+        user_id: account.id.into(),
         email: account.email,
         name: account.name,
         role: decode_role(member)?,
@@ -84,10 +85,11 @@ impl Store {
     /// [`RepoError::Conflict`] (`"bin"`) when an organisation with that BIN exists.
     pub async fn create_organization(
         &self,
-        owner: Uuid,
+        owner: UserId,
         profile: OrganizationProfile,
         now: DateTime<Utc>,
     ) -> Result<Organization, RepoError> {
+        let owner = owner.uuid();
         let tx = self.db.begin().await?;
         let done = create_organization_in(&tx, owner, profile, now).await?;
         tx.commit().await?;
@@ -100,9 +102,11 @@ impl Store {
     /// [`RepoError::NotFound`] when it does not exist or `user` is not a member.
     pub async fn organization_for_member(
         &self,
-        id: Uuid,
-        user: Uuid,
+        id: OrganizationId,
+        user: UserId,
     ) -> Result<(Organization, MemberRole), RepoError> {
+        let id = id.uuid();
+        let user = user.uuid();
         let (member, org) = organization_member::Entity::find()
             .filter(organization_member::Column::OrganizationId.eq(id))
             .filter(organization_member::Column::UserId.eq(user))
@@ -118,7 +122,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn get_organization(&self, id: Uuid) -> Result<Organization, RepoError> {
+    pub async fn get_organization(&self, id: OrganizationId) -> Result<Organization, RepoError> {
+        let id = id.uuid();
         let model = organization::Entity::find_by_id(id)
             .one(&self.db)
             .await?
@@ -132,8 +137,9 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn organizations_of(
         &self,
-        user: Uuid,
+        user: UserId,
     ) -> Result<Vec<(Organization, MemberRole)>, RepoError> {
+        let user = user.uuid();
         let rows = organization_member::Entity::find()
             .filter(organization_member::Column::UserId.eq(user))
             .find_also_related(organization::Entity)
@@ -154,11 +160,12 @@ impl Store {
     /// when it changed since `expected_version`, or (`"bin"`) when the new BIN is taken.
     pub async fn update_organization(
         &self,
-        id: Uuid,
+        id: OrganizationId,
         profile: OrganizationProfile,
         expected_version: Option<i32>,
         now: DateTime<Utc>,
     ) -> Result<Organization, RepoError> {
+        let id = id.uuid();
         let mut update = organization::Entity::update_many()
             .col_expr(organization::Column::Name, Expr::value(profile.name))
             .col_expr(organization::Column::Bin, Expr::value(profile.bin.as_str()))
@@ -208,7 +215,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn members(&self, id: Uuid) -> Result<Vec<Member>, RepoError> {
+    pub async fn members(&self, id: OrganizationId) -> Result<Vec<Member>, RepoError> {
+        let id = id.uuid();
         let rows = organization_member::Entity::find()
             .filter(organization_member::Column::OrganizationId.eq(id))
             .find_also_related(user::Entity)
@@ -229,11 +237,12 @@ impl Store {
     /// (`"member"`) when it is already a member.
     pub async fn add_member(
         &self,
-        id: Uuid,
+        id: OrganizationId,
         email: &str,
         role: MemberRole,
         now: DateTime<Utc>,
     ) -> Result<Member, RepoError> {
+        let id = id.uuid();
         add_member_in(&self.db, id, email, role, now).await
     }
 
@@ -245,10 +254,13 @@ impl Store {
     /// `actor` or `target` is not a member.
     pub async fn remove_member(
         &self,
-        id: Uuid,
-        actor: Uuid,
-        target: Uuid,
+        id: OrganizationId,
+        actor: UserId,
+        target: UserId,
     ) -> Result<(), RemoveMemberError> {
+        let id = id.uuid();
+        let actor = actor.uuid();
+        let target = target.uuid();
         let tx = self.db.begin().await.map_err(RepoError::from)?;
         // Lock the organisation before reading its members, so two owners leaving at once
         // cannot both count the other as the remaining owner.
@@ -351,10 +363,11 @@ impl crate::Tx {
     /// [`RepoError::Conflict`] ([`Clash::Bin`]) when the BIN is taken.
     pub async fn create_organization(
         &self,
-        owner: Uuid,
+        owner: UserId,
         profile: OrganizationProfile,
         now: DateTime<Utc>,
     ) -> Result<Organization, RepoError> {
+        let owner = owner.uuid();
         create_organization_in(&self.tx, owner, profile, now).await
     }
 }
@@ -395,11 +408,12 @@ impl crate::Tx {
     /// ([`Clash::Member`]) when it is already a member.
     pub async fn add_member(
         &self,
-        id: Uuid,
+        id: OrganizationId,
         email: &str,
         role: MemberRole,
         now: DateTime<Utc>,
     ) -> Result<Member, RepoError> {
+        let id = id.uuid();
         add_member_in(&self.tx, id, email, role, now).await
     }
 }

@@ -2,6 +2,7 @@
 //! the signed-in holder. Either ends the account's logins in the same transaction.
 
 use chrono::{DateTime, Utc};
+use domain::ids::UserId;
 use domain::notification::NotificationKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -57,7 +58,8 @@ impl Store {
     /// # Errors
     /// [`RepoError::NotFound`] when the account does not exist, is disabled or has no reset
     /// pending.
-    pub async fn pending_reset(&self, id: Uuid) -> Result<(String, DateTime<Utc>), RepoError> {
+    pub async fn pending_reset(&self, id: UserId) -> Result<(String, DateTime<Utc>), RepoError> {
+        let id = id.uuid();
         let (nonce, sent_at) = user::Entity::find_by_id(id)
             .filter(user::Column::DisabledAt.is_null())
             .select_only()
@@ -77,11 +79,12 @@ impl Store {
     /// [`RepoError::NotFound`] when the reset was used, replaced or never started.
     pub async fn finish_password_reset(
         &self,
-        id: Uuid,
+        id: UserId,
         nonce: &str,
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
+        let id = id.uuid();
         let which = Condition::all()
             .add(user::Column::Id.eq(id))
             .add(user::Column::ResetNonce.eq(nonce))
@@ -93,7 +96,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the account does not exist.
-    pub async fn password_hash(&self, id: Uuid) -> Result<String, RepoError> {
+    pub async fn password_hash(&self, id: UserId) -> Result<String, RepoError> {
+        let id = id.uuid();
         user::Entity::find_by_id(id)
             .select_only()
             .column(user::Column::PasswordHash)
@@ -194,11 +198,12 @@ impl crate::Tx {
     /// [`RepoError::NotFound`] when the account does not exist.
     pub async fn change_password(
         &self,
-        id: Uuid,
+        id: UserId,
         password_hash: &str,
         keep: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
+        let id = id.uuid();
         let which = Condition::all().add(user::Column::Id.eq(id));
         set_password_in(&self.tx, which, id, password_hash, keep, now).await
     }

@@ -1,12 +1,13 @@
 //! The reads a use case makes inside its [`Tx`], so that it decides on what its own
 //! transaction sees.
 
+use crate::ids::uuids;
+use domain::ids::{ApplicationId, CallId, OrganizationId, UserId};
 use domain::organization::MemberRole;
 use domain::scoring::ScoredReview;
 use domain::status::ApplicationStatus;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, EntityTrait};
-use uuid::Uuid;
 
 use crate::entity::{application, organization_member};
 use crate::error::RepoError;
@@ -18,7 +19,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn application(&self, id: Uuid) -> Result<ApplicationRecord, RepoError> {
+    pub async fn application(&self, id: ApplicationId) -> Result<ApplicationRecord, RepoError> {
+        let id = id.uuid();
         crate::applications::application(&self.tx, id).await
     }
 
@@ -26,12 +28,12 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn applications(&self, ids: &[Uuid]) -> Result<Vec<ApplicationRecord>, RepoError> {
-        crate::applications::applications_where(
-            &self.tx,
-            application::Column::Id.is_in(ids.iter().copied()),
-        )
-        .await
+    pub async fn applications(
+        &self,
+        ids: &[ApplicationId],
+    ) -> Result<Vec<ApplicationRecord>, RepoError> {
+        crate::applications::applications_where(&self.tx, application::Column::Id.is_in(uuids(ids)))
+            .await
     }
 
     /// Every application of `call_id` in one of `statuses`, oldest first.
@@ -40,9 +42,10 @@ impl Tx {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn applications_of_call(
         &self,
-        call_id: Uuid,
+        call_id: CallId,
         statuses: &[ApplicationStatus],
     ) -> Result<Vec<ApplicationRecord>, RepoError> {
+        let call_id = call_id.uuid();
         let condition = application::Column::CallId
             .eq(call_id)
             .and(application::Column::Status.is_in(statuses.iter().map(|s| s.code())));
@@ -53,7 +56,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn call(&self, id: Uuid) -> Result<CallRecord, RepoError> {
+    pub async fn call(&self, id: CallId) -> Result<CallRecord, RepoError> {
+        let id = id.uuid();
         crate::calls::call(&self.tx, id).await
     }
 
@@ -61,15 +65,19 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn organizations(&self, ids: &[Uuid]) -> Result<Vec<Organization>, RepoError> {
-        crate::organizations::organizations(&self.tx, ids).await
+    pub async fn organizations(
+        &self,
+        ids: &[OrganizationId],
+    ) -> Result<Vec<Organization>, RepoError> {
+        crate::organizations::organizations(&self.tx, &uuids(ids)).await
     }
 
     /// The organisation `id`.
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn organization(&self, id: Uuid) -> Result<Organization, RepoError> {
+    pub async fn organization(&self, id: OrganizationId) -> Result<Organization, RepoError> {
+        let id = id.uuid();
         crate::organizations::organizations(&self.tx, &[id])
             .await?
             .pop()
@@ -82,9 +90,11 @@ impl Tx {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn membership(
         &self,
-        organization: Uuid,
-        user: Uuid,
+        organization: OrganizationId,
+        user: UserId,
     ) -> Result<Option<MemberRole>, RepoError> {
+        let organization = organization.uuid();
+        let user = user.uuid();
         organization_member::Entity::find_by_id((organization, user))
             .one(&self.tx)
             .await?
@@ -96,7 +106,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn user(&self, id: Uuid) -> Result<User, RepoError> {
+    pub async fn user(&self, id: UserId) -> Result<User, RepoError> {
+        let id = id.uuid();
         crate::accounts::user(&self.tx, id).await
     }
 
@@ -104,7 +115,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn review_totals(&self, call: Uuid) -> Result<Vec<ScoredReview>, RepoError> {
+    pub async fn review_totals(&self, call: CallId) -> Result<Vec<ScoredReview>, RepoError> {
+        let call = call.uuid();
         crate::scores::review_totals(&self.tx, call).await
     }
 }

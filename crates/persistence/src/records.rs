@@ -1,6 +1,7 @@
 //! What repositories hand back: decoded rows in domain terms.
 
 use chrono::{DateTime, Utc};
+use domain::ids::{ApplicationId, AssignmentId, CallId, OrganizationId, UserId};
 use domain::language::Language;
 use domain::organization::{MemberRole, OrganizationProfile};
 use domain::role::Role;
@@ -10,7 +11,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// Identifier.
-    pub id: Uuid,
+    pub id: UserId,
     /// Login and mail address, lower-cased.
     pub email: String,
     /// Display name.
@@ -44,7 +45,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
     /// Identifier.
-    pub id: Uuid,
+    pub id: OrganizationId,
     /// The validated profile.
     pub profile: OrganizationProfile,
     /// Incremented by every update.
@@ -59,7 +60,7 @@ pub struct Organization {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// The member's account.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// The member's address.
     pub email: String,
     /// The member's name.
@@ -83,7 +84,7 @@ pub struct Page<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallRecord {
     /// Identifier.
-    pub id: Uuid,
+    pub id: CallId,
     /// The validated call.
     pub spec: domain::call::CallSpec,
     /// The stored lifecycle state; what people see is [`domain::call::phase`] of it.
@@ -91,7 +92,7 @@ pub struct CallRecord {
     /// Incremented by every change.
     pub version: i32,
     /// The officer who created it.
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -106,13 +107,13 @@ pub struct CallRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationRecord {
     /// Identifier.
-    pub id: Uuid,
+    pub id: ApplicationId,
     /// The call it answers.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// The applying organisation.
-    pub organization_id: Uuid,
+    pub organization_id: OrganizationId,
     /// The member who created it.
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// The organisation's region when the application was created.
     pub region: domain::region::Region,
     /// Current status.
@@ -153,7 +154,7 @@ pub struct EventRecord {
     /// Status after.
     pub to: domain::status::ApplicationStatus,
     /// Who acted, when a person did.
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     /// In which capacity.
     pub actor: domain::transition::Actor,
     /// When it happened.
@@ -173,7 +174,7 @@ pub struct OffsetPage<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolMember {
     /// The reviewer's account.
-    pub reviewer_id: Uuid,
+    pub reviewer_id: UserId,
     /// Their name.
     pub name: String,
     /// Their address.
@@ -188,9 +189,9 @@ pub struct ConflictRecord {
     /// Identifier.
     pub id: Uuid,
     /// The reviewer.
-    pub reviewer_id: Uuid,
+    pub reviewer_id: UserId,
     /// The organisation they may not review.
-    pub organization_id: Uuid,
+    pub organization_id: OrganizationId,
     /// What kind of conflict.
     pub kind: domain::review::ConflictKind,
     /// The reviewer's explanation.
@@ -205,13 +206,13 @@ pub struct ConflictRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssignmentRecord {
     /// Identifier.
-    pub id: Uuid,
+    pub id: AssignmentId,
     /// The call.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// The application.
-    pub application_id: Uuid,
+    pub application_id: ApplicationId,
     /// The reviewer.
-    pub reviewer_id: Uuid,
+    pub reviewer_id: UserId,
     /// Where it stands.
     pub status: domain::assignment::AssignmentStatus,
     /// Incremented by every change.
@@ -219,7 +220,7 @@ pub struct AssignmentRecord {
     /// When the review is due.
     pub due_at: Option<DateTime<Utc>>,
     /// The officer who assigned it; `None` for the automatic planner.
-    pub assigned_by: Option<Uuid>,
+    pub assigned_by: Option<UserId>,
     /// Why the reviewer declined.
     pub decline_reason: Option<String>,
     /// The review, once saved.

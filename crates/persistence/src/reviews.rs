@@ -1,7 +1,9 @@
 //! Reviewer pools, conflicts of interest and assignments with their reviews.
 
+use crate::ids::uuids;
 use chrono::{DateTime, Utc};
 use domain::assignment::AssignmentStatus;
+use domain::ids::{ApplicationId, AssignmentId, CallId, OrganizationId, UserId};
 use domain::review::{ConflictKind, ReviewContent};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -30,17 +32,17 @@ pub(crate) fn decode_assignment(model: assignment::Model) -> Result<AssignmentRe
         .transpose()
         .map_err(|e| corrupt(format!("review: {e}")))?;
     Ok(AssignmentRecord {
-        id,
-        call_id: model.call_id,
-        application_id: model.application_id,
-        reviewer_id: model.reviewer_id,
+        id: id.into(),
+        call_id: model.call_id.into(),
+        application_id: model.application_id.into(),
+        reviewer_id: model.reviewer_id.into(),
         status: model
             .status
             .parse::<AssignmentStatus>()
             .map_err(|e| corrupt(format!("status: {e}")))?,
         version: model.version,
         due_at: model.due_at,
-        assigned_by: model.assigned_by,
+        assigned_by: model.assigned_by.map(Into::into),
         decline_reason: model.decline_reason,
         review,
         review_total: model.review_total,
@@ -53,8 +55,8 @@ pub(crate) fn decode_assignment(model: assignment::Model) -> Result<AssignmentRe
 fn decode_conflict(model: conflict::Model) -> Result<ConflictRecord, RepoError> {
     Ok(ConflictRecord {
         id: model.id,
-        reviewer_id: model.reviewer_id,
-        organization_id: model.organization_id,
+        reviewer_id: model.reviewer_id.into(),
+        organization_id: model.organization_id.into(),
         kind: model
             .kind
             .parse::<ConflictKind>()
@@ -81,9 +83,9 @@ pub(crate) fn review_json(review: &ReviewContent) -> Result<String, RepoError> {
 #[derive(Debug, Clone)]
 pub struct NewConflict {
     /// The reviewer.
-    pub reviewer_id: Uuid,
+    pub reviewer_id: UserId,
     /// The organisation.
-    pub organization_id: Uuid,
+    pub organization_id: OrganizationId,
     /// The kind.
     pub kind: ConflictKind,
     /// The explanation.
@@ -122,7 +124,7 @@ async fn pool<C: ConnectionTrait>(conn: &C, call: Uuid) -> Result<Vec<PoolMember
                 .iter()
                 .find(|u| u.id == row.reviewer_id)
                 .map(|u| PoolMember {
-                    reviewer_id: row.reviewer_id,
+                    reviewer_id: row.reviewer_id.into(),
                     name: u.name.clone(),
                     email: u.email.clone(),
                     added_at: row.added_at,
@@ -190,11 +192,14 @@ impl Tx {
     /// [`RepoError::Conflict`] (`"pool_member"`) when already in it.
     pub async fn add_pool_member(
         &self,
-        call: Uuid,
-        reviewer: Uuid,
-        by: Uuid,
+        call: CallId,
+        reviewer: UserId,
+        by: UserId,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
+        let call = call.uuid();
+        let reviewer = reviewer.uuid();
+        let by = by.uuid();
         call_reviewer::ActiveModel {
             call_id: Set(call),
             reviewer_id: Set(reviewer),
@@ -211,7 +216,13 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when they are not in it.
-    pub async fn remove_pool_member(&self, call: Uuid, reviewer: Uuid) -> Result<(), RepoError> {
+    pub async fn remove_pool_member(
+        &self,
+        call: CallId,
+        reviewer: UserId,
+    ) -> Result<(), RepoError> {
+        let call = call.uuid();
+        let reviewer = reviewer.uuid();
         let removed = call_reviewer::Entity::delete_by_id((call, reviewer))
             .exec(&self.tx)
             .await?;
@@ -225,7 +236,9 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn in_pool(&self, call: Uuid, reviewer: Uuid) -> Result<bool, RepoError> {
+    pub async fn in_pool(&self, call: CallId, reviewer: UserId) -> Result<bool, RepoError> {
+        let call = call.uuid();
+        let reviewer = reviewer.uuid();
         in_pool(&self.tx, call, reviewer).await
     }
 
@@ -233,7 +246,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn pool(&self, call: Uuid) -> Result<Vec<PoolMember>, RepoError> {
+    pub async fn pool(&self, call: CallId) -> Result<Vec<PoolMember>, RepoError> {
+        let call = call.uuid();
         pool(&self.tx, call).await
     }
 
@@ -244,9 +258,13 @@ impl Tx {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn conflicted_pairs(
         &self,
-        reviewers: &[Uuid],
-    ) -> Result<Vec<(Uuid, Uuid)>, RepoError> {
-        conflicted_pairs(&self.tx, reviewers).await
+        reviewers: &[UserId],
+    ) -> Result<Vec<(UserId, OrganizationId)>, RepoError> {
+        let pairs = conflicted_pairs(&self.tx, &uuids(reviewers)).await?;
+        Ok(pairs
+            .into_iter()
+            .map(|(reviewer, organization)| (reviewer.into(), organization.into()))
+            .collect())
     }
 
     /// Records a conflict of interest.
@@ -260,8 +278,8 @@ impl Tx {
     ) -> Result<ConflictRecord, RepoError> {
         let model = conflict::ActiveModel {
             id: Set(Uuid::now_v7()),
-            reviewer_id: Set(new.reviewer_id),
-            organization_id: Set(new.organization_id),
+            reviewer_id: Set(new.reviewer_id.uuid()),
+            organization_id: Set(new.organization_id.uuid()),
             kind: Set(new.kind.code().to_owned()),
             description: Set(new.description),
             source: Set(new.source.to_owned()),
@@ -277,7 +295,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn assignment(&self, id: Uuid) -> Result<AssignmentRecord, RepoError> {
+    pub async fn assignment(&self, id: AssignmentId) -> Result<AssignmentRecord, RepoError> {
+        let id = id.uuid();
         assignment_by_id(&self.tx, id).await
     }
 
@@ -287,8 +306,9 @@ impl Tx {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn assignments_of_call(
         &self,
-        call: Uuid,
+        call: CallId,
     ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        let call = call.uuid();
         assignments_where(&self.tx, assignment::Column::CallId.eq(call)).await
     }
 
@@ -298,8 +318,9 @@ impl Tx {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn assignments_of_application(
         &self,
-        application: Uuid,
+        application: ApplicationId,
     ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        let application = application.uuid();
         assignments_where(&self.tx, assignment::Column::ApplicationId.eq(application)).await
     }
 
@@ -310,9 +331,11 @@ impl Tx {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn open_assignments_with(
         &self,
-        reviewer: Uuid,
-        organization: Uuid,
+        reviewer: UserId,
+        organization: OrganizationId,
     ) -> Result<u64, RepoError> {
+        let reviewer = reviewer.uuid();
+        let organization = organization.uuid();
         let open = [AssignmentStatus::Assigned, AssignmentStatus::Accepted];
         let applications = Query::select()
             .column(application::Column::Id)
@@ -333,9 +356,11 @@ impl Tx {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn active_assignments_of_reviewer(
         &self,
-        call: Uuid,
-        reviewer: Uuid,
+        call: CallId,
+        reviewer: UserId,
     ) -> Result<u64, RepoError> {
+        let call = call.uuid();
+        let reviewer = reviewer.uuid();
         let active = [
             AssignmentStatus::Assigned,
             AssignmentStatus::Accepted,
@@ -355,7 +380,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn pool(&self, call: Uuid) -> Result<Vec<PoolMember>, RepoError> {
+    pub async fn pool(&self, call: CallId) -> Result<Vec<PoolMember>, RepoError> {
+        let call = call.uuid();
         pool(&self.db, call).await
     }
 
@@ -363,7 +389,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn conflicts_of(&self, reviewer: Uuid) -> Result<Vec<ConflictRecord>, RepoError> {
+    pub async fn conflicts_of(&self, reviewer: UserId) -> Result<Vec<ConflictRecord>, RepoError> {
+        let reviewer = reviewer.uuid();
         conflict::Entity::find()
             .filter(conflict::Column::ReviewerId.eq(reviewer))
             .order_by_asc(conflict::Column::DeclaredAt)
@@ -378,7 +405,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn get_assignment(&self, id: Uuid) -> Result<AssignmentRecord, RepoError> {
+    pub async fn get_assignment(&self, id: AssignmentId) -> Result<AssignmentRecord, RepoError> {
+        let id = id.uuid();
         assignment_by_id(&self.db, id).await
     }
 
@@ -388,8 +416,9 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn assignments_of_application(
         &self,
-        application: Uuid,
+        application: ApplicationId,
     ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        let application = application.uuid();
         assignments_where(&self.db, assignment::Column::ApplicationId.eq(application)).await
     }
 
@@ -399,8 +428,9 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn assignments_of_call(
         &self,
-        call: Uuid,
+        call: CallId,
     ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        let call = call.uuid();
         assignments_where(&self.db, assignment::Column::CallId.eq(call)).await
     }
 
@@ -411,11 +441,12 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn assignments_of_reviewer(
         &self,
-        reviewer: Uuid,
+        reviewer: UserId,
         statuses: &[AssignmentStatus],
         page: u64,
         limit: u64,
     ) -> Result<OffsetPage<AssignmentRecord>, RepoError> {
+        let reviewer = reviewer.uuid();
         let mut query =
             assignment::Entity::find().filter(assignment::Column::ReviewerId.eq(reviewer));
         if !statuses.is_empty() {

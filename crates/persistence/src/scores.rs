@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::assignment::AssignmentStatus;
+use domain::ids::{ApplicationId, CallId};
 use domain::money::Money;
 use domain::scoring::ScoredReview;
 use domain::status::ApplicationStatus;
@@ -18,7 +19,7 @@ use crate::error::RepoError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RankingEntry {
     /// The application.
-    pub id: Uuid,
+    pub id: ApplicationId,
     /// Its title.
     pub title: Option<String>,
     /// Its status.
@@ -43,7 +44,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn review_totals(&self, call: Uuid) -> Result<Vec<ScoredReview>, RepoError> {
+    pub async fn review_totals(&self, call: CallId) -> Result<Vec<ScoredReview>, RepoError> {
+        let call = call.uuid();
         review_totals(&self.db, call).await
     }
 
@@ -54,9 +56,10 @@ impl Store {
     /// [`RepoError::Corrupt`] for a row with an unknown status or an impossible amount.
     pub async fn ranking_entries(
         &self,
-        call: Uuid,
+        call: CallId,
         statuses: &[ApplicationStatus],
     ) -> Result<Vec<RankingEntry>, RepoError> {
+        let call = call.uuid();
         let rows: Vec<EntryRow> = application::Entity::find()
             .select_only()
             .column(application::Column::Id)
@@ -80,7 +83,7 @@ impl Store {
                     detail,
                 };
                 Ok(RankingEntry {
-                    id,
+                    id: id.into(),
                     title,
                     status: status
                         .parse()
@@ -113,8 +116,8 @@ pub(crate) async fn review_totals<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|(application, reviewer, total)| {
             total.map(|total| ScoredReview {
-                application,
-                reviewer,
+                application: application.into(),
+                reviewer: reviewer.into(),
                 total,
             })
         })

@@ -2,11 +2,11 @@
 //! admin always remains, settled under a lock on the admins' rows.
 
 use chrono::{DateTime, Utc};
+use domain::ids::UserId;
 use domain::role::Role;
 use domain::staff::{self, AccountChange, AccountChangeError, AccountStanding};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
-use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{refresh_token, user};
@@ -43,10 +43,11 @@ impl Store {
     /// [`RepoError::NotFound`] for an unknown account.
     pub async fn change_account(
         &self,
-        id: Uuid,
+        id: UserId,
         change: AccountChange,
         now: DateTime<Utc>,
     ) -> Result<User, AccountChangeFailure> {
+        let id = id.uuid();
         let tx = self.db.begin().await?;
         // A write that changes nothing, to every admin's row: PostgreSQL locks the rows
         // (a concurrent change waits, then sees the result), SQLite takes its write lock.

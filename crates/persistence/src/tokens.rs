@@ -1,6 +1,7 @@
 //! Refresh tokens: stored as hashes, rotated on use, revoked by family on reuse.
 
 use chrono::{DateTime, Utc};
+use domain::ids::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
@@ -34,11 +35,12 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn start_token_family(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         token_hash: String,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Uuid, RepoError> {
+        let user_id = user_id.uuid();
         let family = Uuid::now_v7();
         insert(&self.db, family, user_id, token_hash, expires_at, now).await?;
         Ok(family)
@@ -113,7 +115,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        let user = self.get_user(token.user_id).await?;
+        let user = self.get_user(token.user_id.into()).await?;
         Ok(RotateOutcome::Rotated(user, token.family_id))
     }
 
@@ -125,11 +127,12 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn end_session(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         family: Uuid,
         token_hash: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, RepoError> {
+        let user_id = user_id.uuid();
         if let Some(token_hash) = token_hash {
             let of_this_login = refresh_token::Entity::find()
                 .filter(refresh_token::Column::TokenHash.eq(token_hash))
@@ -153,10 +156,11 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn revoke_token_family(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<(), RepoError> {
+        let user_id = user_id.uuid();
         let token = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(token_hash))
             .filter(refresh_token::Column::UserId.eq(user_id))

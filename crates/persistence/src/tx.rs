@@ -8,12 +8,12 @@
 //! - [`Tx::lock_account`] orders the changes of one account that no call lock covers,
 //!   such as a reviewer's conflict declarations against the assignments made to them.
 
+use domain::ids::{CallId, OrganizationId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
-use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{call, organization, user};
@@ -56,7 +56,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the call does not exist.
-    pub async fn lock_call(&self, id: Uuid) -> Result<(), RepoError> {
+    pub async fn lock_call(&self, id: CallId) -> Result<(), RepoError> {
+        let id = id.uuid();
         let locked = call::Entity::update_many()
             .col_expr(call::Column::Version, Expr::col(call::Column::Version))
             .filter(call::Column::Id.eq(id))
@@ -73,7 +74,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the organisation does not exist.
-    pub async fn lock_organization(&self, id: Uuid) -> Result<(), RepoError> {
+    pub async fn lock_organization(&self, id: OrganizationId) -> Result<(), RepoError> {
+        let id = id.uuid();
         let locked = organization::Entity::update_many()
             .col_expr(
                 organization::Column::Version,
@@ -92,7 +94,8 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when the account does not exist.
-    pub async fn lock_account(&self, id: Uuid) -> Result<(), RepoError> {
+    pub async fn lock_account(&self, id: UserId) -> Result<(), RepoError> {
+        let id = id.uuid();
         let locked = user::Entity::update_many()
             .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt))
             .filter(user::Column::Id.eq(id))
@@ -111,7 +114,7 @@ impl Tx {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn lock_accounts(&self, ids: &[Uuid]) -> Result<(), RepoError> {
+    pub async fn lock_accounts(&self, ids: &[UserId]) -> Result<(), RepoError> {
         let mut sorted = ids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();

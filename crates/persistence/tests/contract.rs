@@ -44,7 +44,7 @@ async fn user(store: &Store, email: &str) -> uuid::Uuid {
         .create_user(new_user(email, Role::Applicant), now())
         .await
     {
-        Ok(u) => u.id,
+        Ok(u) => u.id.uuid(),
         Err(e) => panic!("fixture user: {e}"),
     }
 }
@@ -89,7 +89,7 @@ async fn profile_change_keeps_absent_fields(store: Store) {
         language: Some(Language::En),
     };
     let updated = store
-        .update_profile(id, change, now())
+        .update_profile(id.into(), change, now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -97,7 +97,11 @@ async fn profile_change_keeps_absent_fields(store: Store) {
         ("Айгерім", Language::En)
     );
     let missing = store
-        .update_profile(uuid::Uuid::now_v7(), ProfileChange::default(), now())
+        .update_profile(
+            (uuid::Uuid::now_v7()).into(),
+            ProfileChange::default(),
+            now(),
+        )
         .await;
     assert!(matches!(missing, Err(RepoError::NotFound)));
 }
@@ -140,14 +144,14 @@ async fn refresh_token_rotates_once_and_reuse_revokes_the_family(store: Store) {
     let id = user(&store, "a@mail.kz").await;
     let later = now() + Duration::days(30);
     store
-        .start_token_family(id, "h1".into(), later, now())
+        .start_token_family(id.into(), "h1".into(), later, now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let rotated = store
         .rotate_refresh_token("h1", "h2".into(), later, now())
         .await;
     assert!(
-        matches!(rotated, Ok(RotateOutcome::Rotated(ref u, _)) if u.id == id),
+        matches!(rotated, Ok(RotateOutcome::Rotated(ref u, _)) if u.id == id.into()),
         "{rotated:?}"
     );
     // Presenting h1 again is reuse: refused, and h2 dies with it.
@@ -168,7 +172,7 @@ async fn refresh_token_rotates_once_and_reuse_revokes_the_family(store: Store) {
 async fn expired_refresh_token_is_refused(store: Store) {
     let id = user(&store, "a@mail.kz").await;
     store
-        .start_token_family(id, "h1".into(), now(), now() - Duration::days(1))
+        .start_token_family(id.into(), "h1".into(), now(), now() - Duration::days(1))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let outcome = store
@@ -182,7 +186,7 @@ async fn logout_revokes_the_family(store: Store) {
     let other = user(&store, "b@mail.kz").await;
     let later = now() + Duration::days(30);
     let family = store
-        .start_token_family(id, "h1".into(), later, now())
+        .start_token_family(id.into(), "h1".into(), later, now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let open = |store: Store| async move {
@@ -194,12 +198,12 @@ async fn logout_revokes_the_family(store: Store) {
     assert!(open(store.clone()).await);
     // Another account cannot revoke it.
     store
-        .revoke_token_family(other, "h1", now())
+        .revoke_token_family(other.into(), "h1", now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(open(store.clone()).await);
     store
-        .revoke_token_family(id, "h1", now())
+        .revoke_token_family(id.into(), "h1", now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
@@ -216,11 +220,11 @@ async fn creator_becomes_owner_and_outsiders_see_nothing(store: Store) {
     let owner = user(&store, "a@mail.kz").await;
     let outsider = user(&store, "b@mail.kz").await;
     let org = store
-        .create_organization(owner, profile("040540001230"), now())
+        .create_organization(owner.into(), profile("040540001230"), now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let (found, role) = store
-        .organization_for_member(org.id, owner)
+        .organization_for_member(org.id, owner.into())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -228,15 +232,23 @@ async fn creator_becomes_owner_and_outsiders_see_nothing(store: Store) {
         ("Ақ ниет", MemberRole::Owner, 1)
     );
     assert!(matches!(
-        store.organization_for_member(org.id, outsider).await,
+        store.organization_for_member(org.id, outsider.into()).await,
         Err(RepoError::NotFound)
     ));
     assert_eq!(
-        store.organizations_of(owner).await.map(|v| v.len()).ok(),
+        store
+            .organizations_of(owner.into())
+            .await
+            .map(|v| v.len())
+            .ok(),
         Some(1)
     );
     assert_eq!(
-        store.organizations_of(outsider).await.map(|v| v.len()).ok(),
+        store
+            .organizations_of(outsider.into())
+            .await
+            .map(|v| v.len())
+            .ok(),
         Some(0)
     );
 }
@@ -244,11 +256,11 @@ async fn creator_becomes_owner_and_outsiders_see_nothing(store: Store) {
 async fn duplicate_bin_is_a_conflict(store: Store) {
     let owner = user(&store, "a@mail.kz").await;
     store
-        .create_organization(owner, profile("040540001230"), now())
+        .create_organization(owner.into(), profile("040540001230"), now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let again = store
-        .create_organization(owner, profile("040540001230"), now())
+        .create_organization(owner.into(), profile("040540001230"), now())
         .await;
     assert!(
         matches!(again, Err(RepoError::Conflict(persistence::Clash::Bin))),
@@ -257,7 +269,11 @@ async fn duplicate_bin_is_a_conflict(store: Store) {
     // The failed attempt left no organisation or membership behind.
     assert_eq!(store.count_organizations().await.ok(), Some(1));
     assert_eq!(
-        store.organizations_of(owner).await.map(|v| v.len()).ok(),
+        store
+            .organizations_of(owner.into())
+            .await
+            .map(|v| v.len())
+            .ok(),
         Some(1)
     );
 }
@@ -265,7 +281,7 @@ async fn duplicate_bin_is_a_conflict(store: Store) {
 async fn stale_version_is_a_conflict(store: Store) {
     let owner = user(&store, "a@mail.kz").await;
     let org = store
-        .create_organization(owner, profile("040540001230"), now())
+        .create_organization(owner.into(), profile("040540001230"), now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut changed = org.profile.clone();
@@ -286,7 +302,7 @@ async fn stale_version_is_a_conflict(store: Store) {
         "{stale:?}"
     );
     let missing = store
-        .update_organization(uuid::Uuid::now_v7(), org.profile, None, now())
+        .update_organization((uuid::Uuid::now_v7()).into(), org.profile, None, now())
         .await;
     assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
 }
@@ -295,14 +311,14 @@ async fn members_are_added_once_and_the_last_owner_stays(store: Store) {
     let owner = user(&store, "a@mail.kz").await;
     let member = user(&store, "b@mail.kz").await;
     let org = store
-        .create_organization(owner, profile("040540001230"), now())
+        .create_organization(owner.into(), profile("040540001230"), now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let added = store
         .add_member(org.id, "b@mail.kz", MemberRole::Member, now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(added.user_id, member);
+    assert_eq!(added.user_id, member.into());
     let twice = store
         .add_member(org.id, "b@mail.kz", MemberRole::Owner, now())
         .await;
@@ -322,7 +338,9 @@ async fn members_are_added_once_and_the_last_owner_stays(store: Store) {
         .map(|m| m.role)
         .collect();
     assert_eq!(roles, vec![MemberRole::Owner, MemberRole::Member]);
-    let by_member = store.remove_member(org.id, member, owner).await;
+    let by_member = store
+        .remove_member(org.id, member.into(), owner.into())
+        .await;
     assert!(
         matches!(
             by_member,
@@ -330,7 +348,9 @@ async fn members_are_added_once_and_the_last_owner_stays(store: Store) {
         ),
         "{by_member:?}"
     );
-    let last_owner = store.remove_member(org.id, owner, owner).await;
+    let last_owner = store
+        .remove_member(org.id, owner.into(), owner.into())
+        .await;
     assert!(
         matches!(
             last_owner,
@@ -339,7 +359,7 @@ async fn members_are_added_once_and_the_last_owner_stays(store: Store) {
         "{last_owner:?}"
     );
     store
-        .remove_member(org.id, owner, member)
+        .remove_member(org.id, owner.into(), member.into())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.members(org.id).await.map(|m| m.len()).ok(), Some(1));
@@ -406,7 +426,7 @@ mod calls_and_applications {
     pub(super) async fn a_call_round_trips_exactly(store: Store) {
         let officer = user(&store, "officer@grants.kz").await;
         let created = store
-            .create_call(&spec(), officer, now())
+            .create_call(&spec(), officer.into(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let read = store
@@ -421,11 +441,11 @@ mod calls_and_applications {
     pub(super) async fn calls_are_listed_by_phase_and_versions_guard_changes(store: Store) {
         let officer = user(&store, "officer@grants.kz").await;
         let draft = store
-            .create_call(&spec(), officer, now())
+            .create_call(&spec(), officer.into(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let open = store
-            .create_call(&spec(), officer, now())
+            .create_call(&spec(), officer.into(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         store
@@ -487,11 +507,11 @@ mod calls_and_applications {
         let member = user(&store, "a@mail.kz").await;
         let officer = user(&store, "officer@grants.kz").await;
         let org = store
-            .create_organization(member, profile("040540001230"), now())
+            .create_organization(member.into(), profile("040540001230"), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let call = store
-            .create_call(&spec(), officer, now())
+            .create_call(&spec(), officer.into(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let content = ApplicationContent::default()
@@ -501,11 +521,18 @@ mod calls_and_applications {
             })
             .unwrap_or_else(|e| panic!("{e}"));
         let app = store
-            .create_application(call.id, org.id, Region::Aktobe, member, &content, now())
+            .create_application(
+                call.id,
+                org.id,
+                Region::Aktobe,
+                member.into(),
+                &content,
+                now(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let by = ActedBy {
-            user: Some(member),
+            user: Some(member.into()),
             actor: Actor::Member,
         };
         let frozen = Frozen {
@@ -555,7 +582,7 @@ mod calls_and_applications {
             "{edit:?}"
         );
         let missing = store
-            .record_transition(uuid::Uuid::now_v7(), 1, &submit, by, None)
+            .record_transition((uuid::Uuid::now_v7()).into(), 1, &submit, by, None)
             .await;
         assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
         // Members' lists are their organisations' only.
@@ -565,11 +592,11 @@ mod calls_and_applications {
             ..ApplicationFilter::default()
         };
         let mine = store
-            .list_applications(&filter(member), ApplicationSort::default(), 1, 10)
+            .list_applications(&filter(member.into()), ApplicationSort::default(), 1, 10)
             .await;
         assert_eq!(mine.map(|p| p.items.len()).ok(), Some(1));
         let theirs = store
-            .list_applications(&filter(outsider), ApplicationSort::default(), 1, 10)
+            .list_applications(&filter(outsider.into()), ApplicationSort::default(), 1, 10)
             .await;
         assert_eq!(theirs.map(|p| p.items.len()).ok(), Some(0));
         assert_eq!(
@@ -581,7 +608,7 @@ mod calls_and_applications {
     pub(super) async fn idempotency_keys_settle_retries(store: Store) {
         let account = user(&store, "a@mail.kz").await;
         let claim = |key: &str, hash: &str, at| KeyClaim {
-            user: account,
+            user: account.into(),
             key: key.to_owned(),
             request_hash: hash.to_owned(),
             now: at,

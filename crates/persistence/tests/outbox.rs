@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::application::ApplicationContent;
 use domain::assignment::AssignmentStatus;
 use domain::event::{Event, Transition};
+use domain::ids::{ApplicationId, CallId, OrganizationId, UserId};
 use domain::language::Language;
 use domain::money::Money;
 use domain::notification::{DeliveryStatus, NotificationKind};
@@ -48,13 +49,13 @@ persistence::on_both_databases!(
 );
 
 struct Fixture {
-    owner: Uuid,
-    reviewer: Uuid,
-    call: Uuid,
-    organization: Uuid,
+    owner: UserId,
+    reviewer: UserId,
+    call: CallId,
+    organization: OrganizationId,
 }
 
-async fn account(store: &Store, email: &str, role: Role, language: Language) -> Uuid {
+async fn account(store: &Store, email: &str, role: Role, language: Language) -> UserId {
     store
         .create_user(fixtures::user(email, role, language), now())
         .await
@@ -112,7 +113,12 @@ fn event(command: CommandKind, from: ApplicationStatus, to: ApplicationStatus) -
 
 impl Fixture {
     /// A new application moved through `events`; returns its id.
-    async fn application(&self, store: &Store, title: &str, events: &[Transition]) -> Uuid {
+    async fn application(
+        &self,
+        store: &Store,
+        title: &str,
+        events: &[Transition],
+    ) -> ApplicationId {
         let content = ApplicationContent {
             title: Some(title.to_owned()),
             ..ApplicationContent::default()
@@ -150,7 +156,7 @@ impl Fixture {
     }
 
     /// An application withdrawn from its draft: one mail to each of the two members.
-    async fn withdrawn(&self, store: &Store, title: &str) -> Uuid {
+    async fn withdrawn(&self, store: &Store, title: &str) -> ApplicationId {
         let withdraw = event(
             CommandKind::Withdraw,
             ApplicationStatus::Draft,
@@ -174,7 +180,7 @@ async fn a_visible_change_writes_one_row_per_member_and_a_hidden_one_none(store:
     let f = fixture(&store).await;
     let id = f.withdrawn(&store, "Ауыл кітапханасы").await;
     let letters = claim(&store, now(), 10).await;
-    let recipients: BTreeSet<(Uuid, String, &str)> = letters
+    let recipients: BTreeSet<(ApplicationId, String, &str)> = letters
         .iter()
         .map(|l| {
             (

@@ -52,7 +52,7 @@ async fn counts_match_the_plan(store: Store) {
         .unwrap_or_else(|e| panic!("credentials: {e}"));
     assert_eq!(hash, HASH);
     store
-        .organization_for_member(manifest.applicants[0].organization_id, user.id)
+        .organization_for_member((manifest.applicants[0].organization_id).into(), user.id)
         .await
         .unwrap_or_else(|e| panic!("membership: {e}"));
     let apps: usize = manifest
@@ -66,7 +66,7 @@ async fn counts_match_the_plan(store: Store) {
 async fn drafts_are_complete_and_submissions_frozen(store: Store) {
     let (_, manifest) = seeded(&store).await;
     let call = store
-        .get_call(manifest.open_calls[0])
+        .get_call((manifest.open_calls[0]).into())
         .await
         .unwrap_or_else(|e| panic!("call: {e}"));
     let all = ApplicationStatus::ALL;
@@ -115,16 +115,16 @@ async fn reviews_agree_with_statuses(store: Store) {
     let mut seen_in_review = false;
     for &call in &manifest.closed_calls {
         let apps = store
-            .applications_of_call(call, &ApplicationStatus::ALL)
+            .applications_of_call(call.into(), &ApplicationStatus::ALL)
             .await
             .unwrap_or_else(|e| panic!("applications: {e}"));
         let assignments = store
-            .assignments_of_call(call)
+            .assignments_of_call(call.into())
             .await
             .unwrap_or_else(|e| panic!("assignments: {e}"));
         // What ranking reads: the submitted totals, and the reviewed applications' columns.
         let totals = store
-            .review_totals(call)
+            .review_totals(call.into())
             .await
             .unwrap_or_else(|e| panic!("totals: {e}"));
         let submitted: Vec<_> = assignments
@@ -141,7 +141,7 @@ async fn reviews_agree_with_statuses(store: Store) {
         expected.sort_by_key(|t| (t.0, t.1));
         assert_eq!(read, expected);
         let entries = store
-            .ranking_entries(call, &[ApplicationStatus::Reviewed])
+            .ranking_entries(call.into(), &[ApplicationStatus::Reviewed])
             .await
             .unwrap_or_else(|e| panic!("entries: {e}"));
         let reviewed: Vec<_> = apps
@@ -199,7 +199,7 @@ async fn reviews_agree_with_statuses(store: Store) {
     for reviewer in &manifest.reviewers {
         for &id in &reviewer.open {
             let a = store
-                .get_assignment(id)
+                .get_assignment(id.into())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(a.status, AssignmentStatus::Accepted);

@@ -171,7 +171,7 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
             Err(_) => return Ok(problem(&ApiError::PayloadTooLarge)),
         };
         let claim = KeyClaim {
-            user: claims.sub,
+            user: claims.sub.into(),
             key,
             request_hash: fingerprint(&req, &body),
             now,

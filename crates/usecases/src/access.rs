@@ -1,8 +1,8 @@
 //! Who is acting, and in which capacity they may act on an application.
 
+use domain::ids::UserId;
 use domain::role::Role;
 use domain::transition::Actor;
-use uuid::Uuid;
 
 use crate::error::Error;
 
@@ -10,7 +10,7 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
     /// The account.
-    pub id: Uuid,
+    pub id: UserId,
     /// Its role.
     pub role: Role,
 }
@@ -97,7 +97,7 @@ mod tests {
 
     fn caller(role: Role) -> Caller {
         Caller {
-            id: Uuid::nil(),
+            id: UserId::default(),
             role,
         }
     }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::account::ProfileChange;
+use domain::ids::UserId;
 use domain::notification::DeliveryStatus;
 use domain::role::Role;
 use domain::staff::AccountChange;
@@ -63,7 +64,7 @@ pub async fn list_users(
 pub async fn update_user(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: UserId,
     change: AccountChange,
     now: DateTime<Utc>,
 ) -> Result<User, Error> {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::call::{self, CallInput, CallPhase, CallSpec, CallState, PriorityArea};
+use domain::ids::CallId;
 use domain::role::Role;
 use persistence::calls::CallFilter;
 use persistence::records::{CallRecord, OffsetPage};
@@ -24,11 +25,11 @@ const OFFICERS_ONLY: &str = "only programme officers manage calls";
 pub async fn publish(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: CallId,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, CallRecord>>,
 ) -> Result<CallRecord, Error> {
-    change_state(store, caller, id, now, remember, |record| {
+    change_state(store, caller, id.uuid(), now, remember, |record| {
         call::publish(record.state, &record.spec, now)
     })
     .await
@@ -41,11 +42,11 @@ pub async fn publish(
 pub async fn close(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: CallId,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, CallRecord>>,
 ) -> Result<CallRecord, Error> {
-    change_state(store, caller, id, now, remember, |record| {
+    change_state(store, caller, id.uuid(), now, remember, |record| {
         call::close(record.state)
     })
     .await
@@ -61,10 +62,12 @@ async fn change_state(
 ) -> Result<CallRecord, Error> {
     caller.require(Role::Officer, OFFICERS_ONLY)?;
     let tx: Tx = keys::begin(store, remember.as_ref()).await?;
-    tx.lock_call(id).await?;
-    let record = tx.call(id).await?;
+    tx.lock_call(id.into()).await?;
+    let record = tx.call(id.into()).await?;
     let state = next(&record).map_err(Error::CallRefused)?;
-    let updated = tx.set_call_state(id, state, record.version, now).await?;
+    let updated = tx
+        .set_call_state(id.into(), state, record.version, now)
+        .await?;
     keys::commit(tx, remember, &updated).await?;
     Ok(updated)
 }
@@ -103,7 +106,7 @@ pub async fn list(
 ///
 /// # Errors
 /// [`Error::NotFound`] for an unknown call, or a draft read by anyone else.
-pub async fn one(store: &Store, caller: Option<Caller>, id: Uuid) -> Result<CallRecord, Error> {
+pub async fn one(store: &Store, caller: Option<Caller>, id: CallId) -> Result<CallRecord, Error> {
     let record = store.get_call(id).await?;
     if record.state == CallState::Draft && !is_staff(caller) {
         return Err(Error::NotFound);
@@ -138,7 +141,7 @@ pub async fn create(
 pub async fn update(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: CallId,
     expected: Expected,
     patch: CallInput,
     now: DateTime<Utc>,

@@ -2,12 +2,12 @@
 
 use domain::assignment::AssignmentError;
 use domain::call::CallTransitionError;
+use domain::ids::ApplicationId;
 use domain::staff::AccountChangeError;
 use domain::status::ApplicationStatus;
 use domain::transition::{CommandKind, TransitionError};
 use domain::{FieldError, ValidationErrors};
 use persistence::RepoError;
-use uuid::Uuid;
 
 /// Which kind of mailed code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +98,7 @@ pub enum Error {
         /// The refused command.
         command: CommandKind,
         /// The refused application, in a batch.
-        application: Option<Uuid>,
+        application: Option<ApplicationId>,
     },
     /// A call's state machine refused.
     #[error("{0}")]

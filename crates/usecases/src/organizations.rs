@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use domain::calendar::almaty_date;
+use domain::ids::{OrganizationId, UserId};
 use domain::organization::{MemberRole, MembershipError, OrganizationInput, OrganizationProfile};
 use domain::role::Role;
 use persistence::records::{Member, Organization};
 use persistence::{Clash, RemoveMemberError, RepoError, Store};
-use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
@@ -52,7 +52,7 @@ pub async fn mine(store: &Store, caller: Caller) -> Result<Vec<(Organization, Me
 pub async fn one(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: OrganizationId,
 ) -> Result<(Organization, MemberRole), Error> {
     Ok(store.organization_for_member(id, caller.id).await?)
 }
@@ -66,7 +66,7 @@ pub async fn one(
 pub async fn update(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: OrganizationId,
     expected: Expected,
     patch: OrganizationInput<'_>,
     now: DateTime<Utc>,
@@ -93,7 +93,11 @@ pub async fn update(
 ///
 /// # Errors
 /// [`Error::NotFound`] unless the caller belongs to it.
-pub async fn members(store: &Store, caller: Caller, id: Uuid) -> Result<Vec<Member>, Error> {
+pub async fn members(
+    store: &Store,
+    caller: Caller,
+    id: OrganizationId,
+) -> Result<Vec<Member>, Error> {
     store.organization_for_member(id, caller.id).await?;
     Ok(store.members(id).await?)
 }
@@ -108,7 +112,7 @@ pub async fn members(store: &Store, caller: Caller, id: Uuid) -> Result<Vec<Memb
 pub async fn add_member(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: OrganizationId,
     email: &str,
     role: MemberRole,
     now: DateTime<Utc>,
@@ -146,8 +150,8 @@ pub async fn add_member(
 pub async fn remove_member(
     store: &Store,
     caller: Caller,
-    id: Uuid,
-    target: Uuid,
+    id: OrganizationId,
+    target: UserId,
 ) -> Result<(), Error> {
     match store.remove_member(id, caller.id, target).await {
         Ok(()) => Ok(()),

@@ -1,10 +1,10 @@
 //! A call's reviewer pool: who may be assigned its applications.
 
 use chrono::{DateTime, Utc};
+use domain::ids::{CallId, UserId};
 use domain::role::Role;
 use persistence::records::PoolMember;
 use persistence::{Clash, RepoError, Store};
-use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
@@ -20,8 +20,8 @@ const OFFICERS_ONLY: &str = "only programme officers manage reviews";
 pub async fn add(
     store: &Store,
     caller: Caller,
-    call: Uuid,
-    reviewer: Uuid,
+    call: CallId,
+    reviewer: UserId,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, PoolMember>>,
 ) -> Result<PoolMember, Error> {
@@ -63,8 +63,8 @@ pub async fn add(
 pub async fn remove(
     store: &Store,
     caller: Caller,
-    call: Uuid,
-    reviewer: Uuid,
+    call: CallId,
+    reviewer: UserId,
 ) -> Result<(), Error> {
     caller.require(Role::Officer, OFFICERS_ONLY)?;
     let tx = store.begin().await?;

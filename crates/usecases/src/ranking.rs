@@ -1,6 +1,7 @@
 //! The ranking of a call with its funding line, and the feedback an applicant reads once
 //! their application is decided.
 
+use domain::ids::{ApplicationId, CallId};
 use std::collections::HashMap;
 
 use domain::assignment::AssignmentStatus;
@@ -11,7 +12,6 @@ use domain::status::ApplicationStatus;
 use persistence::Store;
 use persistence::records::{ApplicationRecord, AssignmentRecord, CallRecord};
 use persistence::scores::RankingEntry;
-use uuid::Uuid;
 
 use crate::access::{Access, Caller};
 use crate::error::{Conflict, Error};
@@ -25,7 +25,7 @@ pub struct Ranked {
     /// Its reviewed and decided applications in rank order, with the funding line.
     pub rows: Vec<RankedRow>,
     /// What the ranking shows of each application, by id.
-    pub entries: HashMap<Uuid, RankingEntry>,
+    pub entries: HashMap<ApplicationId, RankingEntry>,
     /// Every application's aggregate score.
     pub scores: CallScores,
 }
@@ -73,7 +73,7 @@ async fn rank_call(store: &Store, call: CallRecord) -> Result<Ranked, Error> {
 ///
 /// # Errors
 /// [`Error::Forbidden`] for anyone else; [`Error::NotFound`] for an unknown call.
-pub async fn ranking(store: &Store, caller: Caller, id: Uuid) -> Result<Ranked, Error> {
+pub async fn ranking(store: &Store, caller: Caller, id: CallId) -> Result<Ranked, Error> {
     if caller.staff().is_none() {
         return Err(Error::Forbidden("only staff read rankings"));
     }
@@ -99,7 +99,7 @@ pub struct Feedback {
 /// # Errors
 /// [`Error::NotFound`] for anyone else (a reviewer must not read the others' comments
 /// here); [`Conflict::NotDecided`] before the decision.
-pub async fn feedback(store: &Store, caller: Caller, id: Uuid) -> Result<Feedback, Error> {
+pub async fn feedback(store: &Store, caller: Caller, id: ApplicationId) -> Result<Feedback, Error> {
     let (application, access) = crate::applications::access(store, caller, id).await?;
     match access {
         Access::Member | Access::Staff(_) => {}

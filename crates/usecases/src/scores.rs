@@ -1,16 +1,16 @@
 //! Scores of a call's applications, aggregated from its submitted reviews.
 
+use domain::ids::ApplicationId;
 use std::collections::BTreeMap;
 
 use domain::call::Aggregation;
 use domain::scoring::{Aggregate, ScoredReview, aggregate_call};
-use uuid::Uuid;
 
 /// Every application's aggregate in one call.
 #[derive(Debug, Default)]
 pub struct CallScores {
     /// Aggregates by application.
-    pub aggregates: BTreeMap<Uuid, Aggregate>,
+    pub aggregates: BTreeMap<ApplicationId, Aggregate>,
 }
 
 impl CallScores {
@@ -25,7 +25,7 @@ impl CallScores {
     /// The whole-number part of an application's score by `method` (for the fundable
     /// minimum, which is a whole number: `score >= min` exactly when `floor(score) >= min`).
     #[must_use]
-    pub fn score_floor(&self, application: Uuid, method: Aggregation) -> Option<u32> {
+    pub fn score_floor(&self, application: ApplicationId, method: Aggregation) -> Option<u32> {
         self.aggregates
             .get(&application)
             .map(|a| a.by(method).floor().clamp(0.0, 100.0) as u32)

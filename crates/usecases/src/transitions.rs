@@ -1,6 +1,7 @@
 //! The application's state-machine commands: an applicant's submission, withdrawal and
 //! resubmission, an officer's transitions and decisions, one at a time or in bulk.
 
+use domain::ids::{ApplicationId, CallId, OrganizationId};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -11,7 +12,6 @@ use persistence::batch::Change;
 use persistence::decisions::Decided;
 use persistence::records::{ApplicationRecord, Organization};
 use persistence::{Store, Tx};
-use uuid::Uuid;
 
 use crate::access::{Access, Caller, Staff};
 use crate::context::{Facts, context};
@@ -30,7 +30,7 @@ pub const BULK_MAX: usize = 1000;
 pub async fn run(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: ApplicationId,
     command: Command,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, (ApplicationRecord, Access)>>,
@@ -61,8 +61,8 @@ pub async fn run(
 pub async fn decide_in_bulk(
     store: &Store,
     caller: Caller,
-    call_id: Uuid,
-    decisions: Vec<(Uuid, Command)>,
+    call_id: CallId,
+    decisions: Vec<(ApplicationId, Command)>,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, Vec<ApplicationRecord>>>,
 ) -> Result<Vec<ApplicationRecord>, Error> {
@@ -77,7 +77,7 @@ pub async fn decide_in_bulk(
             format!("give between 1 and {BULK_MAX} decisions"),
         ));
     }
-    let distinct: BTreeSet<Uuid> = decisions.iter().map(|(id, _)| *id).collect();
+    let distinct: BTreeSet<ApplicationId> = decisions.iter().map(|(id, _)| *id).collect();
     if distinct.len() != decisions.len() {
         return Err(invalid(
             "decisions",
@@ -134,23 +134,23 @@ pub(crate) async fn access_in(
 /// (one per application only for its own change).
 async fn decide_all(
     tx: &Tx,
-    call_id: Uuid,
+    call_id: CallId,
     access: Access,
     caller: Caller,
-    commands: Vec<(Uuid, Command)>,
+    commands: Vec<(ApplicationId, Command)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ApplicationRecord>, Error> {
     tx.lock_call(call_id).await?;
-    let ids: Vec<Uuid> = commands.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<ApplicationId> = commands.iter().map(|(id, _)| *id).collect();
     let snap = tx.call_snapshot(call_id, &ids).await?;
-    let organization_ids: Vec<Uuid> = snap
+    let organization_ids: Vec<OrganizationId> = snap
         .applications
         .iter()
         .map(|a| a.organization_id)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let organizations: HashMap<Uuid, Organization> = tx
+    let organizations: HashMap<OrganizationId, Organization> = tx
         .organizations(&organization_ids)
         .await?
         .into_iter()
@@ -230,7 +230,7 @@ async fn decide_all(
     if let Some(at) = last_at {
         tx.settle_call(call_id, at).await?;
     }
-    let mut updated: HashMap<Uuid, ApplicationRecord> = tx
+    let mut updated: HashMap<ApplicationId, ApplicationRecord> = tx
         .applications(&ids)
         .await?
         .into_iter()

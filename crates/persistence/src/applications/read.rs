@@ -1,5 +1,6 @@
 //! Reading applications and their history.
 
+use domain::ids::{ApplicationId, CallId};
 use domain::money::Money;
 use domain::status::ApplicationStatus;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
@@ -21,7 +22,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist.
-    pub async fn get_application(&self, id: Uuid) -> Result<ApplicationRecord, RepoError> {
+    pub async fn get_application(&self, id: ApplicationId) -> Result<ApplicationRecord, RepoError> {
+        let id = id.uuid();
         application(&self.db, id).await
     }
 
@@ -31,9 +33,10 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn applications_of_call(
         &self,
-        call_id: Uuid,
+        call_id: CallId,
         statuses: &[ApplicationStatus],
     ) -> Result<Vec<ApplicationRecord>, RepoError> {
+        let call_id = call_id.uuid();
         let condition = application::Column::CallId
             .eq(call_id)
             .and(application::Column::Status.is_in(statuses.iter().map(|s| s.code())));
@@ -44,7 +47,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn awarded_total(&self, call_id: Uuid) -> Result<Money, RepoError> {
+    pub async fn awarded_total(&self, call_id: CallId) -> Result<Money, RepoError> {
+        let call_id = call_id.uuid();
         awarded_total(&self.db, call_id).await
     }
 
@@ -52,7 +56,8 @@ impl Store {
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn history(&self, id: Uuid) -> Result<Vec<EventRecord>, RepoError> {
+    pub async fn history(&self, id: ApplicationId) -> Result<Vec<EventRecord>, RepoError> {
+        let id = id.uuid();
         application_event::Entity::find()
             .filter(application_event::Column::ApplicationId.eq(id))
             .order_by_asc(application_event::Column::Seq)
@@ -76,7 +81,7 @@ impl Store {
     ) -> Result<OffsetPage<ApplicationRecord>, RepoError> {
         let mut query = application::Entity::find();
         if let Some(call_id) = filter.call_id {
-            query = query.filter(application::Column::CallId.eq(call_id));
+            query = query.filter(application::Column::CallId.eq(call_id.uuid()));
         }
         if !filter.statuses.is_empty() {
             query = query.filter(
@@ -84,7 +89,7 @@ impl Store {
             );
         }
         if let Some(org) = filter.organization_id {
-            query = query.filter(application::Column::OrganizationId.eq(org));
+            query = query.filter(application::Column::OrganizationId.eq(org.uuid()));
         }
         if let Some(region) = filter.region {
             query = query.filter(application::Column::Region.eq(region.code()));
@@ -95,7 +100,7 @@ impl Store {
                     Query::select()
                         .column(organization_member::Column::OrganizationId)
                         .from(organization_member::Entity)
-                        .and_where(Expr::col(organization_member::Column::UserId).eq(member))
+                        .and_where(Expr::col(organization_member::Column::UserId).eq(member.uuid()))
                         .to_owned(),
                 ),
             );

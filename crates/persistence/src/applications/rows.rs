@@ -38,10 +38,10 @@ pub(crate) fn decode(model: application::Model) -> Result<ApplicationRecord, Rep
         .map(|m| money(m, "awarded"))
         .transpose()?;
     Ok(ApplicationRecord {
-        id,
-        call_id: model.call_id,
-        organization_id: model.organization_id,
-        created_by: model.created_by,
+        id: id.into(),
+        call_id: model.call_id.into(),
+        organization_id: model.organization_id.into(),
+        created_by: model.created_by.into(),
         region: model
             .region
             .parse::<Region>()
@@ -104,7 +104,7 @@ pub(crate) fn decode_event(model: application_event::Model) -> Result<EventRecor
         event,
         from: status(&model.from_status)?,
         to: status(&model.to_status)?,
-        actor_id: model.actor_id,
+        actor_id: model.actor_id.map(Into::into),
         actor,
         at: model.at,
     })

@@ -1,10 +1,10 @@
 //! What callers hand in to record and list applications.
 
 use domain::application::ApplicationContent;
+use domain::ids::{CallId, OrganizationId, UserId};
 use domain::region::Region;
 use domain::status::ApplicationStatus;
 use domain::transition::Actor;
-use uuid::Uuid;
 
 /// The content frozen by a submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct Frozen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActedBy {
     /// The account, when a person acted.
-    pub user: Option<Uuid>,
+    pub user: Option<UserId>,
     /// In which capacity.
     pub actor: Actor,
 }
@@ -28,15 +28,15 @@ pub struct ActedBy {
 #[derive(Debug, Clone, Default)]
 pub struct ApplicationFilter {
     /// Only this call's.
-    pub call_id: Option<Uuid>,
+    pub call_id: Option<CallId>,
     /// Only these statuses; all when empty.
     pub statuses: Vec<ApplicationStatus>,
     /// Only this organisation's.
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
     /// Only from this region.
     pub region: Option<Region>,
     /// Only of organisations this account belongs to.
-    pub member: Option<Uuid>,
+    pub member: Option<UserId>,
 }
 
 /// The order of a list.
@@ -59,13 +59,13 @@ pub enum ApplicationSort {
 #[derive(Debug, Clone, Copy)]
 pub struct NewDraft<'a> {
     /// The call applied to.
-    pub call_id: Uuid,
+    pub call_id: CallId,
     /// The applying organisation.
-    pub organization_id: Uuid,
+    pub organization_id: OrganizationId,
     /// The organisation's region, kept for filtering.
     pub region: Region,
     /// The member who started it.
-    pub created_by: Uuid,
+    pub created_by: UserId,
     /// The content so far.
     pub content: &'a ApplicationContent,
 }

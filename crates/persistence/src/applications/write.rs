@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::application::ApplicationContent;
 use domain::event::Transition;
+use domain::ids::{ApplicationId, CallId, OrganizationId, UserId};
 use domain::money::Money;
 use domain::region::Region;
 use domain::status::ApplicationStatus;
@@ -30,10 +31,10 @@ impl Store {
     /// [`RepoError::Unexpected`] when the database fails.
     pub async fn create_application(
         &self,
-        call_id: Uuid,
-        organization_id: Uuid,
+        call_id: CallId,
+        organization_id: OrganizationId,
         region: Region,
-        created_by: Uuid,
+        created_by: UserId,
         content: &ApplicationContent,
         now: DateTime<Utc>,
     ) -> Result<ApplicationRecord, RepoError> {
@@ -55,11 +56,12 @@ impl Store {
     /// when it changed meanwhile.
     pub async fn update_content(
         &self,
-        id: Uuid,
+        id: ApplicationId,
         content: &ApplicationContent,
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<ApplicationRecord, RepoError> {
+        let id = id.uuid();
         update_content(&self.db, id, content, expected_version, now).await
     }
 
@@ -72,14 +74,14 @@ impl Store {
     /// when another change won the race.
     pub async fn record_transition(
         &self,
-        id: Uuid,
+        id: ApplicationId,
         expected_version: i32,
         event: &Transition,
         by: ActedBy,
         frozen: Option<Frozen>,
     ) -> Result<ApplicationRecord, RepoError> {
         let tx = self.db.begin().await?;
-        apply_event(&tx, id, expected_version, event, by, frozen).await?;
+        apply_event(&tx, id.uuid(), expected_version, event, by, frozen).await?;
         tx.commit().await?;
         self.get_application(id).await
     }
@@ -194,7 +196,7 @@ pub(crate) fn event_row(
         command: Set(event.command().code().to_owned()),
         from_status: Set(event.from.code().to_owned()),
         to_status: Set(event.to.code().to_owned()),
-        actor_id: Set(by.user),
+        actor_id: Set(by.user.map(Uuid::from)),
         actor_role: Set(by.actor.code().to_owned()),
         reason: Set(event.event.reason().map(str::to_owned)),
         revision_due_at: Set(event.event.revision_due_at()),
@@ -237,9 +239,9 @@ async fn insert_draft<C: ConnectionTrait>(
     let sums = totals_of(id, draft.content)?;
     let model = application::ActiveModel {
         id: Set(id),
-        call_id: Set(draft.call_id),
-        organization_id: Set(draft.organization_id),
-        created_by: Set(draft.created_by),
+        call_id: Set(draft.call_id.uuid()),
+        organization_id: Set(draft.organization_id.uuid()),
+        created_by: Set(draft.created_by.uuid()),
         title: Set(draft.content.title.clone()),
         region: Set(draft.region.code().to_owned()),
         status: Set(ApplicationStatus::Draft.code().to_owned()),
@@ -335,11 +337,12 @@ impl crate::Tx {
     /// [`RepoError::Conflict`] ([`Clash::Version`]) when it changed meanwhile.
     pub async fn update_content(
         &self,
-        id: Uuid,
+        id: ApplicationId,
         content: &ApplicationContent,
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<ApplicationRecord, RepoError> {
+        let id = id.uuid();
         update_content(&self.tx, id, content, expected_version, now).await
     }
 }

@@ -250,7 +250,7 @@ impl Facts {
                     .clone()
                     .zip(sent_at)
                     .map(|(nonce, sent_at)| Verification {
-                        user_id: row.recipient_id,
+                        user_id: row.recipient_id.into(),
                         nonce,
                         sent_at,
                     })
@@ -320,7 +320,13 @@ impl Facts {
                 let status = status
                     .parse::<AssignmentStatus>()
                     .map_err(|e| fail(format!("assignment status: {e}")))?;
-                Some((AssignmentFacts { id, due_at: *due }, status))
+                Some((
+                    AssignmentFacts {
+                        id: id.into(),
+                        due_at: *due,
+                    },
+                    status,
+                ))
             }
         };
         let standing = Standing {
@@ -334,7 +340,7 @@ impl Facts {
         };
         still_owed(kind, standing).map_err(|why| unowed(&why.to_string()))?;
         let application = ApplicationFacts {
-            id: app.id,
+            id: app.id.into(),
             title: app.title.clone(),
             call_title,
         };

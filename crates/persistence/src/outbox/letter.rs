@@ -2,6 +2,7 @@
 //! facts its templates show, so a mail that lacks one cannot be built at all.
 
 use chrono::{DateTime, Utc};
+use domain::ids::{ApplicationId, AssignmentId, UserId};
 use domain::language::Language;
 use domain::money::Money;
 use domain::notification::NotificationKind;
@@ -113,7 +114,7 @@ pub enum AccountMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     /// The account.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// The random value the code is derived from; a new registration (or reset request)
     /// replaces it, which retires earlier codes.
     pub nonce: String,
@@ -125,7 +126,7 @@ pub struct Verification {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationFacts {
     /// The application.
-    pub id: Uuid,
+    pub id: ApplicationId,
     /// Its title, when it has one.
     pub title: Option<String>,
     /// The call's title.
@@ -136,7 +137,7 @@ pub struct ApplicationFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AssignmentFacts {
     /// The assignment.
-    pub id: Uuid,
+    pub id: AssignmentId,
     /// When the review is due, if a deadline was set.
     pub due_at: Option<DateTime<Utc>>,
 }

@@ -56,7 +56,7 @@ pub struct UserResponse {
 impl From<User> for UserResponse {
     fn from(user: User) -> Self {
         Self {
-            id: user.id,
+            id: user.id.uuid(),
             email: user.email,
             name: user.name,
             language: user.language.into(),
@@ -316,7 +316,9 @@ impl AuthApi {
         )
         .await
         .map_err(ApiError::from)?;
-        let access_token = state.jwt.issue(user.id, user.role, Some(session), now)?;
+        let access_token = state
+            .jwt
+            .issue(user.id.uuid(), user.role, Some(session), now)?;
         Ok(TokensResponse::Ok(Json(TokenResponse {
             access_token,
             refresh_token: new_token,
@@ -437,7 +439,9 @@ async fn issue_tokens(state: &AppState, user: &User) -> Result<TokenResponse, Ap
         now,
     )
     .await?;
-    let access_token = state.jwt.issue(user.id, user.role, Some(session), now)?;
+    let access_token = state
+        .jwt
+        .issue(user.id.uuid(), user.role, Some(session), now)?;
     Ok(TokenResponse {
         access_token,
         refresh_token,

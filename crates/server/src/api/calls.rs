@@ -212,7 +212,7 @@ pub struct CallResponse {
 fn call_response(record: CallRecord, now: DateTime<Utc>) -> CallResponse {
     let spec = record.spec;
     CallResponse {
-        id: record.id,
+        id: record.id.uuid(),
         status: call::phase(record.state, spec.opens_at, spec.closes_at, now).into(),
         title: spec.title,
         description: spec.description,
@@ -465,9 +465,10 @@ impl CallsApi {
         auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> ApiResult<CallFound> {
-        let record = usecases::calls::one(&state.store, auth.caller().map(Caller::acting), id.0)
-            .await
-            .map_err(ApiError::from)?;
+        let record =
+            usecases::calls::one(&state.store, auth.caller().map(Caller::acting), id.0.into())
+                .await
+                .map_err(ApiError::from)?;
         let tag = etag(record.version);
         Ok(CallFound::Ok(
             Json(call_response(record, state.clock.now())),
@@ -490,7 +491,7 @@ impl CallsApi {
         let updated = usecases::calls::update(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             expected,
             body.0.into(),
             now,
@@ -519,9 +520,10 @@ impl CallsApi {
                 &call_response(record.clone(), now),
             )
         });
-        let updated = usecases::calls::publish(&state.store, auth.0.acting(), id.0, now, remember)
-            .await
-            .map_err(ApiError::from)?;
+        let updated =
+            usecases::calls::publish(&state.store, auth.0.acting(), id.0.into(), now, remember)
+                .await
+                .map_err(ApiError::from)?;
         let tag = etag(updated.version);
         Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
     }
@@ -543,9 +545,10 @@ impl CallsApi {
                 &call_response(record.clone(), now),
             )
         });
-        let updated = usecases::calls::close(&state.store, auth.0.acting(), id.0, now, remember)
-            .await
-            .map_err(ApiError::from)?;
+        let updated =
+            usecases::calls::close(&state.store, auth.0.acting(), id.0.into(), now, remember)
+                .await
+                .map_err(ApiError::from)?;
         let tag = etag(updated.version);
         Ok(CallFound::Ok(Json(call_response(updated, now)), tag))
     }

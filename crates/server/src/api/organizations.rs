@@ -99,7 +99,7 @@ pub struct OrganizationResponse {
 
 fn organization_response(org: Organization, role: MemberRole) -> OrganizationResponse {
     OrganizationResponse {
-        id: org.id,
+        id: org.id.uuid(),
         name: org.profile.name,
         bin: org.profile.bin.as_str().to_owned(),
         region: org.profile.region.into(),
@@ -143,7 +143,7 @@ pub struct MemberResponse {
 impl From<Member> for MemberResponse {
     fn from(member: Member) -> Self {
         Self {
-            user_id: member.user_id,
+            user_id: member.user_id.uuid(),
             email: member.email,
             name: member.name,
             role: member.role.into(),
@@ -263,7 +263,7 @@ impl OrganizationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<OrgFound> {
-        let (org, role) = usecases::organizations::one(&state.store, auth.0.acting(), id.0)
+        let (org, role) = usecases::organizations::one(&state.store, auth.0.acting(), id.0.into())
             .await
             .map_err(ApiError::from)?;
         let tag = etag(org.version);
@@ -297,7 +297,7 @@ impl OrganizationsApi {
         let (updated, role) = usecases::organizations::update(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             expected,
             input,
             state.clock.now(),
@@ -319,7 +319,7 @@ impl OrganizationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<MemberList> {
-        let members = usecases::organizations::members(&state.store, auth.0.acting(), id.0)
+        let members = usecases::organizations::members(&state.store, auth.0.acting(), id.0.into())
             .await
             .map_err(ApiError::from)?;
         Ok(MemberList::Ok(Json(
@@ -341,7 +341,7 @@ impl OrganizationsApi {
         let member = usecases::organizations::add_member(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             &body.email,
             body.role.map_or(MemberRole::Member, MemberRole::from),
             state.clock.now(),
@@ -372,9 +372,14 @@ impl OrganizationsApi {
         id: Path<Uuid>,
         user_id: Path<Uuid>,
     ) -> ApiResult<MemberRemoved> {
-        usecases::organizations::remove_member(&state.store, auth.0.acting(), id.0, user_id.0)
-            .await
-            .map_err(ApiError::from)?;
+        usecases::organizations::remove_member(
+            &state.store,
+            auth.0.acting(),
+            id.0.into(),
+            user_id.0.into(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(MemberRemoved::Done)
     }
 }

@@ -139,7 +139,7 @@ impl UsersApi {
         let user = usecases::accounts::update_user(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             change,
             state.clock.now(),
         )

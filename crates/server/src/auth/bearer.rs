@@ -25,7 +25,7 @@ impl Caller {
     #[must_use]
     pub fn acting(self) -> usecases::Caller {
         usecases::Caller {
-            id: self.id,
+            id: self.id.into(),
             role: self.role,
         }
     }

@@ -150,7 +150,7 @@ impl Letterhead {
             AccountMail::VerifyEmail(pending) => {
                 let token = self
                     .confirmations
-                    .token(pending.user_id, &pending.nonce)
+                    .token(pending.user_id.uuid(), &pending.nonce)
                     .ok_or(ComposeError::Missing("a confirmation key"))?;
                 let expires = domain::account::verification_expires_at(pending.sent_at);
                 code_facts(facts, "confirmation_token", token, expires, letter);
@@ -158,7 +158,7 @@ impl Letterhead {
             AccountMail::PasswordReset(pending) => {
                 let token = self
                     .confirmations
-                    .reset_token(pending.user_id, &pending.nonce)
+                    .reset_token(pending.user_id.uuid(), &pending.nonce)
                     .ok_or(ComposeError::Missing("a reset key"))?;
                 let expires = domain::account::reset_expires_at(pending.sent_at);
                 code_facts(facts, "reset_token", token, expires, letter);
@@ -279,7 +279,7 @@ mod tests {
 
     fn letter(kind: NotificationKind, language: Language) -> Letter {
         let application = ApplicationFacts {
-            id: Uuid::from_u128(9),
+            id: (Uuid::from_u128(9)).into(),
             title: Some("Ауылдағы <әйелдер> орталығы".to_owned()),
             call_title: "Ауыл аманаты 2026".to_owned(),
         };
@@ -290,7 +290,7 @@ mod tests {
         };
         let reason = "Бюджетті нақтылаңыз".to_owned();
         let code = Verification {
-            user_id: Uuid::from_u128(11),
+            user_id: (Uuid::from_u128(11)).into(),
             nonce: "nonce".to_owned(),
             sent_at: at(7),
         };
@@ -302,7 +302,7 @@ mod tests {
         let reviewer = |news| Mail::Reviewer {
             application: application.clone(),
             assignment: AssignmentFacts {
-                id: Uuid::from_u128(10),
+                id: (Uuid::from_u128(10)).into(),
                 due_at: Some(at(12)),
             },
             news,

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use domain::application::{ApplicationContent, ContentInput};
 use domain::call::{self, CallPhase};
+use domain::ids::{CallId, OrganizationId};
 use domain::role::Role;
 use persistence::applications::NewDraft;
 use persistence::records::ApplicationRecord;
 use persistence::{RepoError, Store};
-use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
@@ -32,8 +32,8 @@ fn not_a_member() -> Error {
 pub async fn create(
     store: &Store,
     caller: Caller,
-    call_id: Uuid,
-    organization: Uuid,
+    call_id: CallId,
+    organization: OrganizationId,
     content: ContentInput,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, ApplicationRecord>>,

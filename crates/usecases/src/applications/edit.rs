@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::application::ContentInput;
+use domain::ids::ApplicationId;
 use persistence::records::ApplicationRecord;
 use persistence::{Clash, RepoError, Store};
-use uuid::Uuid;
 
 use crate::access::{Access, Caller};
 use crate::error::{Conflict, Error};
@@ -20,7 +20,7 @@ use crate::transitions::access_in;
 pub async fn edit(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: ApplicationId,
     expected: Expected,
     patch: ContentInput,
     now: DateTime<Utc>,

@@ -1,5 +1,6 @@
 //! Reading applications: who may see which, and in which capacity.
 
+use domain::ids::{ApplicationId, CallId, OrganizationId};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
 use persistence::applications::{ApplicationFilter, ApplicationSort};
@@ -18,11 +19,11 @@ use crate::error::Error;
 pub async fn access(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: ApplicationId,
 ) -> Result<(ApplicationRecord, Access), Error> {
     let record = store.get_application(id).await?;
     let member = match caller.role {
-        Role::Applicant => is_member(store, caller, record.organization_id).await?,
+        Role::Applicant => is_member(store, caller, record.organization_id.uuid()).await?,
         Role::Reviewer | Role::Officer | Role::Admin => false,
     };
     let assigned = match caller.role {
@@ -38,7 +39,10 @@ pub async fn access(
 }
 
 async fn is_member(store: &Store, caller: Caller, organization: Uuid) -> Result<bool, Error> {
-    match store.organization_for_member(organization, caller.id).await {
+    match store
+        .organization_for_member(organization.into(), caller.id)
+        .await
+    {
         Ok(_) => Ok(true),
         Err(RepoError::NotFound) => Ok(false),
         Err(err) => Err(err.into()),
@@ -54,7 +58,7 @@ async fn is_member(store: &Store, caller: Caller, organization: Uuid) -> Result<
 pub async fn one(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: ApplicationId,
 ) -> Result<(ApplicationRecord, Access, Option<Organization>), Error> {
     if caller.role == Role::Applicant {
         let record = store.get_application(id).await?;
@@ -95,7 +99,7 @@ pub async fn one(
 pub async fn history(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: ApplicationId,
 ) -> Result<(Vec<EventRecord>, Access), Error> {
     let (_, access) = access(store, caller, id).await?;
     if access == Access::Reviewer {
@@ -110,11 +114,11 @@ pub async fn history(
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     /// Only this call's.
-    pub call_id: Option<Uuid>,
+    pub call_id: Option<CallId>,
     /// Only these statuses, as the caller knows them; all when empty.
     pub statuses: Vec<ApplicationStatus>,
     /// Only this organisation's.
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
     /// Only from this region.
     pub region: Option<domain::region::Region>,
     /// The order.

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use domain::assignment::{Plan, PlanInput, plan};
 use domain::call::{self, CallPhase};
-use domain::ids::{ApplicationId, UserId};
+use domain::ids::{ApplicationId, CallId, OrganizationId, UserId};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
 use domain::transition::{Actor, Command, decide};
@@ -18,7 +18,6 @@ use persistence::batch::Change;
 use persistence::decisions::{Decided, NewAssignment};
 use persistence::records::{AssignmentRecord, Organization};
 use persistence::{Clash, RepoError, Store, Tx};
-use uuid::Uuid;
 
 use super::stage::reviewable;
 use crate::access::Caller;
@@ -49,8 +48,8 @@ fn due(due_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<Option<DateT
 pub async fn manual(
     store: &Store,
     caller: Caller,
-    application: Uuid,
-    reviewer: Uuid,
+    application: ApplicationId,
+    reviewer: UserId,
     due_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, AssignmentRecord>>,
@@ -86,7 +85,7 @@ pub async fn manual(
         due_at,
     };
     let created = match tx
-        .insert_assignment(call_id, &new, Some(caller.id), now)
+        .insert_assignment(call_id, &new, Some(caller.id.uuid()), now)
         .await
     {
         Ok(created) => created,
@@ -108,7 +107,7 @@ pub async fn manual(
 pub async fn automatic(
     store: &Store,
     caller: Caller,
-    call_id: Uuid,
+    call_id: CallId,
     due_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, Plan>>,
@@ -130,7 +129,7 @@ pub async fn automatic(
             &[ApplicationStatus::Submitted, ApplicationStatus::UnderReview],
         )
         .await?;
-    let reviewers: Vec<Uuid> = tx
+    let reviewers: Vec<UserId> = tx
         .pool(call_id)
         .await?
         .into_iter()
@@ -141,23 +140,23 @@ pub async fn automatic(
     let existing: Vec<(ApplicationId, UserId)> = assignments
         .iter()
         .filter(|a| a.status.is_active())
-        .map(|a| (a.application_id.into(), a.reviewer_id.into()))
+        .map(|a| (a.application_id, a.reviewer_id))
         .collect();
     let pairs = tx.conflicted_pairs(&reviewers).await?;
     let mut conflicts: BTreeSet<(UserId, ApplicationId)> = BTreeSet::new();
     for application in &applications {
         for (reviewer, organization) in &pairs {
             if *organization == application.organization_id {
-                conflicts.insert(((*reviewer).into(), application.id.into()));
+                conflicts.insert(((*reviewer), application.id));
             }
         }
     }
     // A reviewer who declined an application is never planned onto it again.
     for declined in assignments.iter().filter(|a| !a.status.is_active()) {
-        conflicts.insert((declined.reviewer_id.into(), declined.application_id.into()));
+        conflicts.insert((declined.reviewer_id, declined.application_id));
     }
-    let ids: Vec<ApplicationId> = applications.iter().map(|a| a.id.into()).collect();
-    let pool: Vec<UserId> = reviewers.iter().copied().map(UserId::from).collect();
+    let ids: Vec<ApplicationId> = applications.iter().map(|a| a.id).collect();
+    let pool: Vec<UserId> = reviewers.to_vec();
     let planned = plan(&PlanInput {
         applications: &ids,
         reviewers: &pool,
@@ -171,27 +170,31 @@ pub async fn automatic(
     }
     for (application_id, reviewer_id) in &planned.assignments {
         let new = NewAssignment {
-            application_id: application_id.uuid(),
-            reviewer_id: reviewer_id.uuid(),
+            application_id: *application_id,
+            reviewer_id: *reviewer_id,
             due_at,
         };
         tx.insert_assignment(call_id, &new, None, now).await?;
     }
-    let staffed: Vec<Uuid> = planned
+    let staffed: Vec<ApplicationId> = planned
         .assignments
         .iter()
-        .map(|(application, _)| application.uuid())
+        .map(|(application, _)| *application)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let organization_ids: Vec<Uuid> = applications.iter().map(|a| a.organization_id).collect();
+    let organization_ids: Vec<OrganizationId> =
+        applications.iter().map(|a| a.organization_id).collect();
     let organizations = organizations_by_id(&tx, &organization_ids).await?;
     start_reviews(&tx, call_id, &staffed, &organizations, caller, now).await?;
     keys::commit(tx, remember, &planned).await?;
     Ok(planned)
 }
 
-async fn organizations_by_id(tx: &Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, Organization>, Error> {
+async fn organizations_by_id(
+    tx: &Tx,
+    ids: &[OrganizationId],
+) -> Result<HashMap<OrganizationId, Organization>, Error> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -208,9 +211,9 @@ async fn organizations_by_id(tx: &Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, Orga
 /// whole, so staffing a large call costs no reads per application.
 async fn start_reviews(
     tx: &Tx,
-    call_id: Uuid,
-    applications: &[Uuid],
-    organizations: &HashMap<Uuid, Organization>,
+    call_id: CallId,
+    applications: &[ApplicationId],
+    organizations: &HashMap<OrganizationId, Organization>,
     caller: Caller,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {

@@ -1,12 +1,12 @@
 //! Conflicts of interest a reviewer declares with an organisation.
 
 use chrono::{DateTime, Utc};
+use domain::ids::OrganizationId;
 use domain::review::ConflictKind;
 use domain::role::Role;
 use persistence::records::ConflictRecord;
 use persistence::reviews::NewConflict;
 use persistence::{Clash, RepoError, Store};
-use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::{Conflict, Error, invalid};
@@ -33,7 +33,7 @@ pub(crate) fn explanation(field: &str, raw: &str) -> Result<String, Error> {
 pub async fn declare(
     store: &Store,
     caller: Caller,
-    organization: Uuid,
+    organization: OrganizationId,
     kind: ConflictKind,
     description: &str,
     now: DateTime<Utc>,

@@ -4,10 +4,10 @@
 //! no other review of the application, afterwards the others' scores without names.
 
 use domain::assignment::AssignmentStatus;
+use domain::ids::{ApplicationId, AssignmentId, CallId, UserId};
 use domain::role::Role;
 use persistence::Store;
 use persistence::records::{AssignmentRecord, ConflictRecord, OffsetPage, PoolMember};
-use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::Error;
@@ -18,7 +18,7 @@ const REVIEWERS_ONLY: &str = "only reviewers do this";
 ///
 /// # Errors
 /// [`Error::Forbidden`] for anyone else; [`Error::NotFound`] for an unknown call.
-pub async fn pool(store: &Store, caller: Caller, call: Uuid) -> Result<Vec<PoolMember>, Error> {
+pub async fn pool(store: &Store, caller: Caller, call: CallId) -> Result<Vec<PoolMember>, Error> {
     if caller.staff().is_none() {
         return Err(Error::Forbidden("only staff see reviewer pools"));
     }
@@ -60,7 +60,7 @@ pub async fn my_assignments(
 pub async fn assignment(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: AssignmentId,
 ) -> Result<AssignmentRecord, Error> {
     let assignment = store.get_assignment(id).await?;
     if assignment.reviewer_id != caller.id && caller.staff().is_none() {
@@ -75,7 +75,7 @@ pub struct SeenReview {
     /// Its place among the application's assignments, from 1, in the order they were made.
     pub number: usize,
     /// The reviewer, for staff only.
-    pub reviewer_id: Option<Uuid>,
+    pub reviewer_id: Option<UserId>,
     /// Whether it is the caller's own.
     pub mine: bool,
     /// The assignment with its review.
@@ -88,7 +88,11 @@ pub struct SeenReview {
 ///
 /// # Errors
 /// [`Error::NotFound`] for anyone else.
-pub async fn reviews(store: &Store, caller: Caller, id: Uuid) -> Result<Vec<SeenReview>, Error> {
+pub async fn reviews(
+    store: &Store,
+    caller: Caller,
+    id: ApplicationId,
+) -> Result<Vec<SeenReview>, Error> {
     let application = store.get_application(id).await?;
     let assignments = store.assignments_of_application(application.id).await?;
     let staff = caller.staff().is_some();

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::assignment::{AssignmentAction, next_status};
+use domain::ids::AssignmentId;
 use domain::review::{ConflictKind, ReviewContent, ReviewInput, review_total};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
@@ -32,7 +33,7 @@ pub struct DeclaredConflict {
 /// Assignment `id` as its reviewer acts on it. Staff, who read every assignment, are told
 /// they may not act; anyone else that it does not exist.
 async fn own(tx: &Tx, caller: Caller, id: Uuid) -> Result<AssignmentRecord, Error> {
-    let assignment = tx.assignment(id).await?;
+    let assignment = tx.assignment(id.into()).await?;
     if assignment.reviewer_id == caller.id {
         Ok(assignment)
     } else if caller.staff().is_some() {
@@ -51,12 +52,12 @@ async fn own(tx: &Tx, caller: Caller, id: Uuid) -> Result<AssignmentRecord, Erro
 pub async fn accept(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: AssignmentId,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = keys::begin(store, remember.as_ref()).await?;
-    let assignment = own(&tx, caller, id).await?;
+    let assignment = own(&tx, caller, id.uuid()).await?;
     let next = next_status(assignment.status, AssignmentAction::Accept)?;
     let updated = tx
         .change_assignment(&assignment, next, AssignmentChange::StatusOnly, now)
@@ -74,14 +75,14 @@ pub async fn accept(
 pub async fn decline(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: AssignmentId,
     reason: Option<&str>,
     conflict: Option<DeclaredConflict>,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = keys::begin(store, remember.as_ref()).await?;
-    let assignment = own(&tx, caller, id).await?;
+    let assignment = own(&tx, caller, id.uuid()).await?;
     let next = next_status(assignment.status, AssignmentAction::Decline)?;
     let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
         Some(reason) => Some(explanation("reason", reason)?),
@@ -127,12 +128,12 @@ pub async fn decline(
 pub async fn save(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: AssignmentId,
     input: ReviewInput,
     now: DateTime<Utc>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = store.begin().await?;
-    let assignment = own(&tx, caller, id).await?;
+    let assignment = own(&tx, caller, id.uuid()).await?;
     let next = next_status(assignment.status, AssignmentAction::SaveReview)?;
     let application = tx.application(assignment.application_id).await?;
     if review_stage(application.status) == ReviewStage::Closed {
@@ -156,12 +157,12 @@ pub async fn save(
 pub async fn submit(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: AssignmentId,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = keys::begin(store, remember.as_ref()).await?;
-    let assignment = own(&tx, caller, id).await?;
+    let assignment = own(&tx, caller, id.uuid()).await?;
     let next = next_status(assignment.status, AssignmentAction::SubmitReview)?;
     tx.lock_call(assignment.call_id).await?;
     let call = tx.call(assignment.call_id).await?;
@@ -229,7 +230,7 @@ pub async fn submit(
 pub async fn reopen(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: AssignmentId,
     reason: &str,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, AssignmentRecord>>,

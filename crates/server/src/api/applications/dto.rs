@@ -245,9 +245,9 @@ pub fn application_response(
         (Some(_) | None, _) => None,
     };
     ApplicationResponse {
-        id: record.id,
-        call_id: record.call_id,
-        organization_id: record.organization_id,
+        id: record.id.uuid(),
+        call_id: record.call_id.uuid(),
+        organization_id: record.organization_id.uuid(),
         status: status.into(),
         version: record.version,
         title: content.title,
@@ -321,9 +321,9 @@ pub fn application_summary(record: ApplicationRecord, applicant_view: bool) -> A
         record.status
     };
     ApplicationSummary {
-        id: record.id,
-        call_id: record.call_id,
-        organization_id: record.organization_id,
+        id: record.id.uuid(),
+        call_id: record.call_id.uuid(),
+        organization_id: record.organization_id.uuid(),
         region: record.region.into(),
         title: record.content.title,
         status: status.into(),
@@ -392,7 +392,11 @@ pub fn history_entries(events: Vec<EventRecord>, applicant_view: bool) -> Vec<Hi
                 from: from.into(),
                 to: to.into(),
                 actor_role: event.actor.code().to_owned(),
-                actor_id: if applicant_view { None } else { event.actor_id },
+                actor_id: if applicant_view {
+                    None
+                } else {
+                    event.actor_id.map(Uuid::from)
+                },
                 reason: event.event.reason().map(str::to_owned),
                 revision_due_at: event.event.revision_due_at(),
                 awarded_amount: event.event.awarded().map(|a| a.to_string()),

@@ -77,7 +77,7 @@ async fn transition(
     let (record, access) = usecases::transitions::run(
         &state.store,
         caller.acting(),
-        id,
+        id.into(),
         command,
         state.clock.now(),
         remember,
@@ -126,8 +126,8 @@ impl ApplicationsApi {
         let record = usecases::applications::create(
             &state.store,
             auth.0.acting(),
-            id.0,
-            body.organization_id,
+            id.0.into(),
+            body.organization_id.into(),
             body.content.into(),
             state.clock.now(),
             remember,
@@ -172,9 +172,9 @@ impl ApplicationsApi {
     ) -> ApiResult<Listed> {
         let page_number = page.0.unwrap_or(1);
         let listing = usecases::applications::Listing {
-            call_id: call_id.0,
+            call_id: call_id.0.map(Into::into),
             statuses: status.0.into_iter().map(ApplicationStatus::from).collect(),
-            organization_id: organization_id.0,
+            organization_id: organization_id.0.map(Into::into),
             region: region.0.map(Into::into),
             sort: sort.0.map_or_else(ApplicationSort::default, Into::into),
             page: page_number,
@@ -208,7 +208,7 @@ impl ApplicationsApi {
         id: Path<Uuid>,
     ) -> ApiResult<Found> {
         let (record, access, organization) =
-            usecases::applications::one(&state.store, auth.0.acting(), id.0)
+            usecases::applications::one(&state.store, auth.0.acting(), id.0.into())
                 .await
                 .map_err(ApiError::from)?;
         let tag = etag(record.version);
@@ -236,7 +236,7 @@ impl ApplicationsApi {
         let (updated, access) = usecases::applications::edit(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             expected,
             body.0.into(),
             state.clock.now(),
@@ -366,9 +366,10 @@ impl ApplicationsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<History> {
-        let (events, access) = usecases::applications::history(&state.store, auth.0.acting(), id.0)
-            .await
-            .map_err(ApiError::from)?;
+        let (events, access) =
+            usecases::applications::history(&state.store, auth.0.acting(), id.0.into())
+                .await
+                .map_err(ApiError::from)?;
         Ok(History::Ok(Json(history_entries(
             events,
             access.applicant_view(),

@@ -111,7 +111,7 @@ async fn decide_one(
     let (record, _) = usecases::transitions::run(
         &state.store,
         caller.acting(),
-        id,
+        id.into(),
         command,
         state.clock.now(),
         remember,
@@ -258,7 +258,7 @@ impl DecisionsApi {
                     reason: item.reason,
                 },
             };
-            commands.push((item.application_id, command));
+            commands.push((item.application_id.into(), command));
         }
         let remember = key.remember(|records: &Vec<ApplicationRecord>| {
             json_answer(StatusCode::OK, None, &decisions_response(records))
@@ -266,7 +266,7 @@ impl DecisionsApi {
         let records = usecases::transitions::decide_in_bulk(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             commands,
             state.clock.now(),
             remember,
@@ -298,11 +298,11 @@ impl DecisionsApi {
             rows,
             entries,
             ..
-        } = usecases::ranking::ranking(&state.store, auth.0.acting(), id.0)
+        } = usecases::ranking::ranking(&state.store, auth.0.acting(), id.0.into())
             .await
             .map_err(ApiError::from)?;
         let response = RankingResponse {
-            call_id: call.id,
+            call_id: call.id.uuid(),
             aggregation: call.spec.aggregation.code().to_owned(),
             budget: call.spec.budget.to_string(),
             fundable_min_score: call.spec.fundable_min_score,
@@ -312,7 +312,7 @@ impl DecisionsApi {
                     let entry = entries.get(&row.application);
                     RankingRow {
                         rank: row.rank,
-                        application_id: row.application,
+                        application_id: row.application.uuid(),
                         title: entry.and_then(|a| a.title.clone()),
                         status: entry
                             .map(|a| a.status.code().to_owned())
@@ -360,7 +360,7 @@ impl DecisionsApi {
             ranked,
             criteria,
             reviews: own,
-        } = usecases::ranking::feedback(&state.store, auth.0.acting(), id.0)
+        } = usecases::ranking::feedback(&state.store, auth.0.acting(), id.0.into())
             .await
             .map_err(ApiError::from)?;
         let usecases::ranking::Ranked {
@@ -401,7 +401,7 @@ impl DecisionsApi {
         let row = rows.iter().find(|r| r.application == application.id);
         let aggregate = scores.aggregates.get(&application.id);
         Ok(Feedback::Ok(Json(FeedbackResponse {
-            application_id: application.id,
+            application_id: application.id.uuid(),
             status: application.status.code().to_owned(),
             awarded_amount: application.awarded.map(|m| m.to_string()),
             aggregate: aggregate.map(aggregate_response),

@@ -132,7 +132,7 @@ impl From<ConflictRecord> for ConflictResponse {
     fn from(record: ConflictRecord) -> Self {
         Self {
             id: record.id,
-            organization_id: record.organization_id,
+            organization_id: record.organization_id.uuid(),
             kind: record.kind.into(),
             description: record.description,
             declared_at: record.declared_at,
@@ -319,10 +319,10 @@ pub struct AssignmentResponse {
 impl From<AssignmentRecord> for AssignmentResponse {
     fn from(record: AssignmentRecord) -> Self {
         Self {
-            id: record.id,
-            call_id: record.call_id,
-            application_id: record.application_id,
-            reviewer_id: record.reviewer_id,
+            id: record.id.uuid(),
+            call_id: record.call_id.uuid(),
+            application_id: record.application_id.uuid(),
+            reviewer_id: record.reviewer_id.uuid(),
             status: record.status.into(),
             due_at: record.due_at,
             review: record.review.map(review_response),
@@ -373,7 +373,7 @@ pub struct AssignmentPage {
 impl From<persistence::records::PoolMember> for PoolMemberResponse {
     fn from(member: persistence::records::PoolMember) -> Self {
         Self {
-            reviewer_id: member.reviewer_id,
+            reviewer_id: member.reviewer_id.uuid(),
             name: member.name,
             email: member.email,
             added_at: member.added_at,
@@ -428,7 +428,7 @@ impl From<usecases::reviews::read::SeenReview> for ReviewView {
     fn from(seen: usecases::reviews::read::SeenReview) -> Self {
         Self {
             label: format!("Reviewer {}", seen.number),
-            reviewer_id: seen.reviewer_id,
+            reviewer_id: seen.reviewer_id.map(Uuid::from),
             mine: seen.mine,
             status: seen.assignment.status.into(),
             review: seen.assignment.review.map(review_response),

@@ -121,7 +121,7 @@ impl ReviewsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<PoolListed> {
-        let pool = usecases::reviews::read::pool(&state.store, auth.0.acting(), id.0)
+        let pool = usecases::reviews::read::pool(&state.store, auth.0.acting(), id.0.into())
             .await
             .map_err(ApiError::from)?;
         Ok(PoolListed::Ok(Json(
@@ -153,8 +153,8 @@ impl ReviewsApi {
         let member = usecases::pool::add(
             &state.store,
             auth.0.acting(),
-            id.0,
-            body.0.reviewer_id,
+            id.0.into(),
+            body.0.reviewer_id.into(),
             state.clock.now(),
             remember,
         )
@@ -177,9 +177,14 @@ impl ReviewsApi {
         id: Path<Uuid>,
         reviewer_id: Path<Uuid>,
     ) -> ApiResult<PoolRemoved> {
-        usecases::pool::remove(&state.store, auth.0.acting(), id.0, reviewer_id.0)
-            .await
-            .map_err(ApiError::from)?;
+        usecases::pool::remove(
+            &state.store,
+            auth.0.acting(),
+            id.0.into(),
+            reviewer_id.0.into(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(PoolRemoved::NoContent)
     }
 
@@ -227,7 +232,7 @@ impl ReviewsApi {
         let record = conflicts::declare(
             &state.store,
             auth.0.acting(),
-            body.organization_id,
+            body.organization_id.into(),
             body.kind.into(),
             &body.description,
             state.clock.now(),
@@ -263,8 +268,8 @@ impl ReviewsApi {
         let record = assign::manual(
             &state.store,
             auth.0.acting(),
-            id.0,
-            body.0.reviewer_id,
+            id.0.into(),
+            body.0.reviewer_id.into(),
             body.0.due_at,
             state.clock.now(),
             remember,
@@ -296,7 +301,7 @@ impl ReviewsApi {
         let planned = assign::automatic(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             body.0.due_at,
             state.clock.now(),
             remember,
@@ -363,9 +368,10 @@ impl ReviewsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<AssignmentFound> {
-        let assignment = usecases::reviews::read::assignment(&state.store, auth.0.acting(), id.0)
-            .await
-            .map_err(ApiError::from)?;
+        let assignment =
+            usecases::reviews::read::assignment(&state.store, auth.0.acting(), id.0.into())
+                .await
+                .map_err(ApiError::from)?;
         Ok(AssignmentFound::Ok(Json(assignment.into())))
     }
 
@@ -386,7 +392,7 @@ impl ReviewsApi {
         let updated = work::accept(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             state.clock.now(),
             remember,
         )
@@ -419,7 +425,7 @@ impl ReviewsApi {
         let updated = work::decline(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             body.reason.as_deref(),
             declared,
             state.clock.now(),
@@ -446,7 +452,7 @@ impl ReviewsApi {
         let updated = work::save(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             body.0.into(),
             state.clock.now(),
         )
@@ -474,7 +480,7 @@ impl ReviewsApi {
         let updated = work::submit(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             state.clock.now(),
             remember,
         )
@@ -502,7 +508,7 @@ impl ReviewsApi {
         let updated = work::reopen(
             &state.store,
             auth.0.acting(),
-            id.0,
+            id.0.into(),
             &body.0.reason,
             state.clock.now(),
             remember,
@@ -526,7 +532,7 @@ impl ReviewsApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<ReviewsListed> {
-        let seen = usecases::reviews::read::reviews(&state.store, auth.0.acting(), id.0)
+        let seen = usecases::reviews::read::reviews(&state.store, auth.0.acting(), id.0.into())
             .await
             .map_err(ApiError::from)?;
         Ok(ReviewsListed::Ok(Json(
