@@ -223,7 +223,7 @@ impl Tx {
         &self,
         call_id: CallId,
         new: &NewAssignment,
-        assigned_by: Option<Uuid>,
+        assigned_by: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<AssignmentRecord, RepoError> {
         let call_id = call_id.uuid();
@@ -235,7 +235,7 @@ impl Tx {
             status: Set(AssignmentStatus::Assigned.code().to_owned()),
             version: Set(1),
             due_at: Set(new.due_at),
-            assigned_by: Set(assigned_by),
+            assigned_by: Set(assigned_by.map(Uuid::from)),
             decline_reason: Set(None),
             review: Set(None),
             review_total: Set(None),

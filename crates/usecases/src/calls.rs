@@ -8,7 +8,6 @@ use domain::role::Role;
 use persistence::calls::CallFilter;
 use persistence::records::{CallRecord, OffsetPage};
 use persistence::{Clash, RepoError, Store, Tx};
-use uuid::Uuid;
 
 use crate::access::Caller;
 use crate::error::Error;
@@ -29,7 +28,7 @@ pub async fn publish(
     now: DateTime<Utc>,
     remember: Option<Remember<'_, CallRecord>>,
 ) -> Result<CallRecord, Error> {
-    change_state(store, caller, id.uuid(), now, remember, |record| {
+    change_state(store, caller, id, now, remember, |record| {
         call::publish(record.state, &record.spec, now)
     })
     .await
@@ -46,7 +45,7 @@ pub async fn close(
     now: DateTime<Utc>,
     remember: Option<Remember<'_, CallRecord>>,
 ) -> Result<CallRecord, Error> {
-    change_state(store, caller, id.uuid(), now, remember, |record| {
+    change_state(store, caller, id, now, remember, |record| {
         call::close(record.state)
     })
     .await
@@ -55,19 +54,17 @@ pub async fn close(
 async fn change_state(
     store: &Store,
     caller: Caller,
-    id: Uuid,
+    id: CallId,
     now: DateTime<Utc>,
     remember: Option<Remember<'_, CallRecord>>,
     next: impl FnOnce(&CallRecord) -> Result<CallState, call::CallTransitionError>,
 ) -> Result<CallRecord, Error> {
     caller.require(Role::Officer, OFFICERS_ONLY)?;
     let tx: Tx = keys::begin(store, remember.as_ref()).await?;
-    tx.lock_call(id.into()).await?;
-    let record = tx.call(id.into()).await?;
+    tx.lock_call(id).await?;
+    let record = tx.call(id).await?;
     let state = next(&record).map_err(Error::CallRefused)?;
-    let updated = tx
-        .set_call_state(id.into(), state, record.version, now)
-        .await?;
+    let updated = tx.set_call_state(id, state, record.version, now).await?;
     keys::commit(tx, remember, &updated).await?;
     Ok(updated)
 }

@@ -1,8 +1,8 @@
 //! The server's credentials machinery, as the use cases reach it.
 
+use domain::ids::UserId;
 use usecases::Error;
 use usecases::signin::{CodeKind, Credentials};
-use uuid::Uuid;
 
 use super::confirm::{self, Confirmations};
 use super::password;
@@ -35,8 +35,8 @@ impl Credentials for ServerCredentials<'_> {
         confirm::nonce().map_err(unexpected)
     }
 
-    fn code_account(&self, code: &str) -> Option<Uuid> {
-        Confirmations::parse(code).map(|claim| claim.user_id)
+    fn code_account(&self, code: &str) -> Option<UserId> {
+        Confirmations::parse(code).map(|claim| UserId(claim.user_id))
     }
 
     fn code_holds(&self, kind: CodeKind, code: &str, nonce: &str) -> bool {

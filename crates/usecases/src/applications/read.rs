@@ -6,7 +6,6 @@ use domain::status::ApplicationStatus;
 use persistence::applications::{ApplicationFilter, ApplicationSort};
 use persistence::records::{ApplicationRecord, EventRecord, OffsetPage, Organization};
 use persistence::{RepoError, Store};
-use uuid::Uuid;
 
 use crate::access::{Access, Caller};
 use crate::error::Error;
@@ -23,7 +22,7 @@ pub async fn access(
 ) -> Result<(ApplicationRecord, Access), Error> {
     let record = store.get_application(id).await?;
     let member = match caller.role {
-        Role::Applicant => is_member(store, caller, record.organization_id.uuid()).await?,
+        Role::Applicant => is_member(store, caller, record.organization_id).await?,
         Role::Reviewer | Role::Officer | Role::Admin => false,
     };
     let assigned = match caller.role {
@@ -38,11 +37,12 @@ pub async fn access(
     Ok((record, access))
 }
 
-async fn is_member(store: &Store, caller: Caller, organization: Uuid) -> Result<bool, Error> {
-    match store
-        .organization_for_member(organization.into(), caller.id)
-        .await
-    {
+async fn is_member(
+    store: &Store,
+    caller: Caller,
+    organization: OrganizationId,
+) -> Result<bool, Error> {
+    match store.organization_for_member(organization, caller.id).await {
         Ok(_) => Ok(true),
         Err(RepoError::NotFound) => Ok(false),
         Err(err) => Err(err.into()),

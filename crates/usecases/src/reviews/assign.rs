@@ -85,7 +85,7 @@ pub async fn manual(
         due_at,
     };
     let created = match tx
-        .insert_assignment(call_id, &new, Some(caller.id.uuid()), now)
+        .insert_assignment(call_id, &new, Some(caller.id), now)
         .await
     {
         Ok(created) => created,

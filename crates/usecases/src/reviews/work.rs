@@ -13,7 +13,6 @@ use persistence::decisions::{AssignmentChange, Decided};
 use persistence::records::AssignmentRecord;
 use persistence::reviews::NewConflict;
 use persistence::{Store, Tx};
-use uuid::Uuid;
 
 use super::conflicts::explanation;
 use super::stage::{ReviewStage, decide_on_review, review_stage};
@@ -32,8 +31,8 @@ pub struct DeclaredConflict {
 
 /// Assignment `id` as its reviewer acts on it. Staff, who read every assignment, are told
 /// they may not act; anyone else that it does not exist.
-async fn own(tx: &Tx, caller: Caller, id: Uuid) -> Result<AssignmentRecord, Error> {
-    let assignment = tx.assignment(id.into()).await?;
+async fn own(tx: &Tx, caller: Caller, id: AssignmentId) -> Result<AssignmentRecord, Error> {
+    let assignment = tx.assignment(id).await?;
     if assignment.reviewer_id == caller.id {
         Ok(assignment)
     } else if caller.staff().is_some() {
@@ -57,7 +56,7 @@ pub async fn accept(
     remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = keys::begin(store, remember.as_ref()).await?;
-    let assignment = own(&tx, caller, id.uuid()).await?;
+    let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::Accept)?;
     let updated = tx
         .change_assignment(&assignment, next, AssignmentChange::StatusOnly, now)
@@ -82,7 +81,7 @@ pub async fn decline(
     remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = keys::begin(store, remember.as_ref()).await?;
-    let assignment = own(&tx, caller, id.uuid()).await?;
+    let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::Decline)?;
     let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
         Some(reason) => Some(explanation("reason", reason)?),
@@ -133,7 +132,7 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = store.begin().await?;
-    let assignment = own(&tx, caller, id.uuid()).await?;
+    let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::SaveReview)?;
     let application = tx.application(assignment.application_id).await?;
     if review_stage(application.status) == ReviewStage::Closed {
@@ -162,7 +161,7 @@ pub async fn submit(
     remember: Option<Remember<'_, AssignmentRecord>>,
 ) -> Result<AssignmentRecord, Error> {
     let tx = keys::begin(store, remember.as_ref()).await?;
-    let assignment = own(&tx, caller, id.uuid()).await?;
+    let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::SubmitReview)?;
     tx.lock_call(assignment.call_id).await?;
     let call = tx.call(assignment.call_id).await?;

@@ -1,8 +1,7 @@
 //! What the sign-in use cases need from the server's credentials machinery.
 
+use domain::ids::UserId;
 use std::future::Future;
-
-use uuid::Uuid;
 
 use crate::error::{CodeKind, Error};
 
@@ -29,7 +28,7 @@ pub trait Credentials: Send + Sync {
     fn nonce(&self) -> Result<String, Error>;
 
     /// The account `code` names, when it is shaped like a mailed code.
-    fn code_account(&self, code: &str) -> Option<Uuid>;
+    fn code_account(&self, code: &str) -> Option<UserId>;
 
     /// Whether `code` is a code of `kind` made for its account with `nonce`.
     fn code_holds(&self, kind: CodeKind, code: &str, nonce: &str) -> bool;

@@ -123,7 +123,7 @@ pub async fn finish_reset(
 ) -> Result<(), Error> {
     let refused = || Error::InvalidCode(CodeKind::Reset);
     let account = credentials.code_account(code).ok_or_else(refused)?;
-    let (nonce, sent_at) = match store.pending_reset(account.into()).await {
+    let (nonce, sent_at) = match store.pending_reset(account).await {
         Ok(pending) => pending,
         Err(RepoError::NotFound) => return Err(refused()),
         Err(err) => return Err(err.into()),
@@ -133,11 +133,11 @@ pub async fn finish_reset(
     {
         return Err(refused());
     }
-    let user = store.get_user(account.into()).await?;
+    let user = store.get_user(account).await?;
     allowed(&password, &user.email, "password")?;
     let hash = credentials.hash(password).await?;
     match store
-        .finish_password_reset(account.into(), &nonce, &hash, now)
+        .finish_password_reset(account, &nonce, &hash, now)
         .await
     {
         Ok(()) => Ok(()),

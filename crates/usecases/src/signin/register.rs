@@ -60,7 +60,7 @@ pub async fn confirm_address(
 ) -> Result<User, Error> {
     let refused = || Error::InvalidCode(CodeKind::Confirmation);
     let account = credentials.code_account(code).ok_or_else(refused)?;
-    let (nonce, sent_at) = match store.pending_verification(account.into()).await {
+    let (nonce, sent_at) = match store.pending_verification(account).await {
         Ok(pending) => pending,
         Err(RepoError::NotFound) => return Err(refused()),
         Err(err) => return Err(err.into()),
@@ -70,7 +70,7 @@ pub async fn confirm_address(
     {
         return Err(refused());
     }
-    match store.confirm_email(account.into(), &nonce, now).await {
+    match store.confirm_email(account, &nonce, now).await {
         Ok(user) => Ok(user),
         // Confirmed or replaced in the meantime.
         Err(RepoError::NotFound) => Err(refused()),
