@@ -15,15 +15,19 @@ pub enum AssignmentStatus {
     Declined,
     /// The review is submitted.
     Submitted,
+    /// The reviewer declared a conflict of interest with the applying organisation after
+    /// being assigned: the assignment ends and a submitted review no longer counts.
+    Recused,
 }
 
 impl AssignmentStatus {
     /// Every status.
-    pub const ALL: [AssignmentStatus; 4] = [
+    pub const ALL: [AssignmentStatus; 5] = [
         AssignmentStatus::Assigned,
         AssignmentStatus::Accepted,
         AssignmentStatus::Declined,
         AssignmentStatus::Submitted,
+        AssignmentStatus::Recused,
     ];
 
     /// The stable code used in the API and the database.
@@ -34,15 +38,17 @@ impl AssignmentStatus {
             Self::Accepted => "accepted",
             Self::Declined => "declined",
             Self::Submitted => "submitted",
+            Self::Recused => "recused",
         }
     }
 
-    /// Whether it occupies a review slot of its application (everything but `Declined`).
+    /// Whether it occupies a review slot of its application (everything but `Declined`
+    /// and `Recused`).
     #[must_use]
     pub const fn is_active(self) -> bool {
         match self {
             Self::Assigned | Self::Accepted | Self::Submitted => true,
-            Self::Declined => false,
+            Self::Declined | Self::Recused => false,
         }
     }
 }
@@ -66,16 +72,19 @@ pub enum AssignmentAction {
     SubmitReview,
     /// An officer sends a submitted review back to its reviewer.
     Reopen,
+    /// The reviewer declares a conflict of interest with the applying organisation.
+    Recuse,
 }
 
 impl AssignmentAction {
     /// Every action.
-    pub const ALL: [AssignmentAction; 5] = [
+    pub const ALL: [AssignmentAction; 6] = [
         AssignmentAction::Accept,
         AssignmentAction::Decline,
         AssignmentAction::SaveReview,
         AssignmentAction::SubmitReview,
         AssignmentAction::Reopen,
+        AssignmentAction::Recuse,
     ];
 
     /// The stable code.
@@ -87,6 +96,7 @@ impl AssignmentAction {
             Self::SaveReview => "save_review",
             Self::SubmitReview => "submit_review",
             Self::Reopen => "reopen",
+            Self::Recuse => "recuse",
         }
     }
 }
@@ -121,7 +131,8 @@ impl AssignmentError {
 /// - `Decline`: `Assigned` | `Accepted` → `Declined`;
 /// - `SaveReview`: `Assigned` | `Accepted` → `Accepted` (saving implies accepting);
 /// - `SubmitReview`: `Assigned` | `Accepted` → `Submitted`;
-/// - `Reopen` (by an officer): `Submitted` → `Accepted`.
+/// - `Reopen` (by an officer): `Submitted` → `Accepted`;
+/// - `Recuse`: `Assigned` | `Accepted` | `Submitted` → `Recused`.
 ///
 /// # Errors
 /// [`AssignmentError::WrongStatus`] for every other pair.
@@ -137,9 +148,11 @@ pub fn next_status(
         | (A::Reopen, S::Submitted) => Ok(S::Accepted),
         (A::Decline, S::Assigned | S::Accepted) => Ok(S::Declined),
         (A::SubmitReview, S::Assigned | S::Accepted) => Ok(S::Submitted),
-        (A::Accept, S::Accepted | S::Declined | S::Submitted)
-        | (A::Decline | A::SaveReview | A::SubmitReview, S::Declined | S::Submitted)
-        | (A::Reopen, S::Assigned | S::Accepted | S::Declined) => {
+        (A::Recuse, S::Assigned | S::Accepted | S::Submitted) => Ok(S::Recused),
+        (A::Accept, S::Accepted | S::Declined | S::Submitted | S::Recused)
+        | (A::Decline | A::SaveReview | A::SubmitReview, S::Declined | S::Submitted | S::Recused)
+        | (A::Reopen, S::Assigned | S::Accepted | S::Declined | S::Recused)
+        | (A::Recuse, S::Declined | S::Recused) => {
             Err(AssignmentError::WrongStatus { action, status })
         }
     }
@@ -357,6 +370,9 @@ mod tests {
             (S::Assigned, A::SubmitReview, S::Submitted),
             (S::Accepted, A::SubmitReview, S::Submitted),
             (S::Submitted, A::Reopen, S::Accepted),
+            (S::Assigned, A::Recuse, S::Recused),
+            (S::Accepted, A::Recuse, S::Recused),
+            (S::Submitted, A::Recuse, S::Recused),
         ];
         for status in S::ALL {
             for action in A::ALL {
@@ -384,12 +400,12 @@ mod tests {
     }
 
     #[test]
-    fn only_declined_assignments_free_their_slot() {
+    fn only_declined_and_recused_assignments_free_their_slot() {
         let active: Vec<bool> = AssignmentStatus::ALL
             .iter()
             .map(|s| s.is_active())
             .collect();
-        assert_eq!(active, vec![true, true, false, true]);
+        assert_eq!(active, vec![true, true, false, true, false]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::money::Money;
 use crate::status::ApplicationStatus;
-use crate::transition::CommandKind;
+use crate::command::CommandKind;
 
 /// A change decided on an application, with its own facts.
 #[derive(Debug, Clone, PartialEq, Eq)]

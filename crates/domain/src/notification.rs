@@ -37,6 +37,9 @@ pub enum NotificationKind {
     AccountExists,
     /// The holder of an account asked to reset its password: the code that does it.
     PasswordReset,
+    /// A reviewer declared a conflict of interest with an application's organisation after
+    /// being assigned to it, and no longer reviews it.
+    ReviewerRecused,
 }
 
 /// Who receives a kind of mail.
@@ -48,6 +51,8 @@ pub enum Audience {
     Reviewer,
     /// The holder of an address, about their account.
     Account,
+    /// The officer in charge of the application's call: its creator.
+    Officer,
 }
 
 /// How long before an assignment's due instant its reviewer is reminded.
@@ -55,7 +60,7 @@ pub const REMINDER_WINDOW_HOURS: i64 = 48;
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 14] = [
+    pub const ALL: [NotificationKind; 15] = [
         NotificationKind::Submitted,
         NotificationKind::RevisionRequested,
         NotificationKind::Resubmitted,
@@ -70,6 +75,7 @@ impl NotificationKind {
         NotificationKind::VerifyEmail,
         NotificationKind::AccountExists,
         NotificationKind::PasswordReset,
+        NotificationKind::ReviewerRecused,
     ];
 
     /// The stable code used in the database, the API and template names.
@@ -90,6 +96,7 @@ impl NotificationKind {
             Self::VerifyEmail => "verify_email",
             Self::AccountExists => "account_exists",
             Self::PasswordReset => "password_reset",
+            Self::ReviewerRecused => "reviewer_recused",
         }
     }
 
@@ -108,6 +115,7 @@ impl NotificationKind {
             | Self::Withdrawn => Audience::Applicant,
             Self::ReviewerAssigned | Self::ReviewDueSoon => Audience::Reviewer,
             Self::VerifyEmail | Self::AccountExists | Self::PasswordReset => Audience::Account,
+            Self::ReviewerRecused => Audience::Officer,
         }
     }
 }
@@ -199,7 +207,8 @@ pub const fn links_feedback(kind: NotificationKind) -> bool {
         | NotificationKind::ReviewDueSoon
         | NotificationKind::VerifyEmail
         | NotificationKind::AccountExists
-        | NotificationKind::PasswordReset => false,
+        | NotificationKind::PasswordReset
+        | NotificationKind::ReviewerRecused => false,
     }
 }
 

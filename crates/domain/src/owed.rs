@@ -34,6 +34,9 @@ pub enum NotOwed {
     /// The reviewer declined the assignment.
     #[error("the assignment was declined")]
     AssignmentDeclined,
+    /// The reviewer recused themselves from the assignment.
+    #[error("the reviewer recused themselves")]
+    AssignmentRecused,
     /// The review a reminder is about was submitted.
     #[error("the review was submitted")]
     ReviewSubmitted,
@@ -70,23 +73,32 @@ pub fn still_owed(kind: NotificationKind, now: Standing) -> Result<(), NotOwed> 
         | NotificationKind::Rejected
         | NotificationKind::Withdrawn
         | NotificationKind::ReviewerAssigned
-        | NotificationKind::ReviewDueSoon => {}
+        | NotificationKind::ReviewDueSoon
+        | NotificationKind::ReviewerRecused => {}
     }
     match now.assignment {
         Some(AssignmentStatus::Declined) => return Err(NotOwed::AssignmentDeclined),
+        // The recusal is what the officer's notice reports; the reviewer is owed nothing
+        // more about the assignment.
+        Some(AssignmentStatus::Recused) if kind.audience() == Audience::Reviewer => {
+            return Err(NotOwed::AssignmentRecused);
+        }
         // The assignment mail still tells the reviewer what they reviewed; a reminder
         // would be wrong.
         Some(AssignmentStatus::Submitted) if kind == NotificationKind::ReviewDueSoon => {
             return Err(NotOwed::ReviewSubmitted);
         }
         Some(
-            AssignmentStatus::Assigned | AssignmentStatus::Accepted | AssignmentStatus::Submitted,
+            AssignmentStatus::Assigned
+            | AssignmentStatus::Accepted
+            | AssignmentStatus::Submitted
+            | AssignmentStatus::Recused,
         )
         | None => {}
     }
     match kind.audience() {
         Audience::Applicant if !now.member => Err(NotOwed::RecipientLeft),
-        Audience::Applicant | Audience::Reviewer | Audience::Account => Ok(()),
+        Audience::Applicant | Audience::Reviewer | Audience::Account | Audience::Officer => Ok(()),
     }
 }
 
@@ -154,6 +166,26 @@ mod tests {
                 K::ReviewDueSoon,
                 assigned(A::Declined),
                 Err(NotOwed::AssignmentDeclined),
+            ),
+            (
+                K::ReviewerAssigned,
+                assigned(A::Recused),
+                Err(NotOwed::AssignmentRecused),
+            ),
+            (
+                K::ReviewDueSoon,
+                assigned(A::Recused),
+                Err(NotOwed::AssignmentRecused),
+            ),
+            // The officer is told of a recusal however things stand.
+            (K::ReviewerRecused, assigned(A::Recused), Ok(())),
+            (
+                K::ReviewerRecused,
+                Standing {
+                    member: false,
+                    ..assigned(A::Recused)
+                },
+                Ok(()),
             ),
             (K::Approved, SETTLED, Ok(())),
             (K::Approved, left, Err(NotOwed::RecipientLeft)),

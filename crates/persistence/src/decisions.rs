@@ -262,6 +262,35 @@ impl Tx {
         decode_assignment(model)
     }
 
+    /// Ends `assignment` as recused (its review, if any, stays on it but no longer counts)
+    /// and tells the officer in charge of the call.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] (`"version"`) when it changed since it was read.
+    pub async fn recuse_assignment(
+        &self,
+        assignment: &AssignmentRecord,
+        now: DateTime<Utc>,
+    ) -> Result<AssignmentRecord, RepoError> {
+        let recused = self
+            .change_assignment(
+                assignment,
+                AssignmentStatus::Recused,
+                AssignmentChange::StatusOnly,
+                now,
+            )
+            .await?;
+        crate::outbox::enqueue_for_call_officer(
+            &self.tx,
+            recused.application_id.uuid(),
+            recused.id.uuid(),
+            NotificationKind::ReviewerRecused,
+            now,
+        )
+        .await?;
+        Ok(recused)
+    }
+
     /// Moves `assignment`, at the version it was read, to `status` with `change`, and
     /// returns it as it now is.
     ///

@@ -324,30 +324,27 @@ impl Tx {
         assignments_where(&self.tx, assignment::Column::ApplicationId.eq(application)).await
     }
 
-    /// How many assignments `reviewer` has not yet finished (assigned or accepted) on
-    /// applications of `organization`, in any call.
+    /// The active assignments (assigned, accepted or submitted) of `reviewer` on
+    /// applications of `organization`, in any call, oldest first.
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn open_assignments_with(
+    pub async fn active_assignments_with(
         &self,
         reviewer: UserId,
         organization: OrganizationId,
-    ) -> Result<u64, RepoError> {
-        let reviewer = reviewer.uuid();
-        let organization = organization.uuid();
-        let open = [AssignmentStatus::Assigned, AssignmentStatus::Accepted];
+    ) -> Result<Vec<AssignmentRecord>, RepoError> {
+        let active = AssignmentStatus::ALL.into_iter().filter(|s| s.is_active());
         let applications = Query::select()
             .column(application::Column::Id)
             .from(application::Entity)
-            .and_where(Expr::col(application::Column::OrganizationId).eq(organization))
+            .and_where(Expr::col(application::Column::OrganizationId).eq(organization.uuid()))
             .to_owned();
-        Ok(assignment::Entity::find()
-            .filter(assignment::Column::ReviewerId.eq(reviewer))
-            .filter(assignment::Column::Status.is_in(open.iter().map(|s| s.code())))
-            .filter(assignment::Column::ApplicationId.in_subquery(applications))
-            .count(&self.tx)
-            .await?)
+        let condition = assignment::Column::ReviewerId
+            .eq(reviewer.uuid())
+            .and(assignment::Column::Status.is_in(active.map(AssignmentStatus::code)))
+            .and(assignment::Column::ApplicationId.in_subquery(applications));
+        assignments_where(&self.tx, condition).await
     }
 
     /// How many active assignments `reviewer` has in `call`.

@@ -667,7 +667,10 @@ async fn a_submission_mail_keeps_its_own_receipt(store: Store) {
                     news: News::Submitted { submission, .. } | News::Resubmitted { submission },
                     ..
                 } => Some(submission.receipt),
-                Mail::Applicant { .. } | Mail::Reviewer { .. } | Mail::Account(_) => None,
+                Mail::Applicant { .. }
+                | Mail::Reviewer { .. }
+                | Mail::Officer { .. }
+                | Mail::Account(_) => None,
             };
             (kind, receipt)
         })

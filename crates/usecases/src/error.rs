@@ -45,12 +45,6 @@ pub enum Conflict {
     /// Automatic assignment waits for the call to close.
     #[error("automatic assignment runs once the call has closed")]
     CallNotClosed,
-    /// The reviewer holds an unfinished assignment on an application of the organisation.
-    #[error(
-        "you hold an unfinished assignment on an application of this organisation; decline it, \
-         declaring the conflict there"
-    )]
-    AssignedToOrganization,
     /// A conflict with the organisation is already on record.
     #[error("a conflict with this organisation is already on record")]
     ConflictAlreadyDeclared,

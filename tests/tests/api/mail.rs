@@ -936,3 +936,49 @@ async fn a_member_who_left_before_the_mail_went_out_is_not_mailed() {
         json!("the recipient left the organisation")
     );
 }
+
+#[tokio::test]
+async fn the_calls_officer_hears_when_a_reviewer_recuses_themselves() {
+    let w = world().await;
+    let id = w.submitted("Ауыл кітапханасы").await;
+    let mut seen = 0;
+    w.next(&mut seen, 2).await;
+    let (_, token, reviewer) = &w.reviewers[0];
+    let assigned = w
+        .app
+        .post(&format!("/applications/{id}/assignments"))
+        .token(&w.officer)
+        .json(&json!({"reviewer_id": reviewer}))
+        .send()
+        .await;
+    assert_eq!(assigned.status, 201, "{}", assigned.text);
+    // Under review (two members) and the assignment.
+    w.next(&mut seen, 3).await;
+    let declared = w
+        .app
+        .post("/me/conflicts")
+        .token(token)
+        .json(&json!({"organization_id": w.org, "kind": "financial", "description": "Веду их бухгалтерию"}))
+        .send()
+        .await;
+    assert_eq!(declared.status, 201, "{}", declared.text);
+    let mails = w.next(&mut seen, 1).await;
+    let notice = to(&mails, "officer@grants.kz");
+    check(
+        notice,
+        "ru",
+        &[
+            "Эксперт",
+            "Ауыл кітапханасы",
+            &format!("/api/v1/applications/{id}"),
+        ],
+    );
+    let subject = notice.subject().unwrap_or_default();
+    assert!(subject.contains("Самоотвод"), "{subject}");
+    // No review was submitted, so none is said to be set aside.
+    assert!(
+        !notice.text().unwrap_or_default().contains("исключена"),
+        "{:?}",
+        notice.text()
+    );
+}

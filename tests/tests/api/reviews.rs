@@ -1,4 +1,5 @@
 mod races;
+mod recusal;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -14,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::Store;
-use crate::entity::{application, assignment, organization_member, outbox};
+use crate::entity::{application, assignment, call, organization_member, outbox};
 use crate::error::RepoError;
 
 /// Enqueues `kind` for every member of the organisation that owns `application_id`, as
@@ -68,6 +68,40 @@ pub(crate) async fn enqueue_for_reviewer<C: ConnectionTrait>(
     let row = new_row(
         kind,
         reviewer_id,
+        Some(application_id),
+        None,
+        Some(assignment_id),
+        at,
+    );
+    insert_rows(conn, vec![row]).await
+}
+
+/// Enqueues `kind` about an assignment of an application for the officer in charge of the
+/// application's call, as part of the caller's transaction. The one rule for every notice
+/// meant for "the officer": it goes to the account that created the call.
+pub(crate) async fn enqueue_for_call_officer<C: ConnectionTrait>(
+    conn: &C,
+    application_id: Uuid,
+    assignment_id: Uuid,
+    kind: NotificationKind,
+    at: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let call = Query::select()
+        .column(application::Column::CallId)
+        .from(application::Entity)
+        .and_where(Expr::col(application::Column::Id).eq(application_id))
+        .to_owned();
+    let creator = call::Entity::find()
+        .filter(call::Column::Id.in_subquery(call))
+        .select_only()
+        .column(call::Column::CreatedBy)
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    let row = new_row(
+        kind,
+        creator,
         Some(application_id),
         None,
         Some(assignment_id),

@@ -19,8 +19,8 @@ use crate::error::RepoError;
 use domain::owed::{Standing, still_owed};
 
 use super::{
-    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, Recipient, ReviewerNews,
-    Submission, Undeliverable, Verification,
+    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, OfficerNews, Recipient,
+    ReviewerNews, Submission, Undeliverable, Verification,
 };
 use crate::applications::decode_event;
 use domain::event::Event;
@@ -72,6 +72,22 @@ impl From<ApplicationTuple> for ApplicationRow {
     }
 }
 
+type AssignmentTuple = (
+    Uuid,
+    Option<DateTime<Utc>>,
+    String,
+    Uuid,
+    Option<DateTime<Utc>>,
+);
+
+/// The columns of an assignment a mail needs.
+struct AssignmentRow {
+    due_at: Option<DateTime<Utc>>,
+    status: String,
+    reviewer: Uuid,
+    submitted_at: Option<DateTime<Utc>>,
+}
+
 /// The rows a batch of letters names, read once per batch.
 pub(super) struct Facts {
     users: HashMap<Uuid, UserRow>,
@@ -79,7 +95,7 @@ pub(super) struct Facts {
     organizations: HashMap<Uuid, String>,
     calls: HashMap<Uuid, (String, DateTime<Utc>)>,
     events: HashMap<Uuid, application_event::Model>,
-    assignments: HashMap<Uuid, (Option<DateTime<Utc>>, String)>,
+    assignments: HashMap<Uuid, AssignmentRow>,
     /// (organisation, account) pairs of current members among the recipients.
     members: HashSet<(Uuid, Uuid)>,
 }
@@ -95,8 +111,35 @@ impl Facts {
             ids.dedup();
             ids
         };
+        let assignments: HashMap<Uuid, AssignmentRow> = assignment::Entity::find()
+            .filter(assignment::Column::Id.is_in(ids(|r| r.assignment_id)))
+            .select_only()
+            .column(assignment::Column::Id)
+            .column(assignment::Column::DueAt)
+            .column(assignment::Column::Status)
+            .column(assignment::Column::ReviewerId)
+            .column(assignment::Column::SubmittedAt)
+            .into_tuple::<AssignmentTuple>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|(id, due_at, status, reviewer, submitted_at)| {
+                let row = AssignmentRow {
+                    due_at,
+                    status,
+                    reviewer,
+                    submitted_at,
+                };
+                (id, row)
+            })
+            .collect();
+        // Recipients, and the reviewers an officer's notice names.
+        let mut people = ids(|r| Some(r.recipient_id));
+        people.extend(assignments.values().map(|a| a.reviewer));
+        people.sort_unstable();
+        people.dedup();
         let users = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids(|r| Some(r.recipient_id))))
+            .filter(user::Column::Id.is_in(people))
             .select_only()
             .column(user::Column::Id)
             .column(user::Column::Email)
@@ -177,18 +220,6 @@ impl Facts {
             .await?
             .into_iter()
             .map(|e| (e.id, e))
-            .collect();
-        let assignments = assignment::Entity::find()
-            .filter(assignment::Column::Id.is_in(ids(|r| r.assignment_id)))
-            .select_only()
-            .column(assignment::Column::Id)
-            .column(assignment::Column::DueAt)
-            .column(assignment::Column::Status)
-            .into_tuple::<(Uuid, Option<DateTime<Utc>>, String)>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|(id, due, status)| (id, (due, status)))
             .collect();
         // Applicant mail goes only to people who are still members when it is sent.
         let members = organization_member::Entity::find()
@@ -284,7 +315,8 @@ impl Facts {
                 | NotificationKind::Rejected
                 | NotificationKind::Withdrawn
                 | NotificationKind::ReviewerAssigned
-                | NotificationKind::ReviewDueSoon => {
+                | NotificationKind::ReviewDueSoon
+                | NotificationKind::ReviewerRecused => {
                     return Err(fail(format!("{kind} is not about an account")));
                 }
             };
@@ -313,27 +345,26 @@ impl Facts {
         let assignment = match row.assignment_id {
             None => None,
             Some(id) => {
-                let (due, status) = self
+                let found = self
                     .assignments
                     .get(&id)
                     .ok_or_else(|| fail("the assignment is gone".to_owned()))?;
-                let status = status
+                let status = found
+                    .status
                     .parse::<AssignmentStatus>()
                     .map_err(|e| fail(format!("assignment status: {e}")))?;
-                Some((
-                    AssignmentFacts {
-                        id: id.into(),
-                        due_at: *due,
-                    },
-                    status,
-                ))
+                let facts = AssignmentFacts {
+                    id: id.into(),
+                    due_at: found.due_at,
+                };
+                Some((facts, status, found))
             }
         };
         let standing = Standing {
             address_confirmed: true,
             confirmation_pending: false,
             reset_pending: false,
-            assignment: assignment.map(|(_, status)| status),
+            assignment: assignment.map(|(_, status, _)| status),
             member: self
                 .members
                 .contains(&(app.organization_id, row.recipient_id)),
@@ -345,7 +376,7 @@ impl Facts {
             call_title,
         };
         let reviewer = |news| {
-            let (assignment, _) =
+            let (assignment, _, _) =
                 assignment.ok_or_else(|| fail("the mail names no assignment".to_owned()))?;
             Ok(Mail::Reviewer {
                 application: application.clone(),
@@ -356,6 +387,22 @@ impl Facts {
         let mail = match kind {
             NotificationKind::ReviewerAssigned => reviewer(ReviewerNews::Assigned)?,
             NotificationKind::ReviewDueSoon => reviewer(ReviewerNews::DueSoon)?,
+            NotificationKind::ReviewerRecused => {
+                let (_, _, found) =
+                    assignment.ok_or_else(|| fail("the mail names no assignment".to_owned()))?;
+                let reviewer_name = self
+                    .users
+                    .get(&found.reviewer)
+                    .map(|r| r.name.clone())
+                    .ok_or_else(|| fail("the reviewer's account is gone".to_owned()))?;
+                Mail::Officer {
+                    application,
+                    news: OfficerNews::ReviewerRecused {
+                        reviewer_name,
+                        review_set_aside: found.submitted_at.is_some(),
+                    },
+                }
+            }
             NotificationKind::VerifyEmail
             | NotificationKind::PasswordReset
             | NotificationKind::AccountExists => {
@@ -478,6 +525,7 @@ fn news(
         }
         NotificationKind::ReviewerAssigned
         | NotificationKind::ReviewDueSoon
+        | NotificationKind::ReviewerRecused
         | NotificationKind::VerifyEmail
         | NotificationKind::AccountExists
         | NotificationKind::PasswordReset => {

@@ -65,6 +65,13 @@ pub enum Mail {
         /// Why they are mailed.
         news: ReviewerNews,
     },
+    /// To the officer in charge of the application's call.
+    Officer {
+        /// The application.
+        application: ApplicationFacts,
+        /// What happened.
+        news: OfficerNews,
+    },
 }
 
 impl Mail {
@@ -84,6 +91,10 @@ impl Mail {
                 news: ReviewerNews::DueSoon,
                 ..
             } => NotificationKind::ReviewDueSoon,
+            Self::Officer {
+                news: OfficerNews::ReviewerRecused { .. },
+                ..
+            } => NotificationKind::ReviewerRecused,
         }
     }
 
@@ -92,9 +103,9 @@ impl Mail {
     pub const fn application(&self) -> Option<&ApplicationFacts> {
         match self {
             Self::Account(_) => None,
-            Self::Applicant { application, .. } | Self::Reviewer { application, .. } => {
-                Some(application)
-            }
+            Self::Applicant { application, .. }
+            | Self::Reviewer { application, .. }
+            | Self::Officer { application, .. } => Some(application),
         }
     }
 }
@@ -226,4 +237,17 @@ pub enum ReviewerNews {
     Assigned,
     /// Their review is due soon.
     DueSoon,
+}
+
+/// What the officer in charge of a call is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfficerNews {
+    /// A reviewer declared a conflict with the applying organisation and no longer reviews
+    /// the application.
+    ReviewerRecused {
+        /// The reviewer's name.
+        reviewer_name: String,
+        /// Whether their submitted review was set aside.
+        review_set_aside: bool,
+    },
 }

@@ -9,12 +9,12 @@ mod facts;
 mod letter;
 
 pub(crate) use enqueue::{
-    enqueue_for_account, enqueue_for_applicants, enqueue_for_reviewer, insert_rows, new_row,
-    queued_since,
+    enqueue_for_account, enqueue_for_applicants, enqueue_for_call_officer, enqueue_for_reviewer,
+    insert_rows, new_row, queued_since,
 };
 pub use letter::{
-    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, Recipient, ReviewerNews,
-    Submission, Verification,
+    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, OfficerNews, Recipient,
+    ReviewerNews, Submission, Verification,
 };
 
 use chrono::{DateTime, Utc};

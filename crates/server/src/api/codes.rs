@@ -343,7 +343,7 @@ mirror_enum! {
         /// Given up after its last attempt; an admin may retry it.
         Failed,
         /// No longer owed when it came to be sent (the recipient left the organisation,
-        /// the assignment was declined or the review submitted).
+        /// the assignment was declined or recused, or the review submitted).
         Cancelled,
     }
 }
@@ -379,5 +379,7 @@ mirror_enum! {
         AccountExists,
         /// The code that resets a forgotten password.
         PasswordReset,
+        /// A reviewer recused themselves from an application (to the call's creator).
+        ReviewerRecused,
     }
 }

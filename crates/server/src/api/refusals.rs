@@ -26,7 +26,6 @@ fn conflict_slug(conflict: Conflict) -> &'static str {
         Conflict::CallNotOpen => "call-not-open",
         Conflict::CallNotClosed => "call-not-closed",
         Conflict::ConflictAlreadyDeclared => "conflict-already-declared",
-        Conflict::AssignedToOrganization => "assigned-to-organization",
         Conflict::NotUnderReview => "not-under-review",
         Conflict::AlreadyDecided => "already-decided",
         Conflict::NotDecided => "not-decided",

@@ -7,7 +7,7 @@ use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::Value;
 use persistence::outbox::{
-    AccountMail, ApplicationFacts, Letter, Mail, News, ReviewerNews, Submission,
+    AccountMail, ApplicationFacts, Letter, Mail, News, OfficerNews, ReviewerNews, Submission,
 };
 
 use super::format;
@@ -117,6 +117,22 @@ impl Letterhead {
                     ));
                 }
                 news_facts(news, language, &mut facts);
+            }
+            Mail::Officer {
+                application,
+                news:
+                    OfficerNews::ReviewerRecused {
+                        reviewer_name,
+                        review_set_aside,
+                    },
+            } => {
+                named(application, language, &mut facts);
+                facts.push((
+                    "application_url",
+                    Value::from(format!("{base}/api/v1/applications/{}", application.id)),
+                ));
+                facts.push(("reviewer_name", Value::from(reviewer_name.clone())));
+                facts.push(("review_set_aside", Value::from(*review_set_aside)));
             }
             Mail::Reviewer {
                 application,
@@ -332,6 +348,13 @@ mod tests {
             NotificationKind::VerifyEmail => Mail::Account(AccountMail::VerifyEmail(code)),
             NotificationKind::PasswordReset => Mail::Account(AccountMail::PasswordReset(code)),
             NotificationKind::AccountExists => Mail::Account(AccountMail::AccountExists),
+            NotificationKind::ReviewerRecused => Mail::Officer {
+                application: application.clone(),
+                news: OfficerNews::ReviewerRecused {
+                    reviewer_name: "Марат Оспанов".to_owned(),
+                    review_set_aside: true,
+                },
+            },
         };
         assert_eq!(mail.kind(), kind);
         Letter {
@@ -474,6 +497,13 @@ mod tests {
                         expected.push("https://granty.kz/api/v1/auth/login".to_owned());
                         expected.push("aigerim@example.kz".to_owned());
                     }
+                    NotificationKind::ReviewerRecused => {
+                        expected.push("Марат Оспанов".to_owned());
+                        expected.push(format!(
+                            "https://granty.kz/api/v1/applications/{}",
+                            Uuid::from_u128(9)
+                        ));
+                    }
                     NotificationKind::UnderReview
                     | NotificationKind::Waitlisted
                     | NotificationKind::Withdrawn => {}
@@ -484,9 +514,9 @@ mod tests {
                         Uuid::from_u128(9)
                     ));
                 }
-                // Mail about an application names how to reach the operator; no mail
-                // sends the applicant to the API by name.
-                if kind.audience() != Audience::Account {
+                // Mail to applicants and reviewers names how to reach the operator (the
+                // officer works for the operator); no mail sends anyone to the API by name.
+                if matches!(kind.audience(), Audience::Applicant | Audience::Reviewer) {
                     expected.push("grants@operator.kz, +7 7172 00 00 00".to_owned());
                 }
                 for text in [&rendered.text, &rendered.html] {
@@ -512,6 +542,36 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_recusal_says_a_review_was_set_aside_only_when_one_was() {
+        let templates = Templates::load().unwrap_or_else(|e| panic!("{e}"));
+        for set_aside in [true, false] {
+            let mut letter = letter(NotificationKind::ReviewerRecused, Language::En);
+            if let Mail::Officer {
+                news:
+                    OfficerNews::ReviewerRecused {
+                        review_set_aside, ..
+                    },
+                ..
+            } = &mut letter.mail
+            {
+                *review_set_aside = set_aside;
+            }
+            let facts = letterhead()
+                .facts(&letter)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let rendered = templates
+                .render(letter.kind(), Language::En, &facts)
+                .unwrap_or_else(|e| panic!("{e:#}"));
+            assert_eq!(
+                rendered.text.contains("has been set aside"),
+                set_aside,
+                "{}",
+                rendered.text
+            );
         }
     }
 

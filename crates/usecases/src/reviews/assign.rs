@@ -58,19 +58,28 @@ pub async fn manual(
     let due_at = due(due_at, now)?;
     let tx = keys::begin(store, remember.as_ref()).await?;
     let call_id = tx.application(application).await?.call_id;
+    // The reviewer's account before the call, the order every use case keeps: a conflict
+    // declared meanwhile is either seen here or recuses this assignment.
+    let not_in_pool = || {
+        invalid(
+            "reviewer_id",
+            "not_in_pool",
+            "add the reviewer to the call's pool first",
+        )
+    };
+    match tx.lock_account(reviewer).await {
+        Ok(()) => {}
+        Err(RepoError::NotFound) => return Err(not_in_pool()),
+        Err(err) => return Err(err.into()),
+    }
     tx.lock_call(call_id).await?;
     let snap = tx.snapshot(call_id, application).await?;
     if !reviewable(snap.application.status) {
         return Err(Conflict::NotReviewable(snap.application.status).into());
     }
     if !tx.in_pool(call_id, reviewer).await? {
-        return Err(invalid(
-            "reviewer_id",
-            "not_in_pool",
-            "add the reviewer to the call's pool first",
-        ));
+        return Err(not_in_pool());
     }
-    tx.lock_account(reviewer).await?;
     let organization_id = snap.application.organization_id;
     if tx
         .conflicted_pairs(&[reviewer])
@@ -115,6 +124,15 @@ pub async fn automatic(
     caller.require(Role::Officer, OFFICERS_ONLY)?;
     let due_at = due(due_at, now)?;
     let tx = keys::begin(store, remember.as_ref()).await?;
+    // The pool's accounts before the call, the order every use case keeps; a reviewer
+    // added to the pool in between is left for the next run.
+    let locked: Vec<UserId> = tx
+        .pool(call_id)
+        .await?
+        .into_iter()
+        .map(|m| m.reviewer_id)
+        .collect();
+    tx.lock_accounts(&locked).await?;
     tx.lock_call(call_id).await?;
     let call = tx.call(call_id).await?;
     match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
@@ -134,8 +152,8 @@ pub async fn automatic(
         .await?
         .into_iter()
         .map(|m| m.reviewer_id)
+        .filter(|reviewer| locked.contains(reviewer))
         .collect();
-    tx.lock_accounts(&reviewers).await?;
     let assignments = tx.assignments_of_call(call_id).await?;
     let existing: Vec<(ApplicationId, UserId)> = assignments
         .iter()

@@ -23,13 +23,13 @@ pub(crate) fn explanation(field: &str, raw: &str) -> Result<String, Error> {
 }
 
 /// Records that the calling reviewer has a conflict of interest with `organization`; they
-/// are not assigned its applications from then on. Takes the lock of the reviewer's
-/// account, which assignments to them also take.
+/// are not assigned its applications from then on, and their assignments on its undecided
+/// applications end as recused (see [`super::recusal::recuse`]). Takes the lock of the
+/// reviewer's account, which assignments to them also take, before the calls' locks.
 ///
 /// # Errors
 /// [`Error::Invalid`] for a blank description or an unknown organisation;
-/// [`Conflict::AssignedToOrganization`] while they hold an unfinished assignment on one
-/// of its applications; [`Conflict::ConflictAlreadyDeclared`].
+/// [`Conflict::ConflictAlreadyDeclared`].
 pub async fn declare(
     store: &Store,
     caller: Caller,
@@ -43,6 +43,7 @@ pub async fn declare(
     let description = explanation("description", description)?;
     let tx = keys::begin(store, remember.as_ref()).await?;
     tx.lock_account(caller.id).await?;
+    super::recusal::lock_calls(&tx, caller.id, organization, None).await?;
     match tx.organization(organization).await {
         Ok(_) => {}
         Err(RepoError::NotFound) => {
@@ -53,11 +54,6 @@ pub async fn declare(
             ));
         }
         Err(err) => return Err(err.into()),
-    }
-    // An assignment already made is declined with the conflict instead, so no reviewer is
-    // left assigned to an organisation they declared a conflict with.
-    if tx.open_assignments_with(caller.id, organization).await? > 0 {
-        return Err(Conflict::AssignedToOrganization.into());
     }
     let new = NewConflict {
         reviewer_id: caller.id,
@@ -73,6 +69,7 @@ pub async fn declare(
         }
         Err(err) => return Err(err.into()),
     };
+    super::recusal::recuse(&tx, caller.id, organization, now).await?;
     keys::commit(tx, remember, &record).await?;
     Ok(record)
 }

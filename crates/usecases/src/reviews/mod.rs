@@ -3,5 +3,6 @@
 pub mod assign;
 pub mod conflicts;
 pub mod read;
+mod recusal;
 mod stage;
 pub mod work;

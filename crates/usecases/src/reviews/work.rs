@@ -15,6 +15,7 @@ use persistence::reviews::NewConflict;
 use persistence::{Store, Tx};
 
 use super::conflicts::explanation;
+use super::recusal;
 use super::stage::{ReviewStage, decide_on_review, review_stage};
 use crate::access::Caller;
 use crate::error::{Conflict, Error};
@@ -94,7 +95,23 @@ pub async fn decline(
         )),
         None => None,
     };
-    tx.lock_call(assignment.call_id).await?;
+    // A declared conflict ends the reviewer's other work for the organisation too: the
+    // reviewer's account is locked before any call's, as assignments lock them.
+    let organization = match declared {
+        Some(_) => {
+            let organization = tx
+                .application(assignment.application_id)
+                .await?
+                .organization_id;
+            tx.lock_account(caller.id).await?;
+            recusal::lock_calls(&tx, caller.id, organization, Some(assignment.call_id)).await?;
+            Some(organization)
+        }
+        None => {
+            tx.lock_call(assignment.call_id).await?;
+            None
+        }
+    };
     let updated = tx
         .change_assignment(
             &assignment,
@@ -103,17 +120,16 @@ pub async fn decline(
             now,
         )
         .await?;
-    if let Some((kind, description)) = declared {
-        tx.lock_account(caller.id).await?;
-        let application = tx.application(assignment.application_id).await?;
+    if let (Some((kind, description)), Some(organization)) = (declared, organization) {
         let new = NewConflict {
             reviewer_id: caller.id,
-            organization_id: application.organization_id,
+            organization_id: organization,
             kind,
             description,
             source: "decline",
         };
         tx.keep_conflict(new, now).await?;
+        recusal::recuse(&tx, caller.id, organization, now).await?;
     }
     keys::commit(tx, remember, &updated).await?;
     Ok(updated)

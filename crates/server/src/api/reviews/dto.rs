@@ -57,6 +57,9 @@ pub enum AssignmentStatusCode {
     Declined,
     /// The review is in.
     Submitted,
+    /// The reviewer declared a conflict of interest with the applying organisation after
+    /// being assigned; a submitted review no longer counts.
+    Recused,
 }
 
 impl From<AssignmentStatusCode> for AssignmentStatus {
@@ -66,6 +69,7 @@ impl From<AssignmentStatusCode> for AssignmentStatus {
             AssignmentStatusCode::Accepted => Self::Accepted,
             AssignmentStatusCode::Declined => Self::Declined,
             AssignmentStatusCode::Submitted => Self::Submitted,
+            AssignmentStatusCode::Recused => Self::Recused,
         }
     }
 }
@@ -77,6 +81,7 @@ impl From<AssignmentStatus> for AssignmentStatusCode {
             AssignmentStatus::Accepted => Self::Accepted,
             AssignmentStatus::Declined => Self::Declined,
             AssignmentStatus::Submitted => Self::Submitted,
+            AssignmentStatus::Recused => Self::Recused,
         }
     }
 }

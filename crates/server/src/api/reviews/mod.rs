@@ -208,7 +208,8 @@ impl ReviewsApi {
     }
 
     /// Declare a conflict of interest with an organisation (reviewers); you will not be
-    /// assigned its applications.
+    /// assigned its applications, and your assignments on those not yet decided end as
+    /// `recused` (a submitted review no longer counts; the call's officer is told).
     #[oai(
         path = "/me/conflicts",
         method = "post",
