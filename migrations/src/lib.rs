@@ -14,6 +14,7 @@ mod m20261126_000006_rate_limits;
 mod m20261127_000007_email_verification;
 mod m20261202_000008_disabled_accounts;
 mod m20261202_000009_password_reset;
+mod m20261203_000010_registrations;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_email_verification::Migration),
             Box::new(m20261202_000008_disabled_accounts::Migration),
             Box::new(m20261202_000009_password_reset::Migration),
+            Box::new(m20261203_000010_registrations::Migration),
         ]
     }
 }

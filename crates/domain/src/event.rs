@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::command::CommandKind;
 use crate::money::Money;
 use crate::status::ApplicationStatus;
-use crate::command::CommandKind;
 
 /// A change decided on an application, with its own facts.
 #[derive(Debug, Clone, PartialEq, Eq)]

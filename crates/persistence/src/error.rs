@@ -35,6 +35,10 @@ pub enum Clash {
     /// The reviewer is already assigned to the application.
     #[error("assignment")]
     Assignment,
+    /// Several registrations of the address are pending, so only its holder can say
+    /// which one is theirs.
+    #[error("several registrations")]
+    SeveralRegistrations,
 }
 
 /// Why a repository method failed.

@@ -22,6 +22,7 @@ mod passwords;
 mod rate_limits;
 mod reads;
 pub mod records;
+mod registrations;
 pub mod reviews;
 pub mod scores;
 #[cfg(feature = "test-support")]
@@ -32,9 +33,9 @@ pub mod testdb;
 mod tokens;
 mod tx;
 
-pub use accounts::Registration;
 pub use db::Store;
 pub use error::{Clash, RepoError};
 pub use organizations::RemoveMemberError;
+pub use registrations::{PendingRegistration, Registration};
 pub use tokens::RotateOutcome;
 pub use tx::Tx;

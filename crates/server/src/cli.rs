@@ -240,6 +240,12 @@ async fn confirm_email(settings: Settings, args: &ConfirmEmail) -> anyhow::Resul
         Err(persistence::RepoError::NotFound) => {
             anyhow::bail!("no account with this address waits for confirmation")
         }
+        Err(persistence::RepoError::Conflict(persistence::Clash::SeveralRegistrations)) => {
+            anyhow::bail!(
+                "this address was registered more than once: only its holder can confirm, \
+                 with the mailed code and the password they chose"
+            )
+        }
         Err(err) => return Err(anyhow::Error::new(err).context("confirming the address")),
     };
     println!("{}", user.id);

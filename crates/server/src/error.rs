@@ -340,6 +340,12 @@ fn clash_problem(clash: Clash) -> ApiError {
         Clash::DeclaredConflict => taken("conflict-already-declared"),
         Clash::Assignment => taken("already-assigned"),
         Clash::RefreshToken => taken("conflict"),
+        Clash::SeveralRegistrations => ApiError::Conflict {
+            slug: "several-registrations",
+            detail: "several registrations of this address are pending; its holder confirms \
+                     with the mailed code and their password"
+                .to_owned(),
+        },
     }
 }
 

@@ -122,7 +122,7 @@ async fn a_confirmation_code_works_once_while_it_is_the_latest_and_fresh() {
     let app = spawn_app().await;
     app.register("a@mail.kz").await;
     let first = app.confirmation_code("a@mail.kz").await;
-    // Registering again replaces the details and the code.
+    // Registering again keeps both registrations and replaces the code.
     let again = app
         .post("/auth/register")
         .json(
@@ -136,10 +136,22 @@ async fn a_confirmation_code_works_once_while_it_is_the_latest_and_fresh() {
     app.verify_email(&first)
         .await
         .assert_problem(422, "invalid-confirmation");
-    let confirmed = app.verify_email(&second).await;
+    // Two registrations wait: the code alone does not say whose password opens.
+    let unsaid = app.verify_email(&second).await;
+    unsaid.assert_problem(422, "validation-error");
+    assert_eq!(unsaid.problem_fields(), vec!["password"]);
+    let confirm = |password: &str| {
+        app.post("/auth/verify-email")
+            .json(&json!({"token": second, "password": password}))
+            .send()
+    };
+    let wrong = confirm("not-any-of-the-passwords").await;
+    wrong.assert_problem(422, "validation-error");
+    assert_eq!(wrong.problem_fields(), vec!["password"]);
+    let confirmed = confirm("a-newer-good-passphrase").await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     assert_eq!(confirmed.body["name"], json!("Асель"));
-    app.verify_email(&second)
+    confirm("a-newer-good-passphrase")
         .await
         .assert_problem(422, "invalid-confirmation");
     assert_eq!(
@@ -169,6 +181,58 @@ async fn a_confirmation_code_works_once_while_it_is_the_latest_and_fresh() {
     assert_eq!(app.login("b@mail.kz", PASSWORD).await.status, 401);
     app.registered("b@mail.kz").await;
     assert_eq!(app.login("b@mail.kz", PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_stranger_who_registers_an_address_first_cannot_have_it_confirmed_with_their_password() {
+    let app = spawn_app().await;
+    // The stranger registers the address before its holder, then again after.
+    let stranger = |name: &str| {
+        app.post("/auth/register")
+            .json(&json!({"email": "holder@mail.kz", "password": "strangers-passphrase-1", "name": name}))
+            .send()
+    };
+    assert_eq!(stranger("Бөтен").await.status, 202);
+    let holder = app
+        .post("/auth/register")
+        .json(&json!({"email": "holder@mail.kz", "password": PASSWORD, "name": "Иесі"}))
+        .send()
+        .await;
+    assert_eq!(holder.status, 202, "{}", holder.text);
+    assert_eq!(stranger("Бөтен").await.status, 202);
+    // The holder opens the newest mail, which carries the stranger's registration's code,
+    // and confirms with their own password: their registration opens, the others go.
+    let code = app.confirmation_code("holder@mail.kz").await;
+    let confirmed = app
+        .post("/auth/verify-email")
+        .json(&json!({"token": code, "password": PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.body["name"], json!("Иесі"));
+    assert_eq!(app.login("holder@mail.kz", PASSWORD).await.status, 200);
+    assert_eq!(
+        app.login("holder@mail.kz", "strangers-passphrase-1")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        app.state
+            .store
+            .pending_registrations(
+                confirmed.body["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .parse::<uuid::Uuid>()
+                    .map(Into::into)
+                    .unwrap_or_default()
+            )
+            .await
+            .map(|p| p.len())
+            .ok(),
+        Some(0)
+    );
 }
 
 #[tokio::test]
@@ -617,9 +681,15 @@ async fn logins_and_registrations_are_rate_limited() {
     app.register("d@mail.kz")
         .await
         .assert_problem(429, "too-many-requests");
-    // Confirmations count apart from registrations.
+    // Confirmations count apart from registrations (three are pending: the password says
+    // which one is confirmed).
     let code = app.confirmation_code("d@mail.kz").await;
-    assert_eq!(app.verify_email(&code).await.status, 200);
+    let confirmed = app
+        .post("/auth/verify-email")
+        .json(&json!({"token": code, "password": grants_tests::PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
 }
 
 #[tokio::test]

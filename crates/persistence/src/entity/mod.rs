@@ -12,4 +12,5 @@ pub mod organization_member;
 pub mod outbox;
 pub mod rate_limit;
 pub mod refresh_token;
+pub mod registration;
 pub mod user;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::entity::{
     application, application_event, assignment, call, organization, organization_member, outbox,
-    user,
+    registration, user,
 };
 use crate::error::RepoError;
 
@@ -96,6 +96,8 @@ pub(super) struct Facts {
     calls: HashMap<Uuid, (String, DateTime<Utc>)>,
     events: HashMap<Uuid, application_event::Model>,
     assignments: HashMap<Uuid, AssignmentRow>,
+    /// How many registrations are pending for each recipient with some.
+    registrations: HashMap<Uuid, usize>,
     /// (organisation, account) pairs of current members among the recipients.
     members: HashSet<(Uuid, Uuid)>,
 }
@@ -221,6 +223,17 @@ impl Facts {
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
+        let mut registrations: HashMap<Uuid, usize> = HashMap::new();
+        for user in registration::Entity::find()
+            .filter(registration::Column::UserId.is_in(ids(|r| Some(r.recipient_id))))
+            .select_only()
+            .column(registration::Column::UserId)
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+        {
+            *registrations.entry(user).or_default() += 1;
+        }
         // Applicant mail goes only to people who are still members when it is sent.
         let members = organization_member::Entity::find()
             .filter(organization_member::Column::OrganizationId.is_in(organization_ids))
@@ -240,6 +253,7 @@ impl Facts {
             calls,
             events,
             assignments,
+            registrations,
             members,
         })
     }
@@ -302,7 +316,13 @@ impl Facts {
                 pending.ok_or_else(|| fail("the pending code is gone".to_owned()))
             };
             let mail = match kind {
-                NotificationKind::VerifyEmail => AccountMail::VerifyEmail(code(confirmation)?),
+                NotificationKind::VerifyEmail => AccountMail::VerifyEmail {
+                    code: code(confirmation)?,
+                    repeated: self
+                        .registrations
+                        .get(&row.recipient_id)
+                        .is_some_and(|count| *count > 1),
+                },
                 NotificationKind::PasswordReset => AccountMail::PasswordReset(code(reset)?),
                 NotificationKind::AccountExists => AccountMail::AccountExists,
                 NotificationKind::Submitted

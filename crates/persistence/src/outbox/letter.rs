@@ -79,7 +79,7 @@ impl Mail {
     #[must_use]
     pub const fn kind(&self) -> NotificationKind {
         match self {
-            Self::Account(AccountMail::VerifyEmail(_)) => NotificationKind::VerifyEmail,
+            Self::Account(AccountMail::VerifyEmail { .. }) => NotificationKind::VerifyEmail,
             Self::Account(AccountMail::PasswordReset(_)) => NotificationKind::PasswordReset,
             Self::Account(AccountMail::AccountExists) => NotificationKind::AccountExists,
             Self::Applicant { news, .. } => news.kind(),
@@ -114,7 +114,13 @@ impl Mail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountMail {
     /// The code that confirms a registered address.
-    VerifyEmail(Verification),
+    VerifyEmail {
+        /// The code.
+        code: Verification,
+        /// Whether several registrations of the address are pending, so that confirming
+        /// asks for the password chosen.
+        repeated: bool,
+    },
     /// The code that resets the password.
     PasswordReset(Verification),
     /// Someone tried to register the address again.

@@ -166,6 +166,11 @@ pub struct VerifyEmailRequest {
     /// The confirmation code, exactly as mailed.
     #[oai(validator(max_length = 128))]
     pub token: String,
+    /// The password chosen when registering. Needed only when the address was registered
+    /// more than once before it was confirmed (the mail says so): it picks the
+    /// registration to confirm, and the others are dropped.
+    #[oai(validator(max_length = 256))]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, ApiResponse)]
@@ -243,7 +248,10 @@ impl AuthApi {
 
     /// Confirm a registered address with the code mailed to it.
     ///
-    /// A code works once, for three days, and only while it is the address's latest.
+    /// A code works once, for three days, and only while it is the address's latest. When
+    /// the address was registered more than once, confirming also takes the password
+    /// chosen, and confirms the registration it belongs to (422 on `password` without one
+    /// or when none matches).
     #[oai(path = "/verify-email", method = "post", operation_id = "verify_email")]
     async fn verify_email(
         &self,
@@ -256,6 +264,7 @@ impl AuthApi {
             &state.store,
             &credentials(&state),
             &body.0.token,
+            body.0.password,
             state.clock.now(),
         )
         .await

@@ -163,7 +163,11 @@ impl Letterhead {
     ) -> Result<(), ComposeError> {
         facts.push(("email", Value::from(letter.recipient.email.clone())));
         match mail {
-            AccountMail::VerifyEmail(pending) => {
+            AccountMail::VerifyEmail {
+                code: pending,
+                repeated,
+            } => {
+                facts.push(("repeated", Value::from(*repeated)));
                 let token = self
                     .confirmations
                     .token(pending.user_id.uuid(), &pending.nonce)
@@ -345,7 +349,10 @@ mod tests {
             NotificationKind::Withdrawn => applicant(News::Withdrawn),
             NotificationKind::ReviewerAssigned => reviewer(ReviewerNews::Assigned),
             NotificationKind::ReviewDueSoon => reviewer(ReviewerNews::DueSoon),
-            NotificationKind::VerifyEmail => Mail::Account(AccountMail::VerifyEmail(code)),
+            NotificationKind::VerifyEmail => Mail::Account(AccountMail::VerifyEmail {
+                code,
+                repeated: false,
+            }),
             NotificationKind::PasswordReset => Mail::Account(AccountMail::PasswordReset(code)),
             NotificationKind::AccountExists => Mail::Account(AccountMail::AccountExists),
             NotificationKind::ReviewerRecused => Mail::Officer {
@@ -572,6 +579,43 @@ mod tests {
                 "{}",
                 rendered.text
             );
+        }
+    }
+
+    #[test]
+    fn a_repeated_registration_is_told_confirming_asks_for_the_password() {
+        let templates = Templates::load().unwrap_or_else(|e| panic!("{e}"));
+        for (language, marker) in [
+            (Language::En, "registered more than once"),
+            (Language::Ru, "более одного раза"),
+            (Language::Kk, "бірнеше рет"),
+        ] {
+            for repeated in [true, false] {
+                let mut letter = letter(NotificationKind::VerifyEmail, language);
+                if let Mail::Account(AccountMail::VerifyEmail { repeated: r, .. }) =
+                    &mut letter.mail
+                {
+                    *r = repeated;
+                }
+                let facts = letterhead()
+                    .facts(&letter)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let rendered = templates
+                    .render(letter.kind(), language, &facts)
+                    .unwrap_or_else(|e| panic!("{e:#}"));
+                assert_eq!(
+                    rendered.text.contains(marker),
+                    repeated,
+                    "{}",
+                    rendered.text
+                );
+                assert_eq!(
+                    rendered.html.contains(marker),
+                    repeated,
+                    "{}",
+                    rendered.html
+                );
+            }
         }
     }
 

@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use domain::account::{AccountInput, NewAccount};
 use domain::role::Role;
 use persistence::records::{NewUser, User};
-use persistence::{RepoError, Store};
+use persistence::{PendingRegistration, RepoError, Store};
+use uuid::Uuid;
 
 use super::credentials::Credentials;
 use crate::access::Caller;
 use crate::error::CodeKind;
-use crate::error::Error;
+use crate::error::{Error, invalid};
 use crate::keys::{self, Remember};
 
 /// `account` with its password hashed, ready to store.
@@ -48,14 +49,21 @@ pub async fn register(
 }
 
 /// Confirms the address of the account `code` names; the account can then log in. A code
-/// works once, while it is the address's latest and fresh.
+/// works once, while it is the address's latest and fresh. It proves the address; the
+/// registration it confirms is the address's only pending one or, when the address was
+/// registered several times, the one whose password `password` is (the others are
+/// dropped), so that someone who registered another's address cannot have their password
+/// confirmed by its holder.
 ///
 /// # Errors
-/// [`Error::InvalidCode`] for a code that is wrong, used, replaced or expired.
+/// [`Error::InvalidCode`] for a code that is wrong, used, replaced or expired;
+/// [`Error::Invalid`] on `password` when several registrations are pending and it is
+/// absent or matches none.
 pub async fn confirm_address(
     store: &Store,
     credentials: &impl Credentials,
     code: &str,
+    password: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<User, Error> {
     let refused = || Error::InvalidCode(CodeKind::Confirmation);
@@ -70,12 +78,47 @@ pub async fn confirm_address(
     {
         return Err(refused());
     }
-    match store.confirm_email(account, &nonce, now).await {
+    let pending = store.pending_registrations(account).await?;
+    let chosen = match pending.as_slice() {
+        [] => return Err(refused()),
+        [only] => only.id,
+        several => chosen(credentials, several, password).await?,
+    };
+    match store
+        .confirm_registration(account, &nonce, chosen, now)
+        .await
+    {
         Ok(user) => Ok(user),
         // Confirmed or replaced in the meantime.
         Err(RepoError::NotFound) => Err(refused()),
         Err(err) => Err(err.into()),
     }
+}
+
+/// The registration among `several` whose password is `password`.
+async fn chosen(
+    credentials: &impl Credentials,
+    several: &[PendingRegistration],
+    password: Option<String>,
+) -> Result<Uuid, Error> {
+    let Some(password) = password else {
+        return Err(invalid(
+            "password",
+            "required",
+            "this address was registered more than once: give the password you chose",
+        ));
+    };
+    for registration in several {
+        let hash = registration.password_hash.clone();
+        if credentials.verify(password.clone(), hash).await? {
+            return Ok(registration.id);
+        }
+    }
+    Err(invalid(
+        "password",
+        "no_registration",
+        "no registration of this address has this password",
+    ))
 }
 
 /// Creates a reviewer, officer or admin account from `input`, its address counting as
