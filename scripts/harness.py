@@ -51,6 +51,36 @@ def confirmation_code(text):
     raise SystemExit(f"no confirmation code in {text[:200]!r}")
 
 
+def call_body():
+    """The sample call: open since yesterday for thirty days, one reviewer per application."""
+    now = datetime.now(timezone.utc)
+    return {
+        "title": "Ауыл аманаты 2027",
+        "description": "Гранты для сельских НПО",
+        "priority_areas": ["women_and_children"],
+        "budget": "10000000", "min_grant": "100000", "max_grant": "3000000",
+        "cofinancing_share": "0.1",
+        "opens_at": (now - timedelta(days=1)).isoformat(),
+        "closes_at": (now + timedelta(days=30)).isoformat(),
+        "eligibility": {"rural_only": True, "min_years_registered": 1, "regions": []},
+        "rubric": [{"key": "relevance", "title": "Relevance", "max_score": 10, "weight": 1}],
+        "reviewers_per_application": 1, "fundable_min_score": 50,
+        "disagreement_spread": 30, "aggregation": "mean",
+    }
+
+
+def application_body(org, title):
+    """The sample application of organisation `org`, complete enough to submit."""
+    return {
+        "organization_id": org, "title": title, "summary": "Орталық ашу",
+        "problem": "Әйелдерге көмек жоқ", "goals": "Орталық", "activities": "Жөндеу, тренинг",
+        "target_groups": ["women"], "beneficiaries": 200, "settlement": "Шалқар",
+        "duration_months": 12,
+        "budget_lines": [{"category": "equipment", "description": "Жиһаз", "quantity": 2,
+                          "unit_cost": "500000", "cofinanced": "200000"}],
+    }
+
+
 class Api:
     def __init__(self, base, confirm):
         """`confirm(api, address)` confirms a just-registered address."""
@@ -99,31 +129,12 @@ class Api:
         })["id"]
 
     def published_call(self, officer, reviewer_ids):
-        now = datetime.now(timezone.utc)
-        call = self.call("POST", "/api/v1/calls", officer, {
-            "title": "Ауыл аманаты 2027",
-            "description": "Гранты для сельских НПО",
-            "priority_areas": ["women_and_children"],
-            "budget": "10000000", "min_grant": "100000", "max_grant": "3000000",
-            "cofinancing_share": "0.1",
-            "opens_at": (now - timedelta(days=1)).isoformat(),
-            "closes_at": (now + timedelta(days=30)).isoformat(),
-            "eligibility": {"rural_only": True, "min_years_registered": 1, "regions": []},
-            "rubric": [{"key": "relevance", "title": "Relevance", "max_score": 10, "weight": 1}],
-            "reviewers_per_application": 1, "fundable_min_score": 50,
-            "disagreement_spread": 30, "aggregation": "mean",
-        })["id"]
+        call = self.call("POST", "/api/v1/calls", officer, call_body())["id"]
         self.call("POST", f"/api/v1/calls/{call}/publish", officer)
         for reviewer in reviewer_ids:
             self.call("POST", f"/api/v1/calls/{call}/reviewers", officer, {"reviewer_id": reviewer})
         return call
 
     def draft(self, token, call, org, title):
-        return self.call("POST", f"/api/v1/calls/{call}/applications", token, {
-            "organization_id": org, "title": title, "summary": "Орталық ашу",
-            "problem": "Әйелдерге көмек жоқ", "goals": "Орталық", "activities": "Жөндеу, тренинг",
-            "target_groups": ["women"], "beneficiaries": 200, "settlement": "Шалқар",
-            "duration_months": 12,
-            "budget_lines": [{"category": "equipment", "description": "Жиһаз", "quantity": 2,
-                              "unit_cost": "500000", "cofinanced": "200000"}],
-        })["id"]
+        return self.call("POST", f"/api/v1/calls/{call}/applications", token,
+                         application_body(org, title))["id"]

@@ -89,29 +89,25 @@ pub async fn decline(
         None => None,
     };
     let declared = match conflict {
-        Some(conflict) => Some((
-            conflict.kind,
-            explanation("conflict.description", &conflict.description)?,
-        )),
-        None => None,
-    };
-    // A declared conflict ends the reviewer's other work for the organisation too: the
-    // reviewer's account is locked before any call's, as assignments lock them.
-    let organization = match declared {
-        Some(_) => {
+        Some(conflict) => {
+            let description = explanation("conflict.description", &conflict.description)?;
             let organization = tx
                 .application(assignment.application_id)
                 .await?
                 .organization_id;
-            tx.lock_account(caller.id).await?;
-            recusal::lock_calls(&tx, caller.id, organization, Some(assignment.call_id)).await?;
-            Some(organization)
+            Some((conflict.kind, description, organization))
         }
-        None => {
-            tx.lock_call(assignment.call_id).await?;
-            None
-        }
+        None => None,
     };
+    // A declared conflict ends the reviewer's other work for the organisation too: the
+    // reviewer's account is locked before any call's, as assignments lock them.
+    match &declared {
+        Some((_, _, organization)) => {
+            tx.lock_account(caller.id).await?;
+            recusal::lock_calls(&tx, caller.id, *organization, Some(assignment.call_id)).await?;
+        }
+        None => tx.lock_call(assignment.call_id).await?,
+    }
     let updated = tx
         .change_assignment(
             &assignment,
@@ -120,7 +116,7 @@ pub async fn decline(
             now,
         )
         .await?;
-    if let (Some((kind, description)), Some(organization)) = (declared, organization) {
+    if let Some((kind, description, organization)) = declared {
         let new = NewConflict {
             reviewer_id: caller.id,
             organization_id: organization,
