@@ -11,7 +11,6 @@ use domain::notification::NotificationKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -68,13 +67,14 @@ impl Store {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let tx = self.db.begin().await?;
-            match register_in(&tx, &new, &nonce, now).await {
+            // Immediate on SQLite: it reads the address before it writes.
+            let tx = self.begin().await?;
+            match register_in(&tx.tx, &new, &nonce, now).await {
                 Ok(done) => {
                     tx.commit().await?;
                     return Ok(done);
                 }
-                Err(RepoError::Conflict(Clash::Email)) if attempts < 2 => tx.rollback().await?,
+                Err(RepoError::Conflict(Clash::Email)) if attempts < 2 => tx.tx.rollback().await?,
                 Err(err) => return Err(err),
             }
         }
@@ -125,10 +125,12 @@ impl Store {
         chosen: Uuid,
         now: DateTime<Utc>,
     ) -> Result<User, RepoError> {
-        let tx = self.db.begin().await?;
+        // Immediate on SQLite: it reads the registration before it writes.
+        let begun = self.begin().await?;
+        let tx = &begun.tx;
         let registration = registration::Entity::find_by_id(chosen)
             .filter(registration::Column::UserId.eq(id.uuid()))
-            .one(&tx)
+            .one(tx)
             .await?
             .ok_or(RepoError::NotFound)?;
         let confirmed = user::Entity::update_many()
@@ -147,17 +149,17 @@ impl Store {
             .filter(user::Column::Id.eq(id.uuid()))
             .filter(user::Column::VerificationNonce.eq(nonce))
             .filter(user::Column::EmailVerifiedAt.is_null())
-            .exec(&tx)
+            .exec(tx)
             .await?;
         if confirmed.rows_affected != 1 {
             return Err(RepoError::NotFound);
         }
         registration::Entity::delete_many()
             .filter(registration::Column::UserId.eq(id.uuid()))
-            .exec(&tx)
+            .exec(tx)
             .await?;
-        let user = crate::accounts::user(&tx, id.uuid()).await?;
-        tx.commit().await?;
+        let user = crate::accounts::user(tx, id.uuid()).await?;
+        begun.commit().await?;
         Ok(user)
     }
 
