@@ -29,7 +29,10 @@ impl Store {
         nonce: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, RepoError> {
-        let tx = self.db.begin().await?;
+        // Immediate on SQLite: it reads the account before it writes, and the mail worker
+        // writes meanwhile.
+        let begun = self.begin().await?;
+        let tx = &begun.tx;
         let id = user::Entity::find()
             .filter(user::Column::Email.eq(email))
             .filter(user::Column::EmailVerifiedAt.is_not_null())
@@ -37,7 +40,7 @@ impl Store {
             .select_only()
             .column(user::Column::Id)
             .into_tuple::<Uuid>()
-            .one(&tx)
+            .one(tx)
             .await?;
         let Some(id) = id else {
             return Ok(false);
@@ -46,10 +49,10 @@ impl Store {
             .col_expr(user::Column::ResetNonce, Expr::value(nonce))
             .col_expr(user::Column::ResetSentAt, Expr::value(now))
             .filter(user::Column::Id.eq(id))
-            .exec(&tx)
+            .exec(tx)
             .await?;
-        crate::outbox::enqueue_for_account(&tx, id, NotificationKind::PasswordReset, now).await?;
-        tx.commit().await?;
+        crate::outbox::enqueue_for_account(tx, id, NotificationKind::PasswordReset, now).await?;
+        begun.commit().await?;
         Ok(true)
     }
 

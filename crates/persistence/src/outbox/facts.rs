@@ -223,16 +223,22 @@ impl Facts {
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
+        // How many registrations wait, for the confirmation mail to say so: read only when
+        // the batch holds one.
+        let confirming =
+            ids(|r| (r.kind == NotificationKind::VerifyEmail.code()).then_some(r.recipient_id));
         let mut registrations: HashMap<Uuid, usize> = HashMap::new();
-        for user in registration::Entity::find()
-            .filter(registration::Column::UserId.is_in(ids(|r| Some(r.recipient_id))))
-            .select_only()
-            .column(registration::Column::UserId)
-            .into_tuple::<Uuid>()
-            .all(conn)
-            .await?
-        {
-            *registrations.entry(user).or_default() += 1;
+        if !confirming.is_empty() {
+            for user in registration::Entity::find()
+                .filter(registration::Column::UserId.is_in(confirming))
+                .select_only()
+                .column(registration::Column::UserId)
+                .into_tuple::<Uuid>()
+                .all(conn)
+                .await?
+            {
+                *registrations.entry(user).or_default() += 1;
+            }
         }
         // Applicant mail goes only to people who are still members when it is sent.
         let members = organization_member::Entity::find()
