@@ -43,6 +43,7 @@ pub fn call() -> CallSpec {
             rural_only: true,
             min_years_registered: 2,
             regions: vec![Region::Aktobe, Region::Atyrau],
+            requires_verified_organization: false,
         },
         rubric: vec![Criterion {
             key: "relevance".to_owned(),

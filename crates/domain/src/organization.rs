@@ -1,9 +1,10 @@
 //! Organisations (NGOs) and the roles of their members.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::bin::Bin;
 use crate::email::Email;
+use crate::ids::UserId;
 use crate::region::Region;
 use crate::text;
 use crate::validation::ValidationErrors;
@@ -177,6 +178,42 @@ impl Fields {
     }
 }
 
+/// Most characters in an officer's verification note.
+pub const VERIFICATION_NOTE_MAX: usize = 1000;
+
+/// An officer's check of an organisation against the state registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// When it was verified.
+    pub at: DateTime<Utc>,
+    /// The officer who verified it.
+    pub by: UserId,
+    /// What the officer checked, in their words.
+    pub note: String,
+}
+
+/// Validates an officer's verification note: required, at most
+/// [`VERIFICATION_NOTE_MAX`] characters, several lines allowed.
+///
+/// # Errors
+/// The `note` field's error.
+pub fn verification_note(raw: &str) -> Result<String, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let note = errors.check("note", text::bounded(raw, VERIFICATION_NOTE_MAX, true));
+    errors.into_result()?;
+    Ok(note.unwrap_or_default())
+}
+
+impl OrganizationProfile {
+    /// Whether `changed` names another organisation than `self` as far as the registry
+    /// is concerned (another BIN or another name), so a verification of `self` no longer
+    /// holds for it.
+    #[must_use]
+    pub fn identity_differs(&self, changed: &Self) -> bool {
+        self.bin != changed.bin || self.name != changed.name
+    }
+}
+
 /// A member's role within one organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MemberRole {
@@ -261,6 +298,58 @@ mod tests {
             registered_on: NaiveDate::from_ymd_opt(2019, 3, 1),
             contact_email: Some("aqniet@mail.kz"),
         }
+    }
+
+    #[test]
+    fn only_another_bin_or_name_undoes_a_verification() {
+        let Ok(profile) = OrganizationProfile::create(valid(), today()) else {
+            panic!("the valid profile is refused");
+        };
+        let changed = |input: OrganizationInput<'_>| {
+            profile
+                .update(input, today())
+                .map(|updated| profile.identity_differs(&updated))
+        };
+        let moved = OrganizationInput {
+            region: Some("almaty"),
+            settlement: Some("Talgar"),
+            rural: Some(false),
+            contact_email: Some("new@mail.kz"),
+            ..OrganizationInput::default()
+        };
+        assert_eq!(changed(moved).ok(), Some(false));
+        let renamed = OrganizationInput {
+            name: Some("Another name"),
+            ..OrganizationInput::default()
+        };
+        assert_eq!(changed(renamed).ok(), Some(true));
+        let renumbered = OrganizationInput {
+            bin: Some("150140000305"),
+            ..OrganizationInput::default()
+        };
+        assert!(Bin::parse("150140000305").is_ok());
+        assert_eq!(changed(renumbered).ok(), Some(true));
+    }
+
+    #[test]
+    fn a_verification_note_is_required_and_bounded() {
+        assert_eq!(
+            verification_note("  checked at stat.gov.kz, certificate 12  ").ok(),
+            Some("checked at stat.gov.kz, certificate 12".to_owned())
+        );
+        assert_eq!(failing_note("   "), vec!["note"]);
+        assert_eq!(
+            failing_note(&"x".repeat(VERIFICATION_NOTE_MAX + 1)),
+            vec!["note"]
+        );
+        assert!(verification_note(&"x".repeat(VERIFICATION_NOTE_MAX)).is_ok());
+    }
+
+    fn failing_note(raw: &str) -> Vec<String> {
+        verification_note(raw)
+            .err()
+            .map(|e| e.errors().iter().map(|f| f.field.clone()).collect())
+            .unwrap_or_default()
     }
 
     fn failing_fields(result: Result<OrganizationProfile, ValidationErrors>) -> Vec<String> {

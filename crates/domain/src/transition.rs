@@ -71,6 +71,8 @@ pub struct Context<'a> {
     pub call_phase: CallPhase,
     /// The applying organisation.
     pub organization: &'a OrganizationProfile,
+    /// Whether an officer has verified the applying organisation.
+    pub organization_verified: bool,
     /// The date in the service's time zone, for years registered.
     pub today: NaiveDate,
     /// The application's current content.
@@ -380,7 +382,12 @@ fn check_submission(ctx: &Context<'_>) -> Result<(), TransitionError> {
     if !missing.is_empty() {
         return Err(TransitionError::Incomplete(missing));
     }
-    let ineligible = eligibility_failures(&ctx.call.eligibility, ctx.organization, ctx.today);
+    let ineligible = eligibility_failures(
+        &ctx.call.eligibility,
+        ctx.organization,
+        ctx.organization_verified,
+        ctx.today,
+    );
     if !ineligible.is_empty() {
         return Err(TransitionError::Ineligible(ineligible));
     }
@@ -574,6 +581,7 @@ mod tests {
                 call: &self.call,
                 call_phase: CallPhase::Open,
                 organization: &self.organization,
+                organization_verified: false,
                 today: today(),
                 content: &self.content,
                 revision_due_at: Some(at(15, 18, 0, 0)),
@@ -755,6 +763,7 @@ mod tests {
         };
         let ctx = Context {
             organization: &urban,
+            organization_verified: false,
             ..world.passing(Actor::Member)
         };
         assert_eq!(
@@ -800,6 +809,7 @@ mod tests {
             call_phase: CallPhase::Closed,
             content: &empty,
             organization: &urban,
+            organization_verified: false,
             ..world.passing(Actor::Member)
         };
         assert_eq!(

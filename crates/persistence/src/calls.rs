@@ -74,6 +74,7 @@ pub(crate) fn decode(model: call::Model) -> Result<CallRecord, RepoError> {
         closes_at: model.closes_at,
         eligibility: Eligibility {
             rural_only: model.rural_only,
+            requires_verified_organization: model.requires_verified_organization,
             min_years_registered: count(model.min_years_registered, "min_years_registered")?,
             regions,
         },
@@ -268,6 +269,7 @@ pub(crate) fn spec_columns(
         opens_at: Set(spec.opens_at),
         closes_at: Set(spec.closes_at),
         rural_only: Set(spec.eligibility.rural_only),
+        requires_verified_organization: Set(spec.eligibility.requires_verified_organization),
         min_years_registered: Set(to_i32(spec.eligibility.min_years_registered)),
         regions: Set(join_codes(
             spec.eligibility.regions.iter().map(|r| r.code()),

@@ -11,9 +11,12 @@ pub enum Clash {
     /// The e-mail address belongs to another account.
     #[error("email")]
     Email,
-    /// The BIN belongs to another organisation.
+    /// The BIN belongs to another verified organisation.
     #[error("bin")]
     Bin,
+    /// The organisation is verified already.
+    #[error("verification")]
+    Verified,
     /// The account is already a member of the organisation.
     #[error("member")]
     Member,

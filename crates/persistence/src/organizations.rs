@@ -2,19 +2,21 @@
 
 use chrono::{DateTime, Utc};
 use domain::ids::{OrganizationId, UserId};
-use domain::organization::{MemberRole, MembershipError, OrganizationProfile, check_removal};
+use domain::organization::{
+    MemberRole, MembershipError, OrganizationProfile, Verification, check_removal,
+};
 use domain::{bin::Bin, email::Email};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{organization, organization_member, user};
 use crate::error::{Clash, RepoError};
-use crate::records::{Member, Organization};
+use crate::records::{Member, Organization, Page};
 
 /// Why removing a member failed.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,19 @@ pub(crate) fn decode(model: organization::Model) -> Result<Organization, RepoErr
         table: "organizations",
         id: model.id.to_string(),
         detail,
+    };
+    let verification = match (
+        model.verified_at,
+        model.verified_by,
+        &model.verification_note,
+    ) {
+        (Some(at), Some(by), Some(note)) => Some(Verification {
+            at,
+            by: by.into(),
+            note: note.clone(),
+        }),
+        (None, None, None) => None,
+        _ => return Err(corrupt("verification: partly recorded".to_owned())),
     };
     let bin = Bin::parse(&model.bin).map_err(|e| corrupt(format!("bin: {e}")))?;
     let region = model
@@ -51,6 +66,7 @@ pub(crate) fn decode(model: organization::Model) -> Result<Organization, RepoErr
             registered_on: model.registered_on,
             contact_email,
         },
+        verification,
         version: model.version,
         created_at: model.created_at,
         updated_at: model.updated_at,
@@ -79,10 +95,11 @@ fn decode_member(
 }
 
 impl Store {
-    /// Creates an organisation with `owner` as its first owner, in one transaction.
+    /// Creates an organisation, unverified, with `owner` as its first owner, in one
+    /// transaction. Any BIN may be claimed: only verified organisations' BINs are unique.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] (`"bin"`) when an organisation with that BIN exists.
+    /// [`RepoError::Unexpected`] when the database fails.
     pub async fn create_organization(
         &self,
         owner: UserId,
@@ -153,16 +170,18 @@ impl Store {
     }
 
     /// Replaces the profile of organisation `id`, provided its version is still
-    /// `expected_version` when given.
+    /// `expected_version` when given; `unverify` also clears its verification (the name or
+    /// BIN changed).
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when it does not exist; [`RepoError::Conflict`] (`"version"`)
-    /// when it changed since `expected_version`, or (`"bin"`) when the new BIN is taken.
+    /// when it changed since `expected_version`.
     pub async fn update_organization(
         &self,
         id: OrganizationId,
         profile: OrganizationProfile,
         expected_version: Option<i32>,
+        unverify: bool,
         now: DateTime<Utc>,
     ) -> Result<Organization, RepoError> {
         let id = id.uuid();
@@ -195,11 +214,23 @@ impl Store {
         if let Some(version) = expected_version {
             update = update.filter(organization::Column::Version.eq(version));
         }
+        if unverify {
+            update = update
+                .col_expr(
+                    organization::Column::VerifiedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    organization::Column::VerifiedBy,
+                    Expr::value(Option::<Uuid>::None),
+                )
+                .col_expr(
+                    organization::Column::VerificationNote,
+                    Expr::value(Option::<String>::None),
+                );
+        }
         let tx = self.db.begin().await?;
-        let result = update
-            .exec(&tx)
-            .await
-            .map_err(|e| RepoError::unique(e, Clash::Bin))?;
+        let result = update.exec(&tx).await?;
         let model = organization::Entity::find_by_id(id)
             .one(&tx)
             .await?
@@ -209,6 +240,30 @@ impl Store {
         }
         tx.commit().await?;
         decode(model)
+    }
+
+    /// Every organisation, oldest first, `limit` at a time after the cursor `after`;
+    /// only verified or only unverified ones when `verified` says so.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn list_organizations(
+        &self,
+        verified: Option<bool>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Page<Organization>, RepoError> {
+        let mut query = organization::Entity::find().order_by_asc(organization::Column::Id);
+        match verified {
+            Some(true) => query = query.filter(organization::Column::VerifiedAt.is_not_null()),
+            Some(false) => query = query.filter(organization::Column::VerifiedAt.is_null()),
+            None => {}
+        }
+        if let Some(after) = after {
+            query = query.filter(organization::Column::Id.gt(after));
+        }
+        let rows = query.limit(limit + 1).all(&self.db).await?;
+        crate::paging::keyset(rows, limit, |m| m.id, decode)
     }
 
     /// The members of organisation `id`, owners first, then by name.
@@ -341,10 +396,12 @@ async fn create_organization_in<C: ConnectionTrait>(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        verified_at: Set(None),
+        verified_by: Set(None),
+        verification_note: Set(None),
     }
     .insert(conn)
-    .await
-    .map_err(|e| RepoError::unique(e, Clash::Bin))?;
+    .await?;
     organization_member::ActiveModel {
         organization_id: Set(id),
         user_id: Set(owner),
@@ -357,10 +414,10 @@ async fn create_organization_in<C: ConnectionTrait>(
 }
 
 impl crate::Tx {
-    /// Registers an organisation with `owner` as its owner.
+    /// Registers an organisation, unverified, with `owner` as its owner.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] ([`Clash::Bin`]) when the BIN is taken.
+    /// [`RepoError::Unexpected`] when the database fails.
     pub async fn create_organization(
         &self,
         owner: UserId,
@@ -415,5 +472,49 @@ impl crate::Tx {
     ) -> Result<Member, RepoError> {
         let id = id.uuid();
         add_member_in(&self.tx, id, email, role, now).await
+    }
+}
+
+impl crate::Tx {
+    /// Records that `officer` verified organisation `id` against the state registry, with
+    /// `note`.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when it does not exist; [`RepoError::Conflict`]
+    /// ([`Clash::Verified`]) when it is verified already, ([`Clash::Bin`]) when another
+    /// verified organisation has its BIN.
+    pub async fn verify_organization(
+        &self,
+        id: OrganizationId,
+        officer: UserId,
+        note: String,
+        now: DateTime<Utc>,
+    ) -> Result<Organization, RepoError> {
+        let id = id.uuid();
+        let result = organization::Entity::update_many()
+            .col_expr(organization::Column::VerifiedAt, Expr::value(now))
+            .col_expr(
+                organization::Column::VerifiedBy,
+                Expr::value(officer.uuid()),
+            )
+            .col_expr(organization::Column::VerificationNote, Expr::value(note))
+            .col_expr(organization::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                organization::Column::Version,
+                Expr::col(organization::Column::Version).add(1),
+            )
+            .filter(organization::Column::Id.eq(id))
+            .filter(organization::Column::VerifiedAt.is_null())
+            .exec(&self.tx)
+            .await
+            .map_err(|e| RepoError::unique(e, Clash::Bin))?;
+        let model = organization::Entity::find_by_id(id)
+            .one(&self.tx)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        if result.rows_affected == 0 {
+            return Err(RepoError::Conflict(Clash::Verified));
+        }
+        decode(model)
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::ids::{ApplicationId, AssignmentId, CallId, OrganizationId, UserId};
 use domain::language::Language;
-use domain::organization::{MemberRole, OrganizationProfile};
+use domain::organization::{MemberRole, OrganizationProfile, Verification};
 use domain::role::Role;
 use uuid::Uuid;
 
@@ -48,6 +48,8 @@ pub struct Organization {
     pub id: OrganizationId,
     /// The validated profile.
     pub profile: OrganizationProfile,
+    /// An officer's verification, until the name or BIN changes.
+    pub verification: Option<Verification>,
     /// Incremented by every update.
     pub version: i32,
     /// When it was created.

@@ -118,3 +118,26 @@ impl Store {
             .map(drop)
     }
 }
+
+impl Store {
+    /// Applies only the first `steps` pending migrations, for tests of a later migration
+    /// over data an earlier release wrote.
+    ///
+    /// # Errors
+    /// The database's error when a migration fails.
+    pub async fn migrate_steps(&self, steps: u32) -> Result<(), DbErr> {
+        use migration::{Migrator, MigratorTrait};
+        Migrator::up(&self.db, Some(steps)).await
+    }
+
+    /// Runs `sql` as it is, for tests that write rows the way an earlier release did.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, DbErr> {
+        self.db
+            .execute_unprepared(sql)
+            .await
+            .map(|done| done.rows_affected())
+    }
+}

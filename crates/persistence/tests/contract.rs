@@ -65,7 +65,7 @@ contract!(
     expired_refresh_token_is_refused,
     logout_revokes_the_family,
     creator_becomes_owner_and_outsiders_see_nothing,
-    duplicate_bin_is_a_conflict,
+    only_a_verified_bin_is_unique,
     stale_version_is_a_conflict,
     members_are_added_once_and_the_last_owner_stays,
     rate_limits_count_per_key_and_window,
@@ -253,28 +253,72 @@ async fn creator_becomes_owner_and_outsiders_see_nothing(store: Store) {
     );
 }
 
-async fn duplicate_bin_is_a_conflict(store: Store) {
+async fn verify(
+    store: &Store,
+    org: domain::ids::OrganizationId,
+    officer: uuid::Uuid,
+) -> Result<persistence::records::Organization, RepoError> {
+    let tx = store.begin().await?;
+    let verified = tx
+        .verify_organization(org, officer.into(), "Registry".to_owned(), now())
+        .await?;
+    tx.commit().await?;
+    Ok(verified)
+}
+
+async fn only_a_verified_bin_is_unique(store: Store) {
     let owner = user(&store, "a@mail.kz").await;
-    store
+    let squatter = user(&store, "b@mail.kz").await;
+    let officer = user(&store, "officer@mail.kz").await;
+    let real = store
         .create_organization(owner.into(), profile("040540001230"), now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let again = store
-        .create_organization(owner.into(), profile("040540001230"), now())
-        .await;
+    let claim = store
+        .create_organization(squatter.into(), profile("040540001230"), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.count_organizations().await.ok(), Some(2));
+    let verified = verify(&store, real.id, officer)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let verification = verified.verification.clone();
+    assert_eq!(
+        verification.map(|v| (v.by, v.note)),
+        Some((officer.into(), "Registry".to_owned()))
+    );
+    assert_eq!(verified.version, 2);
+    let taken = verify(&store, claim.id, officer).await;
     assert!(
-        matches!(again, Err(RepoError::Conflict(persistence::Clash::Bin))),
+        matches!(taken, Err(RepoError::Conflict(persistence::Clash::Bin))),
+        "{taken:?}"
+    );
+    let again = verify(&store, real.id, officer).await;
+    assert!(
+        matches!(
+            again,
+            Err(RepoError::Conflict(persistence::Clash::Verified))
+        ),
         "{again:?}"
     );
-    // The failed attempt left no organisation or membership behind.
-    assert_eq!(store.count_organizations().await.ok(), Some(1));
+    let missing = verify(&store, uuid::Uuid::now_v7().into(), officer).await;
+    assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
+    // Clearing the verification frees the BIN for the other claim.
+    let mut renamed = verified.profile.clone();
+    renamed.name = "Another name".to_owned();
+    let cleared = store
+        .update_organization(real.id, renamed, Some(2), true, now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((cleared.verification, cleared.version), (None, 3));
+    assert!(verify(&store, claim.id, officer).await.is_ok());
+    let unverified = store
+        .list_organizations(Some(false), None, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        store
-            .organizations_of(owner.into())
-            .await
-            .map(|v| v.len())
-            .ok(),
-        Some(1)
+        unverified.items.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![real.id]
     );
 }
 
@@ -287,7 +331,7 @@ async fn stale_version_is_a_conflict(store: Store) {
     let mut changed = org.profile.clone();
     changed.settlement = "Ойыл".to_owned();
     let updated = store
-        .update_organization(org.id, changed.clone(), Some(1), now())
+        .update_organization(org.id, changed.clone(), Some(1), false, now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -295,14 +339,20 @@ async fn stale_version_is_a_conflict(store: Store) {
         (2, "Ойыл")
     );
     let stale = store
-        .update_organization(org.id, changed, Some(1), now())
+        .update_organization(org.id, changed, Some(1), false, now())
         .await;
     assert!(
         matches!(stale, Err(RepoError::Conflict(persistence::Clash::Version))),
         "{stale:?}"
     );
     let missing = store
-        .update_organization((uuid::Uuid::now_v7()).into(), org.profile, None, now())
+        .update_organization(
+            (uuid::Uuid::now_v7()).into(),
+            org.profile,
+            None,
+            false,
+            now(),
+        )
         .await;
     assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
 }
@@ -397,6 +447,7 @@ mod calls_and_applications {
                 rural_only: Some(true),
                 min_years_registered: Some(2),
                 regions: Some(vec!["aktobe".into(), "abai".into()]),
+                requires_verified_organization: Some(true),
             }),
             rubric: Some(vec![CriterionInput {
                 key: Some("impact".into()),

@@ -333,7 +333,16 @@ fn clash_problem(clash: Clash) -> ApiError {
                 .to_owned(),
         },
         Clash::Email => taken("email-taken"),
-        Clash::Bin => taken("bin-taken"),
+        Clash::Bin => ApiError::Conflict {
+            slug: "bin-taken",
+            detail: "another verified organisation has this BIN; one of the two claims is \
+                     wrong"
+                .to_owned(),
+        },
+        Clash::Verified => ApiError::Conflict {
+            slug: "already-verified",
+            detail: "the organisation is verified already".to_owned(),
+        },
         Clash::Member => taken("already-member"),
         Clash::IdempotencyKey => taken("idempotency-key-in-use"),
         Clash::PoolMember => taken("already-in-pool"),

@@ -35,6 +35,7 @@ pub(crate) fn context<'a>(
         call: &call.spec,
         call_phase: call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now),
         organization: &organization.profile,
+        organization_verified: organization.verification.is_some(),
         today: domain::calendar::almaty_date(now),
         content: &application.content,
         revision_due_at: application.revision_due_at,

@@ -65,10 +65,11 @@ const TABLE: &[(&str, [u16; 7])] = &[
     ("create_user",               [401, 403, 403, 403, 403, 403, 201]),
     ("list_users",                [401, 403, 403, 403, 403, 403, 200]),
     ("update_user",               [401, 403, 403, 403, 403, 403, 200]),
-    // organisations: members only
+    // organisations: members, and staff who read and verify them
     ("create_organization",       [401, 201, 201, 403, 403, 403, 403]),
-    ("list_my_organizations",     [401, 200, 200, 200, 200, 200, 200]),
-    ("get_organization",          [401, 200, 404, 404, 404, 404, 404]),
+    ("list_organizations",        [401, 200, 200, 200, 200, 200, 200]),
+    ("get_organization",          [401, 200, 404, 404, 404, 200, 200]),
+    ("verify_organization",       [401, 403, 403, 403, 403, 200, 403]),
     ("update_organization",       [401, 200, 404, 404, 404, 404, 404]),
     ("list_members",              [401, 200, 404, 404, 404, 404, 404]),
     ("add_member",                [401, 201, 404, 404, 404, 404, 404]),
@@ -502,7 +503,7 @@ impl World {
                 }
             }
             "get_me"
-            | "list_my_organizations"
+            | "list_organizations"
             | "list_my_conflicts"
             | "list_my_assignments"
             | "list_users"
@@ -532,6 +533,12 @@ impl World {
             }
             "create_organization" => plan.body(organization_body(&valid_bin(n))),
             "get_organization" | "list_members" => plan.id("id", &self.org_a.clone()),
+            "verify_organization" => {
+                let org = self.organization_of_a().await;
+                plan.id("id", &org)
+                    .body(json!({"note": "Checked in the state registry"}))
+                    .keeps(Who::ApplicantA, format!("/organizations/{org}"))
+            }
             "update_organization" => {
                 let org = self.organization_of_a().await;
                 plan.id("id", &org)

@@ -85,6 +85,9 @@ pub enum EligibilityFailure {
     /// The organisation's region is not among the call's regions.
     #[error("the call does not cover the organisation's region")]
     RegionNotCovered,
+    /// The call admits verified organisations only and an officer has not verified this one.
+    #[error("the call is for organisations verified by the operator only")]
+    Unverified,
 }
 
 impl EligibilityFailure {
@@ -95,15 +98,18 @@ impl EligibilityFailure {
             Self::NotRural => "not_rural",
             Self::TooYoung { .. } => "too_recently_registered",
             Self::RegionNotCovered => "region_not_covered",
+            Self::Unverified => "organization_unverified",
         }
     }
 }
 
-/// Every eligibility rule `org` breaks on `today` (the date in the service's time zone).
+/// Every eligibility rule `org` breaks on `today` (the date in the service's time zone);
+/// `verified` says whether an officer has verified it.
 #[must_use]
 pub fn eligibility_failures(
     rules: &Eligibility,
     org: &OrganizationProfile,
+    verified: bool,
     today: NaiveDate,
 ) -> Vec<EligibilityFailure> {
     let mut failures = Vec::new();
@@ -119,6 +125,9 @@ pub fn eligibility_failures(
     }
     if !rules.regions.is_empty() && !rules.regions.contains(&org.region) {
         failures.push(EligibilityFailure::RegionNotCovered);
+    }
+    if rules.requires_verified_organization && !verified {
+        failures.push(EligibilityFailure::Unverified);
     }
     failures
 }

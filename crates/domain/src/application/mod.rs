@@ -280,7 +280,7 @@ mod tests {
     #[test]
     fn an_eligible_organisation_has_no_failures() {
         assert_eq!(
-            eligibility_failures(&call().eligibility, &organization(), today()),
+            eligibility_failures(&call().eligibility, &organization(), false, today()),
             vec![]
         );
     }
@@ -293,7 +293,7 @@ mod tests {
             registered_on: NaiveDate::from_ymd_opt(2025, 12, 11).unwrap_or_default(),
             ..organization()
         };
-        let failures = eligibility_failures(&call().eligibility, &org, today());
+        let failures = eligibility_failures(&call().eligibility, &org, false, today());
         assert_eq!(
             failures,
             vec![
@@ -329,11 +329,11 @@ mod tests {
         let on = NaiveDate::from_ymd_opt(2024, 12, 10).unwrap_or_default();
         let after = NaiveDate::from_ymd_opt(2024, 12, 11).unwrap_or_default();
         assert_eq!(
-            eligibility_failures(&rules, &registered(on), today()),
+            eligibility_failures(&rules, &registered(on), false, today()),
             vec![]
         );
         assert_eq!(
-            eligibility_failures(&rules, &registered(after), today()),
+            eligibility_failures(&rules, &registered(after), false, today()),
             vec![EligibilityFailure::TooYoung {
                 required: 2,
                 actual: 1
@@ -349,7 +349,31 @@ mod tests {
             ..organization()
         };
         assert_eq!(
-            eligibility_failures(&Eligibility::default(), &org, today()),
+            eligibility_failures(&Eligibility::default(), &org, false, today()),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_call_for_verified_organisations_refuses_an_unverified_one() {
+        let rules = Eligibility {
+            requires_verified_organization: true,
+            ..Eligibility::default()
+        };
+        assert_eq!(
+            eligibility_failures(&rules, &organization(), false, today()),
+            vec![EligibilityFailure::Unverified]
+        );
+        assert_eq!(
+            EligibilityFailure::Unverified.code(),
+            "organization_unverified"
+        );
+        assert_eq!(
+            eligibility_failures(&rules, &organization(), true, today()),
+            vec![]
+        );
+        assert_eq!(
+            eligibility_failures(&Eligibility::default(), &organization(), false, today()),
             vec![]
         );
     }

@@ -50,6 +50,7 @@ mod tests {
                 rural_only: Some(true),
                 min_years_registered: Some(2),
                 regions: Some(vec!["aktobe".to_owned(), "atyrau".to_owned()]),
+                requires_verified_organization: None,
             }),
             rubric: Some(vec![criterion("relevance"), criterion("budget_quality")]),
             reviewers_per_application: Some(3),
@@ -188,6 +189,7 @@ mod tests {
                     "moscow".to_owned(),
                     "aktobe".to_owned(),
                 ]),
+                requires_verified_organization: None,
             }),
             ..valid()
         }));

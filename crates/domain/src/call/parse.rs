@@ -134,6 +134,7 @@ pub(super) fn parse_eligibility(
         rural_only: input.rural_only.unwrap_or(false),
         min_years_registered,
         regions,
+        requires_verified_organization: input.requires_verified_organization.unwrap_or(false),
     }
 }
 

@@ -143,6 +143,9 @@ impl CallSpec {
                 rural_only: given.rural_only.or(kept.rural_only),
                 min_years_registered: given.min_years_registered.or(kept.min_years_registered),
                 regions: given.regions.or(kept.regions),
+                requires_verified_organization: given
+                    .requires_verified_organization
+                    .or(kept.requires_verified_organization),
             }),
             (given, kept) => given.or(kept),
         };
@@ -196,6 +199,9 @@ impl CallSpec {
                         .iter()
                         .map(|r| r.code().to_owned())
                         .collect(),
+                ),
+                requires_verified_organization: Some(
+                    self.eligibility.requires_verified_organization,
                 ),
             }),
             rubric: Some(

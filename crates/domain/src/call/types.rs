@@ -141,6 +141,8 @@ pub struct Eligibility {
     pub min_years_registered: u32,
     /// Regions the call covers; empty means every region.
     pub regions: Vec<Region>,
+    /// Whether only organisations an officer has verified may apply.
+    pub requires_verified_organization: bool,
 }
 
 /// A validated grant call.
@@ -227,6 +229,8 @@ pub struct EligibilityInput {
     pub min_years_registered: Option<u32>,
     /// Region codes (default: every region).
     pub regions: Option<Vec<String>>,
+    /// Whether only verified organisations may apply (default `false`).
+    pub requires_verified_organization: Option<bool>,
 }
 
 /// Raw criterion fields; all are required.

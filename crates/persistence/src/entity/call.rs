@@ -15,6 +15,7 @@ pub struct Model {
     pub opens_at: ChronoDateTimeUtc,
     pub closes_at: ChronoDateTimeUtc,
     pub rural_only: bool,
+    pub requires_verified_organization: bool,
     pub min_years_registered: i32,
     pub regions: String,
     pub rubric: String,

@@ -6,7 +6,6 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
-    #[sea_orm(unique)]
     pub bin: String,
     pub region: String,
     pub settlement: String,
@@ -16,6 +15,9 @@ pub struct Model {
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    pub verified_at: Option<ChronoDateTimeUtc>,
+    pub verified_by: Option<Uuid>,
+    pub verification_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

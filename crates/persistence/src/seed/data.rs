@@ -174,6 +174,7 @@ pub(super) fn call_spec(
             rural_only: Some(false),
             min_years_registered: Some(1),
             regions: None,
+            requires_verified_organization: None,
         }),
         rubric: Some(vec![
             criterion("relevance", "Relevance to the village", 2),

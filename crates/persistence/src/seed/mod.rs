@@ -156,6 +156,9 @@ fn build(plan: &Plan) -> (Rows, Manifest) {
             version: sea_orm::Set(1),
             created_at: sea_orm::Set(now - Duration::days(300)),
             updated_at: sea_orm::Set(now - Duration::days(300)),
+            verified_at: sea_orm::Set(None),
+            verified_by: sea_orm::Set(None),
+            verification_note: sea_orm::Set(None),
         });
         b.rows.members.push(organization_member::ActiveModel {
             organization_id: sea_orm::Set(id),

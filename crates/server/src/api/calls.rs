@@ -34,6 +34,9 @@ pub struct EligibilityBody {
     pub min_years_registered: Option<u32>,
     /// Regions whose organisations may apply; empty or absent for all.
     pub regions: Option<Vec<RegionCode>>,
+    /// Only organisations an officer has verified against the state registry; `false`
+    /// when absent.
+    pub requires_verified_organization: Option<bool>,
 }
 
 /// One scoring criterion.
@@ -140,6 +143,8 @@ pub struct EligibilityResponse {
     pub min_years_registered: u32,
     /// Regions whose organisations may apply; empty for all.
     pub regions: Vec<RegionCode>,
+    /// Only organisations an officer has verified against the state registry.
+    pub requires_verified_organization: bool,
 }
 
 /// One scoring criterion.
@@ -227,6 +232,7 @@ fn call_response(record: CallRecord, now: DateTime<Utc>) -> CallResponse {
         eligibility: EligibilityResponse {
             rural_only: spec.eligibility.rural_only,
             min_years_registered: spec.eligibility.min_years_registered,
+            requires_verified_organization: spec.eligibility.requires_verified_organization,
             regions: spec
                 .eligibility
                 .regions
@@ -273,6 +279,7 @@ fn eligibility_input(body: EligibilityBody) -> EligibilityInput {
     EligibilityInput {
         rural_only: body.rural_only,
         min_years_registered: body.min_years_registered,
+        requires_verified_organization: body.requires_verified_organization,
         regions: body.regions.map(|regions| {
             regions
                 .into_iter()

@@ -6,7 +6,7 @@ use domain::organization::{MemberRole, OrganizationInput};
 use persistence::records::{Member, Organization};
 use poem::http::StatusCode;
 use poem::web::Data;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{MemberRoleCode, RegionCode};
 use super::keys::{IdempotencyKey, json_answer};
+use super::pagination;
 use super::preconditions::{IfMatch, etag};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -87,8 +88,13 @@ pub struct OrganizationResponse {
     pub registered_on: NaiveDate,
     /// Address for official correspondence.
     pub contact_email: String,
-    /// The caller's role in the organisation.
-    pub my_role: MemberRoleCode,
+    /// The caller's role in the organisation; absent for operator staff, who belong to
+    /// none.
+    pub my_role: Option<MemberRoleCode>,
+    /// Whether an officer has verified the organisation against the state registry.
+    pub verified: bool,
+    /// The officer's verification, while it holds (another name or BIN clears it).
+    pub verification: Option<VerificationResponse>,
     /// Incremented by every change; also the `ETag`.
     pub version: i32,
     /// When it was created.
@@ -97,8 +103,43 @@ pub struct OrganizationResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-fn organization_response(org: Organization, role: MemberRole) -> OrganizationResponse {
+/// An officer's check of an organisation against the state registry.
+#[derive(Debug, Object)]
+pub struct VerificationResponse {
+    /// When it was verified.
+    pub verified_at: DateTime<Utc>,
+    /// The officer who verified it; shown to operator staff only.
+    pub verified_by: Option<Uuid>,
+    /// What the officer checked.
+    pub note: String,
+}
+
+/// A page of organisations.
+#[derive(Debug, Object)]
+pub struct OrganizationPage {
+    /// The organisations, oldest first.
+    pub items: Vec<OrganizationResponse>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_cursor: Option<Uuid>,
+}
+
+/// An officer's verification of an organisation.
+#[derive(Debug, Object, Deserialize)]
+pub struct VerifyOrganizationRequest {
+    /// What was checked and where (the registry entry, a certificate's number).
+    #[oai(validator(max_length = 1000))]
+    pub note: String,
+}
+
+fn organization_response(org: Organization, role: Option<MemberRole>) -> OrganizationResponse {
+    let staff = role.is_none();
     OrganizationResponse {
+        verified: org.verification.is_some(),
+        verification: org.verification.map(|v| VerificationResponse {
+            verified_at: v.at,
+            verified_by: staff.then(|| v.by.uuid()),
+            note: v.note,
+        }),
         id: org.id.uuid(),
         name: org.profile.name,
         bin: org.profile.bin.as_str().to_owned(),
@@ -107,7 +148,7 @@ fn organization_response(org: Organization, role: MemberRole) -> OrganizationRes
         rural: org.profile.rural,
         registered_on: org.profile.registered_on,
         contact_email: org.profile.contact_email.as_str().to_owned(),
-        my_role: role.into(),
+        my_role: role.map(Into::into),
         version: org.version,
         created_at: org.created_at,
         updated_at: org.updated_at,
@@ -168,9 +209,9 @@ enum OrgFound {
 
 #[derive(Debug, ApiResponse)]
 enum OrgList {
-    /// The caller's organisations.
+    /// The organisations the caller may see.
     #[oai(status = 200)]
-    Ok(Json<Vec<OrganizationResponse>>),
+    Ok(Json<OrganizationPage>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -223,7 +264,7 @@ impl OrganizationsApi {
             json_answer(
                 StatusCode::CREATED,
                 Some(etag(org.version)),
-                &organization_response(org.clone(), MemberRole::Owner),
+                &organization_response(org.clone(), Some(MemberRole::Owner)),
             )
         });
         let org = usecases::organizations::create(
@@ -237,25 +278,84 @@ impl OrganizationsApi {
         .map_err(ApiError::from)?;
         let tag = etag(org.version);
         Ok(OrgCreated::Created(
-            Json(organization_response(org, MemberRole::Owner)),
+            Json(organization_response(org, Some(MemberRole::Owner))),
             tag,
         ))
     }
 
-    /// The caller's organisations.
-    #[oai(path = "/", method = "get", operation_id = "list_my_organizations")]
-    async fn list(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<OrgList> {
-        let orgs = usecases::organizations::mine(&state.store, auth.0.acting())
-            .await
-            .map_err(ApiError::from)?;
-        Ok(OrgList::Ok(Json(
-            orgs.into_iter()
+    /// Organisations: operator staff see every one (officers find those waiting for
+    /// verification with `verified=false`), anyone else those they belong to. Oldest first.
+    #[oai(path = "/", method = "get", operation_id = "list_organizations")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Only verified (`true`) or only unverified (`false`) organisations.
+        verified: Query<Option<bool>>,
+        /// The `next_cursor` of the previous page.
+        after: Query<Option<Uuid>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<OrgList> {
+        let page = usecases::organizations::list(
+            &state.store,
+            auth.0.acting(),
+            verified.0,
+            after.0,
+            pagination::limit(limit.0),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(OrgList::Ok(Json(OrganizationPage {
+            items: page
+                .items
+                .into_iter()
                 .map(|(org, role)| organization_response(org, role))
                 .collect(),
-        )))
+            next_cursor: page.next,
+        })))
     }
 
-    /// One organisation the caller belongs to.
+    /// Verify an organisation against the state registry (officers only), with a note of
+    /// what was checked. Its BIN is then unique among verified organisations (409
+    /// `bin-taken` when another verified one holds it), and calls that require verified
+    /// applicants admit it. Changing its name or BIN clears the verification.
+    #[oai(
+        path = "/:id/verify",
+        method = "post",
+        operation_id = "verify_organization"
+    )]
+    async fn verify(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
+        id: Path<Uuid>,
+        body: JsonBody<VerifyOrganizationRequest>,
+    ) -> ApiResult<OrgFound> {
+        let remember = key.remember(|org: &persistence::records::Organization| {
+            json_answer(
+                StatusCode::OK,
+                Some(etag(org.version)),
+                &organization_response(org.clone(), None),
+            )
+        });
+        let org = usecases::organizations::verify(
+            &state.store,
+            auth.0.acting(),
+            id.0.into(),
+            &body.0.note,
+            state.clock.now(),
+            remember,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        let tag = etag(org.version);
+        Ok(OrgFound::Ok(Json(organization_response(org, None)), tag))
+    }
+
+    /// One organisation the caller belongs to (any one, for operator staff).
     #[oai(path = "/:id", method = "get", operation_id = "get_organization")]
     async fn get(
         &self,
@@ -306,7 +406,7 @@ impl OrganizationsApi {
         .map_err(ApiError::from)?;
         let tag = etag(updated.version);
         Ok(OrgFound::Ok(
-            Json(organization_response(updated, role)),
+            Json(organization_response(updated, Some(role))),
             tag,
         ))
     }
