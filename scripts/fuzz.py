@@ -48,7 +48,12 @@ def seed(api):
     member = api.applicant("dana@mail.kz", "Дана", "ru")
     member_id = api.call("GET", "/api/v1/me", member)["id"]
     org = api.organization(applicant, "040540001230")
-    api.call("POST", f"/api/v1/organizations/{org}/members", applicant, {"email": "dana@mail.kz"})
+    joined = api.call("POST", f"/api/v1/organizations/{org}/members", applicant,
+                      {"email": "dana@mail.kz"})
+    api.call("POST", f"/api/v1/invitations/{joined['id']}/accept", member)
+    # An invitation that waits for someone who has no account yet.
+    pending = api.call("POST", f"/api/v1/organizations/{org}/members", applicant,
+                       {"email": "zhanar@mail.kz"})["id"]
     call = api.published_call(officer, [reviewer_id, other_id])
     now = datetime.now(timezone.utc)
 
@@ -81,7 +86,10 @@ def seed(api):
     ids = {
         # operation id: path parameters
         "get_organization": {"id": org}, "update_organization": {"id": org},
-        "list_members": {"id": org}, "add_member": {"id": org},
+        "list_members": {"id": org}, "invite_member": {"id": org},
+        "verify_organization": {"id": org}, "list_invitations": {"id": org},
+        "revoke_invitation": {"id": org, "invitation_id": pending},
+        "accept_invitation": {"id": pending}, "decline_invitation": {"id": pending},
         "remove_member": {"id": org, "user_id": member_id},
         "get_call": {"id": call}, "update_call": {"id": call}, "publish_call": {"id": call},
         "close_call": {"id": call}, "create_application": {"id": call},

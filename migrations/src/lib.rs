@@ -16,6 +16,7 @@ mod m20261202_000008_disabled_accounts;
 mod m20261202_000009_password_reset;
 mod m20261203_000010_registrations;
 mod m20261203_000011_organization_verification;
+mod m20261203_000012_invitations;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_password_reset::Migration),
             Box::new(m20261203_000010_registrations::Migration),
             Box::new(m20261203_000011_organization_verification::Migration),
+            Box::new(m20261203_000012_invitations::Migration),
         ]
     }
 }

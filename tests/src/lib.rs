@@ -511,6 +511,34 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Has the owner holding `owner` invite `email` to organisation `org` as `role`, and
+    /// the invitee (a confirmed applicant with [`PASSWORD`]) accept; returns the new
+    /// member's account id.
+    pub async fn member(&self, owner: &str, org: &str, email: &str, role: &str) -> String {
+        let invited = self
+            .post(&format!("/organizations/{org}/members"))
+            .token(owner)
+            .json(&json!({"email": email, "role": role}))
+            .send()
+            .await;
+        assert_eq!(invited.status, 202, "{}", invited.text);
+        let invitee = self.token_for(email).await;
+        let accepted = self
+            .post(&format!("/invitations/{}/accept", invited.str("id")))
+            .token(&invitee)
+            .send()
+            .await;
+        assert_eq!(accepted.status, 200, "{}", accepted.text);
+        self.get("/me")
+            .token(&invitee)
+            .send()
+            .await
+            .str("id")
+            .to_owned()
+    }
+}
+
 /// A valid organisation body with `bin`.
 #[must_use]
 pub fn organization_body(bin: &str) -> Value {

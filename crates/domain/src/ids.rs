@@ -59,3 +59,7 @@ id_type!(
     /// A reviewer's assignment to an application.
     AssignmentId
 );
+id_type!(
+    /// An invitation to join an organisation.
+    InvitationId
+);

@@ -18,6 +18,7 @@ pub mod feedback;
 #[cfg(test)]
 mod fixtures;
 pub mod ids;
+pub mod invitation;
 pub mod language;
 pub mod money;
 pub mod notification;

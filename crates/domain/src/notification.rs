@@ -40,6 +40,8 @@ pub enum NotificationKind {
     /// A reviewer declared a conflict of interest with an application's organisation after
     /// being assigned to it, and no longer reviews it.
     ReviewerRecused,
+    /// An organisation's owner invited the address to join it.
+    MemberInvited,
 }
 
 /// Who receives a kind of mail.
@@ -60,7 +62,7 @@ pub const REMINDER_WINDOW_HOURS: i64 = 48;
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 15] = [
+    pub const ALL: [NotificationKind; 16] = [
         NotificationKind::Submitted,
         NotificationKind::RevisionRequested,
         NotificationKind::Resubmitted,
@@ -76,6 +78,7 @@ impl NotificationKind {
         NotificationKind::AccountExists,
         NotificationKind::PasswordReset,
         NotificationKind::ReviewerRecused,
+        NotificationKind::MemberInvited,
     ];
 
     /// The stable code used in the database, the API and template names.
@@ -97,6 +100,7 @@ impl NotificationKind {
             Self::AccountExists => "account_exists",
             Self::PasswordReset => "password_reset",
             Self::ReviewerRecused => "reviewer_recused",
+            Self::MemberInvited => "member_invited",
         }
     }
 
@@ -114,7 +118,9 @@ impl NotificationKind {
             | Self::Rejected
             | Self::Withdrawn => Audience::Applicant,
             Self::ReviewerAssigned | Self::ReviewDueSoon => Audience::Reviewer,
-            Self::VerifyEmail | Self::AccountExists | Self::PasswordReset => Audience::Account,
+            Self::VerifyEmail | Self::AccountExists | Self::PasswordReset | Self::MemberInvited => {
+                Audience::Account
+            }
             Self::ReviewerRecused => Audience::Officer,
         }
     }
@@ -208,7 +214,8 @@ pub const fn links_feedback(kind: NotificationKind) -> bool {
         | NotificationKind::VerifyEmail
         | NotificationKind::AccountExists
         | NotificationKind::PasswordReset
-        | NotificationKind::ReviewerRecused => false,
+        | NotificationKind::ReviewerRecused
+        | NotificationKind::MemberInvited => false,
     }
 }
 
@@ -356,6 +363,7 @@ mod tests {
                 NotificationKind::VerifyEmail
                     | NotificationKind::AccountExists
                     | NotificationKind::PasswordReset
+                    | NotificationKind::MemberInvited
             );
             assert_eq!(
                 kind.audience() == Audience::Account,

@@ -12,6 +12,8 @@ pub struct Standing {
     pub confirmation_pending: bool,
     /// Whether a password reset is pending.
     pub reset_pending: bool,
+    /// Whether the invitation the mail is about still waits for its answer.
+    pub invitation_open: bool,
     /// The status of the assignment the mail is about, for reviewer mail.
     pub assignment: Option<AssignmentStatus>,
     /// Whether the recipient still belongs to the applying organisation, for applicant
@@ -43,6 +45,9 @@ pub enum NotOwed {
     /// The recipient left the applying organisation.
     #[error("the recipient left the organisation")]
     RecipientLeft,
+    /// The invitation was answered, withdrawn or expired.
+    #[error("the invitation no longer waits for an answer")]
+    InvitationClosed,
 }
 
 /// Whether mail of `kind` is still owed as things `now` stand.
@@ -60,6 +65,9 @@ pub fn still_owed(kind: NotificationKind, now: Standing) -> Result<(), NotOwed> 
         NotificationKind::PasswordReset if !now.reset_pending => {
             return Err(NotOwed::NoResetPending);
         }
+        NotificationKind::MemberInvited if !now.invitation_open => {
+            return Err(NotOwed::InvitationClosed);
+        }
         NotificationKind::VerifyEmail
         | NotificationKind::PasswordReset
         | NotificationKind::AccountExists
@@ -74,7 +82,8 @@ pub fn still_owed(kind: NotificationKind, now: Standing) -> Result<(), NotOwed> 
         | NotificationKind::Withdrawn
         | NotificationKind::ReviewerAssigned
         | NotificationKind::ReviewDueSoon
-        | NotificationKind::ReviewerRecused => {}
+        | NotificationKind::ReviewerRecused
+        | NotificationKind::MemberInvited => {}
     }
     match now.assignment {
         Some(AssignmentStatus::Declined) => return Err(NotOwed::AssignmentDeclined),
@@ -110,6 +119,7 @@ mod tests {
         address_confirmed: true,
         confirmation_pending: false,
         reset_pending: false,
+        invitation_open: false,
         assignment: None,
         member: true,
     };
@@ -149,6 +159,15 @@ mod tests {
             (K::PasswordReset, reset, Ok(())),
             (K::PasswordReset, SETTLED, Err(NotOwed::NoResetPending)),
             (K::AccountExists, SETTLED, Ok(())),
+            (
+                K::MemberInvited,
+                Standing {
+                    invitation_open: true,
+                    ..SETTLED
+                },
+                Ok(()),
+            ),
+            (K::MemberInvited, SETTLED, Err(NotOwed::InvitationClosed)),
             (K::ReviewerAssigned, assigned(A::Assigned), Ok(())),
             (K::ReviewerAssigned, assigned(A::Submitted), Ok(())),
             (

@@ -15,6 +15,7 @@ mod error;
 pub mod fixtures;
 pub mod idempotency;
 mod ids;
+mod invitations;
 mod organizations;
 pub mod outbox;
 mod paging;

@@ -285,11 +285,13 @@ impl Store {
             .collect()
     }
 
-    /// Adds the applicant account with `email` to organisation `id` with `role`.
+    /// Adds the applicant account with `email` to organisation `id` with `role`, without
+    /// an invitation: for tests and fixtures only (people join by accepting one).
     ///
     /// # Errors
     /// [`RepoError::NotFound`] when no applicant account has that address; [`RepoError::Conflict`]
     /// (`"member"`) when it is already a member.
+    #[cfg(feature = "test-support")]
     pub async fn add_member(
         &self,
         id: OrganizationId,
@@ -429,6 +431,7 @@ impl crate::Tx {
     }
 }
 
+#[cfg(feature = "test-support")]
 async fn add_member_in<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
@@ -455,24 +458,6 @@ async fn add_member_in<C: ConnectionTrait>(
     .await
     .map_err(|e| RepoError::unique(e, Clash::Member))?;
     decode_member(&member, account)
-}
-
-impl crate::Tx {
-    /// Adds the confirmed applicant account with `email` to organisation `id` as `role`.
-    ///
-    /// # Errors
-    /// [`RepoError::NotFound`] when no such account exists; [`RepoError::Conflict`]
-    /// ([`Clash::Member`]) when it is already a member.
-    pub async fn add_member(
-        &self,
-        id: OrganizationId,
-        email: &str,
-        role: MemberRole,
-        now: DateTime<Utc>,
-    ) -> Result<Member, RepoError> {
-        let id = id.uuid();
-        add_member_in(&self.tx, id, email, role, now).await
-    }
 }
 
 impl crate::Tx {

@@ -1,7 +1,8 @@
 //! What repositories hand back: decoded rows in domain terms.
 
 use chrono::{DateTime, Utc};
-use domain::ids::{ApplicationId, AssignmentId, CallId, OrganizationId, UserId};
+use domain::ids::{ApplicationId, AssignmentId, CallId, InvitationId, OrganizationId, UserId};
+use domain::invitation::{InvitationState, InvitationStatus};
 use domain::language::Language;
 use domain::organization::{MemberRole, OrganizationProfile, Verification};
 use domain::role::Role;
@@ -56,6 +57,39 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// An invitation to join an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// Identifier.
+    pub id: InvitationId,
+    /// The organisation.
+    pub organization_id: OrganizationId,
+    /// Its name.
+    pub organization_name: String,
+    /// The invited address.
+    pub email: String,
+    /// The role the invitee gets on accepting.
+    pub role: MemberRole,
+    /// What became of it, as stored.
+    pub state: InvitationState,
+    /// The owner who sent it (last).
+    pub invited_by: UserId,
+    /// When it was sent (or last renewed).
+    pub created_at: DateTime<Utc>,
+    /// When it lapses unanswered.
+    pub expires_at: DateTime<Utc>,
+    /// When it was answered or withdrawn.
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+impl Invitation {
+    /// What it is at `now`.
+    #[must_use]
+    pub fn status(&self, now: DateTime<Utc>) -> InvitationStatus {
+        InvitationStatus::of(self.state, self.expires_at, now)
+    }
 }
 
 /// A member of an organisation.

@@ -46,6 +46,7 @@ persistence::on_both_databases!(
     mail_no_longer_owed_is_handed_back_as_such,
     a_submission_mail_keeps_its_own_receipt,
     released_rows_are_due_again_and_old_sent_rows_are_purged,
+    an_invitation_mail_is_owed_while_the_invitation_waits,
 );
 
 struct Fixture {
@@ -725,4 +726,85 @@ async fn released_rows_are_due_again_and_old_sent_rows_are_purged(store: Store) 
         store.get_outbox(ids[0]).await,
         Err(RepoError::NotFound)
     ));
+}
+
+async fn invite(store: &Store, f: &Fixture, email: &str) -> persistence::records::Invitation {
+    let email = domain::email::Email::parse(email).unwrap_or_else(|e| panic!("{e}"));
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let invitation = tx
+        .invite(
+            f.organization,
+            &email,
+            domain::organization::MemberRole::Owner,
+            f.owner,
+            now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("invite: {e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    invitation
+}
+
+async fn an_invitation_mail_is_owed_while_the_invitation_waits(store: Store) {
+    let f = fixture(&store).await;
+    let dana = account(&store, "dana@mail.kz", Role::Applicant, Language::En).await;
+    account(&store, "expert2@grants.kz", Role::Reviewer, Language::En).await;
+    // Only the holder of a confirmed applicant account is mailed.
+    invite(&store, &f, "dana@mail.kz").await;
+    invite(&store, &f, "nobody@mail.kz").await;
+    invite(&store, &f, "expert2@grants.kz").await;
+    let claimed = store
+        .claim_mail(now(), lease(), 10)
+        .await
+        .unwrap_or_else(|e| panic!("claim: {e}"));
+    let letters: Vec<&Letter> = claimed.iter().filter_map(|c| c.as_ref().ok()).collect();
+    assert_eq!((claimed.len(), letters.len()), (1, 1), "{claimed:?}");
+    assert_eq!(letters[0].recipient.email, "dana@mail.kz");
+    let Mail::Account(persistence::outbox::AccountMail::Invited(facts)) = &letters[0].mail else {
+        panic!("not an invitation: {:?}", letters[0].mail);
+    };
+    assert_eq!(
+        facts,
+        &persistence::outbox::InvitationFacts {
+            organization_name: "Ақ ниет".to_owned(),
+            inviter_name: "Name of owner@mail.kz".to_owned(),
+            role: domain::organization::MemberRole::Owner,
+            expires_at: now() + Duration::days(7),
+        }
+    );
+    // Inviting again queues a new mail; answered before it goes, it is no longer owed.
+    let renewed = invite(&store, &f, "dana@mail.kz").await;
+    let tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    tx.settle_invitation(
+        renewed.id,
+        domain::invitation::InvitationState::Accepted,
+        dana,
+        now(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("accept: {e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let claimed = store
+        .claim_mail(now(), lease(), 10)
+        .await
+        .unwrap_or_else(|e| panic!("claim: {e}"));
+    assert!(
+        matches!(claimed.as_slice(), [Err(Undeliverable { owed: false, .. })]),
+        "{claimed:?}"
+    );
+    // An invitation that lapsed unanswered is not mailed either. (The rows above, never
+    // marked, come back once their leases lapse, and are not owed either.)
+    account(&store, "late@mail.kz", Role::Applicant, Language::Kk).await;
+    invite(&store, &f, "late@mail.kz").await;
+    let claimed = store
+        .claim_mail(now() + Duration::days(8), lease(), 10)
+        .await
+        .unwrap_or_else(|e| panic!("claim: {e}"));
+    assert_eq!(claimed.len(), 3, "{claimed:?}");
+    assert!(
+        claimed
+            .iter()
+            .all(|c| matches!(c, Err(Undeliverable { owed: false, .. }))),
+        "{claimed:?}"
+    );
 }

@@ -268,7 +268,7 @@ impl Api {
 }
 
 /// A published call, an organisation whose owner speaks Russian, and `members` more
-/// members; returns (owner token, organisation id, call id).
+/// members (invited and accepted); returns (owner token, organisation id, call id).
 async fn setup(api: &Api, env: &Env, members: usize) -> (String, String, String) {
     let admin = api.token("admin@grants.kz").await;
     api.post(
@@ -321,12 +321,19 @@ async fn setup(api: &Api, env: &Env, members: usize) -> (String, String, String)
     for i in 0..members {
         let email = format!("member{i}@mail.kz");
         register(api, env, &email).await;
-        api.post(
-            &format!("/organizations/{org}/members"),
-            &owner,
-            &json!({"email": email}),
-        )
-        .await;
+        let invited = api
+            .post(
+                &format!("/organizations/{org}/members"),
+                &owner,
+                &json!({"email": email}),
+            )
+            .await;
+        // Accepted at once, so the invitation's mail is no longer owed when a worker
+        // comes to it.
+        let member = api.token(&email).await;
+        let id = invited["id"].as_str().unwrap_or_default();
+        api.post(&format!("/invitations/{id}/accept"), &member, &json!({}))
+            .await;
     }
     (owner, org, call)
 }

@@ -3,6 +3,7 @@
 use domain::assignment::AssignmentError;
 use domain::call::CallTransitionError;
 use domain::ids::ApplicationId;
+use domain::invitation::InvitationError;
 use domain::staff::AccountChangeError;
 use domain::status::ApplicationStatus;
 use domain::transition::{CommandKind, TransitionError};
@@ -69,6 +70,9 @@ pub enum Conflict {
     /// The application is already decided.
     #[error("the application is already decided")]
     AlreadyDecided,
+    /// An invitation that was answered, withdrawn or expired.
+    #[error("{0}")]
+    InvitationClosed(InvitationError),
 }
 
 /// Why a use case did not happen. Nothing was written in any case.

@@ -12,6 +12,7 @@ pub mod calls;
 mod context;
 pub mod error;
 pub mod expected;
+pub mod invitations;
 pub mod keys;
 pub mod organizations;
 pub mod pool;

@@ -13,7 +13,7 @@ use persistence::{Clash, RemoveMemberError, RepoError, Store};
 use uuid::Uuid;
 
 use crate::access::Caller;
-use crate::error::{Conflict, Error, invalid};
+use crate::error::{Conflict, Error};
 use crate::expected::Expected;
 use crate::keys::{self, Remember};
 
@@ -174,45 +174,6 @@ pub async fn members(
 ) -> Result<Vec<Member>, Error> {
     store.organization_for_member(id, caller.id).await?;
     Ok(store.members(id).await?)
-}
-
-/// Adds the applicant account with address `email` to organisation `id` as `role`
-/// (owners).
-///
-/// # Errors
-/// [`Error::NotFound`] unless the caller belongs to it; [`Error::Forbidden`] for members
-/// who are not owners; [`Error::Invalid`] for a malformed address or one without a
-/// confirmed applicant account.
-pub async fn add_member(
-    store: &Store,
-    caller: Caller,
-    id: OrganizationId,
-    email: &str,
-    role: MemberRole,
-    now: DateTime<Utc>,
-    remember: Option<Remember<'_, Member>>,
-) -> Result<Member, Error> {
-    let (_, own_role) = store.organization_for_member(id, caller.id).await?;
-    if !own_role.manages() {
-        return Err(Error::Forbidden("only owners add members"));
-    }
-    let email = domain::email::Email::parse(email)
-        .map_err(|e| invalid("email", "invalid_email", e.to_string()))?;
-    let tx = keys::begin(store, remember.as_ref()).await?;
-    // The organisation was found above, so a missing row here is the account.
-    let member = match tx.add_member(id, email.as_str(), role, now).await {
-        Ok(member) => member,
-        Err(RepoError::NotFound) => {
-            return Err(invalid(
-                "email",
-                "unknown_account",
-                "no applicant account has this address; ask the person to register first",
-            ));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    keys::commit(tx, remember, &member).await?;
-    Ok(member)
 }
 
 /// Removes `target` from organisation `id` (owners), or the caller leaves it. The last

@@ -88,16 +88,36 @@ async fn world_with(sink: MailSink) -> World {
     }
     let owner = register(&app, &sink, "owner@mail.kz", "Ерлан Серікұлы", "ru").await;
     let member = register(&app, &sink, "member@mail.kz", "Айгерім Нұрланқызы", "kk").await;
-    // The tests count mail from here on.
-    let setup_mails = sink.take().len();
     let org = app.organization(&owner, &valid_bin(1)).await;
-    let joined = app
+    // The member joins by the invitation mailed to them, in their language.
+    let before = sink.count();
+    let invited = app
         .post(&format!("/organizations/{org}/members"))
         .token(&owner)
         .json(&json!({"email": "member@mail.kz"}))
         .send()
         .await;
-    assert_eq!(joined.status, 201, "{}", joined.text);
+    assert_eq!(invited.status, 202, "{}", invited.text);
+    let mails = sink.wait_for(before + 1, WAIT).await;
+    let invitation = to(&mails[before..], "member@mail.kz");
+    check(
+        invitation,
+        "kk",
+        &[
+            "«Ақ ниет» қоғамдық бірлестігі",
+            "Ерлан Серікұлы",
+            "мүше (өтінімдермен жұмыс істейді)",
+            "/api/v1/me/invitations",
+        ],
+    );
+    let accepted = app
+        .post(&format!("/invitations/{}/accept", invited.str("id")))
+        .token(&member)
+        .send()
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    // The tests count mail from here on.
+    let setup_mails = sink.take().len();
     let call = app.published_call(&officer, &call_body()).await;
     for (_, _, id) in &reviewers {
         let added = app
@@ -432,9 +452,10 @@ async fn every_visible_change_mails_each_member_in_their_language() {
     assert_eq!(ids.len(), all.len(), "a Message-ID repeats");
     // A mail is marked sent just after the SMTP server accepts it.
     let rows = outbox_rows(&w.app, "sent", seen + w.setup_mails).await;
-    let confirmations = rows.iter().filter(|r| r["kind"] == json!("verify_email"));
-    assert_eq!(confirmations.count(), w.setup_mails);
-    for row in rows.iter().filter(|r| r["kind"] != json!("verify_email")) {
+    let setup =
+        |r: &&Value| r["kind"] == json!("verify_email") || r["kind"] == json!("member_invited");
+    assert_eq!(rows.iter().filter(setup).count(), w.setup_mails);
+    for row in rows.iter().filter(|r| !setup(r)) {
         assert!(ids.contains(&format!(
             "{}@granty.test",
             row["id"].as_str().unwrap_or_default()

@@ -72,7 +72,12 @@ const TABLE: &[(&str, [u16; 7])] = &[
     ("verify_organization",       [401, 403, 403, 403, 403, 200, 403]),
     ("update_organization",       [401, 200, 404, 404, 404, 404, 404]),
     ("list_members",              [401, 200, 404, 404, 404, 404, 404]),
-    ("add_member",                [401, 201, 404, 404, 404, 404, 404]),
+    ("invite_member",             [401, 202, 404, 404, 404, 404, 404]),
+    ("list_invitations",          [401, 200, 404, 404, 404, 404, 404]),
+    ("revoke_invitation",         [401, 204, 404, 404, 404, 404, 404]),
+    ("list_my_invitations",       [401, 200, 200, 200, 200, 200, 200]),
+    ("accept_invitation",         [401, 404, 200, 403, 403, 403, 403]),
+    ("decline_invitation",        [401, 404, 200, 403, 403, 403, 403]),
     ("remove_member",             [401, 204, 404, 404, 404, 404, 404]),
     // calls: the public reads open ones, officers manage them
     ("list_calls",                [200, 200, 200, 200, 200, 200, 200]),
@@ -504,6 +509,7 @@ impl World {
             }
             "get_me"
             | "list_organizations"
+            | "list_my_invitations"
             | "list_my_conflicts"
             | "list_my_assignments"
             | "list_users"
@@ -545,27 +551,42 @@ impl World {
                     .body(json!({"settlement": "Ырғыз"}))
                     .keeps(Who::ApplicantA, format!("/organizations/{org}"))
             }
-            "add_member" => {
+            "invite_member" => {
                 let org = self.organization_of_a().await;
                 plan.id("id", &org)
                     .body(json!({"email": "joiner@ngo.kz"}))
                     .keeps(Who::ApplicantA, format!("/organizations/{org}/members"))
+                    .keeps(Who::ApplicantA, format!("/organizations/{org}/invitations"))
             }
+            "list_invitations" => plan.id("id", &self.org_a.clone()),
             "remove_member" => {
                 let org = self.organization_of_a().await;
-                let added = self
+                let a = self.tokens["a"].clone();
+                let member = self.app.member(&a, &org, "member@ngo.kz", "member").await;
+                plan.id("id", &org)
+                    .id("user_id", &member)
+                    .keeps(Who::ApplicantA, format!("/organizations/{org}/members"))
+            }
+            "revoke_invitation" | "accept_invitation" | "decline_invitation" => {
+                let org = self.organization_of_a().await;
+                let invited = self
                     .must(
                         Who::ApplicantA,
                         Method::POST,
                         &format!("/organizations/{org}/members"),
-                        Some(json!({"email": "member@ngo.kz"})),
-                        201,
+                        Some(json!({"email": self.emails["b"]})),
+                        202,
                     )
                     .await;
-                let member = added.str("user_id").to_owned();
-                plan.id("id", &org)
-                    .id("user_id", &member)
+                let plan = plan
+                    .id("id", invited.str("id"))
                     .keeps(Who::ApplicantA, format!("/organizations/{org}/members"))
+                    .keeps(Who::ApplicantA, format!("/organizations/{org}/invitations"));
+                if op == "revoke_invitation" {
+                    plan.id("id", &org).id("invitation_id", invited.str("id"))
+                } else {
+                    plan
+                }
             }
             "list_calls" => Plan {
                 query: vec![("status", "open".to_owned())],

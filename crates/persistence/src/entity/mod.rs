@@ -7,6 +7,7 @@ pub mod call;
 pub mod call_reviewer;
 pub mod conflict;
 pub mod idempotency_key;
+pub mod invitation;
 pub mod organization;
 pub mod organization_member;
 pub mod outbox;

@@ -46,7 +46,7 @@ impl Store {
             .all(&self.db)
             .await?;
         let facts = Facts::load(&self.db, &rows).await?;
-        Ok(rows.into_iter().map(|row| facts.letter(row)).collect())
+        Ok(rows.into_iter().map(|row| facts.letter(row, now)).collect())
     }
 
     async fn claim_postgres(

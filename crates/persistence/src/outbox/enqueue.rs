@@ -163,6 +163,7 @@ pub(crate) fn new_row(
         created_at: Set(at),
         updated_at: Set(at),
         sent_at: Set(None),
+        invitation_id: Set(None),
     }
 }
 

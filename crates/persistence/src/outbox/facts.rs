@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use domain::assignment::AssignmentStatus;
+use domain::invitation::InvitationState;
 use domain::language::Language;
 use domain::money::Money;
 use domain::notification::{Audience, NotificationKind};
@@ -11,16 +12,16 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use uuid::Uuid;
 
 use crate::entity::{
-    application, application_event, assignment, call, organization, organization_member, outbox,
-    registration, user,
+    application, application_event, assignment, call, invitation, organization,
+    organization_member, outbox, registration, user,
 };
 use crate::error::RepoError;
 
 use domain::owed::{Standing, still_owed};
 
 use super::{
-    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, OfficerNews, Recipient,
-    ReviewerNews, Submission, Undeliverable, Verification,
+    AccountMail, ApplicationFacts, AssignmentFacts, InvitationFacts, Letter, Mail, News,
+    OfficerNews, Recipient, ReviewerNews, Submission, Undeliverable, Verification,
 };
 use crate::applications::decode_event;
 use domain::event::Event;
@@ -88,8 +89,20 @@ struct AssignmentRow {
     submitted_at: Option<DateTime<Utc>>,
 }
 
+/// The columns of an invitation a mail needs.
+struct InvitationRow {
+    organization_id: Uuid,
+    role: String,
+    state: String,
+    invited_by: Uuid,
+    expires_at: DateTime<Utc>,
+}
+
+type InvitationTuple = (Uuid, Uuid, String, String, Uuid, DateTime<Utc>);
+
 /// The rows a batch of letters names, read once per batch.
 pub(super) struct Facts {
+    invitations: HashMap<Uuid, InvitationRow>,
     users: HashMap<Uuid, UserRow>,
     applications: HashMap<Uuid, ApplicationRow>,
     organizations: HashMap<Uuid, String>,
@@ -135,9 +148,36 @@ impl Facts {
                 (id, row)
             })
             .collect();
-        // Recipients, and the reviewers an officer's notice names.
+        let invitations: HashMap<Uuid, InvitationRow> = invitation::Entity::find()
+            .filter(invitation::Column::Id.is_in(ids(|r| r.invitation_id)))
+            .select_only()
+            .column(invitation::Column::Id)
+            .column(invitation::Column::OrganizationId)
+            .column(invitation::Column::Role)
+            .column(invitation::Column::State)
+            .column(invitation::Column::InvitedBy)
+            .column(invitation::Column::ExpiresAt)
+            .into_tuple::<InvitationTuple>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(
+                |(id, organization_id, role, state, invited_by, expires_at)| {
+                    let row = InvitationRow {
+                        organization_id,
+                        role,
+                        state,
+                        invited_by,
+                        expires_at,
+                    };
+                    (id, row)
+                },
+            )
+            .collect();
+        // Recipients, the reviewers an officer's notice names, and who invited whom.
         let mut people = ids(|r| Some(r.recipient_id));
         people.extend(assignments.values().map(|a| a.reviewer));
+        people.extend(invitations.values().map(|i| i.invited_by));
         people.sort_unstable();
         people.dedup();
         let users = user::Entity::find()
@@ -189,6 +229,8 @@ impl Facts {
             .collect();
         let mut organization_ids: Vec<Uuid> =
             applications.values().map(|a| a.organization_id).collect();
+        let applying = organization_ids.clone();
+        organization_ids.extend(invitations.values().map(|i| i.organization_id));
         organization_ids.sort_unstable();
         organization_ids.dedup();
         let mut call_ids: Vec<Uuid> = applications.values().map(|a| a.call_id).collect();
@@ -242,7 +284,7 @@ impl Facts {
         }
         // Applicant mail goes only to people who are still members when it is sent.
         let members = organization_member::Entity::find()
-            .filter(organization_member::Column::OrganizationId.is_in(organization_ids))
+            .filter(organization_member::Column::OrganizationId.is_in(applying))
             .filter(organization_member::Column::UserId.is_in(ids(|r| Some(r.recipient_id))))
             .select_only()
             .column(organization_member::Column::OrganizationId)
@@ -253,6 +295,7 @@ impl Facts {
             .into_iter()
             .collect();
         Ok(Self {
+            invitations,
             users,
             applications,
             organizations,
@@ -264,7 +307,11 @@ impl Facts {
         })
     }
 
-    pub(super) fn letter(&self, row: outbox::Model) -> Result<Letter, Undeliverable> {
+    pub(super) fn letter(
+        &self,
+        row: outbox::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Letter, Undeliverable> {
         let claim = row.claim.unwrap_or_default();
         let fail = |why: String| Undeliverable {
             id: row.id,
@@ -310,10 +357,14 @@ impl Facts {
             // The code of the latest request: an earlier request's mail, still queued,
             // carries the code that works now.
             let reset = pending(&account.reset_nonce, account.reset_sent_at);
+            let invitation = row.invitation_id.and_then(|id| self.invitations.get(&id));
             let standing = Standing {
                 address_confirmed: account.verified_at.is_some(),
                 confirmation_pending: confirmation.is_some(),
                 reset_pending: reset.is_some(),
+                invitation_open: invitation.is_some_and(|i| {
+                    i.state == InvitationState::Pending.code() && now < i.expires_at
+                }),
                 assignment: None,
                 member: true,
             };
@@ -331,6 +382,27 @@ impl Facts {
                 },
                 NotificationKind::PasswordReset => AccountMail::PasswordReset(code(reset)?),
                 NotificationKind::AccountExists => AccountMail::AccountExists,
+                NotificationKind::MemberInvited => {
+                    let found =
+                        invitation.ok_or_else(|| fail("the invitation is gone".to_owned()))?;
+                    AccountMail::Invited(InvitationFacts {
+                        organization_name: self
+                            .organizations
+                            .get(&found.organization_id)
+                            .cloned()
+                            .ok_or_else(|| fail("the organisation is gone".to_owned()))?,
+                        inviter_name: self
+                            .users
+                            .get(&found.invited_by)
+                            .map(|u| u.name.clone())
+                            .ok_or_else(|| fail("the inviter's account is gone".to_owned()))?,
+                        role: found
+                            .role
+                            .parse()
+                            .map_err(|e| fail(format!("invitation role: {e}")))?,
+                        expires_at: found.expires_at,
+                    })
+                }
                 NotificationKind::Submitted
                 | NotificationKind::RevisionRequested
                 | NotificationKind::Resubmitted
@@ -390,6 +462,7 @@ impl Facts {
             address_confirmed: true,
             confirmation_pending: false,
             reset_pending: false,
+            invitation_open: false,
             assignment: assignment.map(|(_, status, _)| status),
             member: self
                 .members
@@ -431,7 +504,8 @@ impl Facts {
             }
             NotificationKind::VerifyEmail
             | NotificationKind::PasswordReset
-            | NotificationKind::AccountExists => {
+            | NotificationKind::AccountExists
+            | NotificationKind::MemberInvited => {
                 return Err(fail(format!("{kind} is about an account")));
             }
             NotificationKind::Submitted
@@ -554,7 +628,8 @@ fn news(
         | NotificationKind::ReviewerRecused
         | NotificationKind::VerifyEmail
         | NotificationKind::AccountExists
-        | NotificationKind::PasswordReset => {
+        | NotificationKind::PasswordReset
+        | NotificationKind::MemberInvited => {
             return Err(format!("{kind} is not an applicant's mail"));
         }
     })

@@ -6,6 +6,7 @@ use domain::ids::{ApplicationId, AssignmentId, UserId};
 use domain::language::Language;
 use domain::money::Money;
 use domain::notification::NotificationKind;
+use domain::organization::MemberRole;
 use uuid::Uuid;
 
 /// A claimed row with everything its mail needs.
@@ -82,6 +83,7 @@ impl Mail {
             Self::Account(AccountMail::VerifyEmail { .. }) => NotificationKind::VerifyEmail,
             Self::Account(AccountMail::PasswordReset(_)) => NotificationKind::PasswordReset,
             Self::Account(AccountMail::AccountExists) => NotificationKind::AccountExists,
+            Self::Account(AccountMail::Invited(_)) => NotificationKind::MemberInvited,
             Self::Applicant { news, .. } => news.kind(),
             Self::Reviewer {
                 news: ReviewerNews::Assigned,
@@ -125,6 +127,21 @@ pub enum AccountMail {
     PasswordReset(Verification),
     /// Someone tried to register the address again.
     AccountExists,
+    /// An organisation's owner invited the account's holder to join it.
+    Invited(InvitationFacts),
+}
+
+/// What an invitation mail tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationFacts {
+    /// The organisation.
+    pub organization_name: String,
+    /// Who invited them.
+    pub inviter_name: String,
+    /// The role they get on accepting.
+    pub role: MemberRole,
+    /// When it lapses unanswered.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A code that waits for its holder: the confirmation of an address, or a password reset.

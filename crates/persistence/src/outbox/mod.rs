@@ -13,8 +13,8 @@ pub(crate) use enqueue::{
     insert_rows, new_row, queued_since,
 };
 pub use letter::{
-    AccountMail, ApplicationFacts, AssignmentFacts, Letter, Mail, News, OfficerNews, Recipient,
-    ReviewerNews, Submission, Verification,
+    AccountMail, ApplicationFacts, AssignmentFacts, InvitationFacts, Letter, Mail, News,
+    OfficerNews, Recipient, ReviewerNews, Submission, Verification,
 };
 
 use chrono::{DateTime, Utc};

@@ -3,6 +3,7 @@
 
 use domain::application::BudgetCategory;
 use domain::call::{Aggregation, CallPhase, PriorityArea};
+use domain::invitation::InvitationStatus;
 use domain::language::Language;
 use domain::notification::{DeliveryStatus, NotificationKind};
 use domain::organization::MemberRole;
@@ -381,5 +382,23 @@ mirror_enum! {
         PasswordReset,
         /// A reviewer recused themselves from an application (to the call's creator).
         ReviewerRecused,
+        /// An organisation's owner invited the address to join it.
+        MemberInvited,
+    }
+}
+
+mirror_enum! {
+    /// What an invitation to join an organisation is now.
+    pub enum InvitationStatusCode mirrors InvitationStatus {
+        /// Waiting for the invitee's answer.
+        Pending,
+        /// The invitee joined.
+        Accepted,
+        /// The invitee said no.
+        Declined,
+        /// An owner withdrew it.
+        Revoked,
+        /// Nobody answered within seven days.
+        Expired,
     }
 }

@@ -325,7 +325,8 @@ const LINKS: &[(&str, &[&str])] = &[
             "get_organization",
             "update_organization",
             "list_members",
-            "add_member",
+            "invite_member",
+            "list_invitations",
         ],
     ),
     (

@@ -10,6 +10,7 @@ use super::ApiTags;
 use super::accounts::UserResponse;
 use super::body::JsonBody;
 use super::codes::LanguageCode;
+use super::invitations::{InvitationResponse, invitation_response};
 use super::keys::{IdempotencyKey, empty_answer};
 use super::limits::{self, ClientAddress};
 use crate::auth::BearerAuth;
@@ -43,6 +44,13 @@ enum PasswordChanged {
     /// The password is changed; every other login of the account has ended.
     #[oai(status = 204)]
     Done,
+}
+
+#[derive(Debug, ApiResponse)]
+enum MyInvitations {
+    /// The invitations addressed to the caller that wait for an answer, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<InvitationResponse>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -109,6 +117,29 @@ impl MeApi {
             }
             Err(err) => Err(ApiError::from(err).into()),
         }
+    }
+
+    /// The invitations to join an organisation that wait for the caller's answer (those
+    /// addressed to the caller's address; staff accounts have none).
+    #[oai(
+        path = "/invitations",
+        method = "get",
+        operation_id = "list_my_invitations"
+    )]
+    async fn invitations(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<MyInvitations> {
+        let now = state.clock.now();
+        let open = usecases::invitations::mine(&state.store, auth.0.acting(), now)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(MyInvitations::Ok(Json(
+            open.into_iter()
+                .map(|invitation| invitation_response(invitation, now))
+                .collect(),
+        )))
     }
 
     /// Change one's name or preferred language.

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{MemberRoleCode, RegionCode};
+use super::invitations::{InvitationResponse, invitation_response};
 use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
 use super::preconditions::{IfMatch, etag};
@@ -155,11 +156,11 @@ fn organization_response(org: Organization, role: Option<MemberRole>) -> Organiz
     }
 }
 
-/// A person to add to an organisation.
+/// A person to invite to an organisation.
 #[derive(Debug, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct AddMemberRequest {
-    /// The e-mail address of their account.
+    /// Their e-mail address (they need an applicant account with it to accept).
     #[oai(validator(max_length = 254))]
     pub email: String,
     /// Their role; `member` when absent.
@@ -222,10 +223,24 @@ enum MemberList {
 }
 
 #[derive(Debug, ApiResponse)]
-enum MemberAdded {
-    /// The member was added.
-    #[oai(status = 201)]
-    Created(Json<MemberResponse>),
+enum Invited {
+    /// The invitation is sent (or renewed); the person joins once they accept it.
+    #[oai(status = 202)]
+    Accepted(Json<InvitationResponse>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum InvitationList {
+    /// The invitations, newest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<InvitationResponse>>),
+}
+
+#[derive(Debug, ApiResponse)]
+enum Revoked {
+    /// The invitation is withdrawn.
+    #[oai(status = 204)]
+    Done,
 }
 
 #[derive(Debug, ApiResponse)]
@@ -427,35 +442,92 @@ impl OrganizationsApi {
         )))
     }
 
-    /// Add a registered applicant to the organisation (owners only).
-    #[oai(path = "/:id/members", method = "post", operation_id = "add_member")]
-    async fn add_member(
+    /// Invite an address to the organisation (owners only). The answer is the same
+    /// whether or not the address has an account: the holder of a confirmed applicant
+    /// account is mailed, and anyone who registers the address later finds the invitation
+    /// waiting (`GET /me/invitations`). Only on accepting within seven days do they become
+    /// a member. Inviting an address again renews its pending invitation; an address that
+    /// already belongs to a member is a 409 problem.
+    #[oai(path = "/:id/members", method = "post", operation_id = "invite_member")]
+    async fn invite_member(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
         id: Path<Uuid>,
         body: JsonBody<AddMemberRequest>,
-    ) -> ApiResult<MemberAdded> {
+    ) -> ApiResult<Invited> {
         let body = body.0;
-        let member = usecases::organizations::add_member(
+        let now = state.clock.now();
+        let invitation = usecases::invitations::invite(
             &state.store,
             auth.0.acting(),
             id.0.into(),
             &body.email,
             body.role.map_or(MemberRole::Member, MemberRole::from),
-            state.clock.now(),
-            key.remember(|member: &persistence::records::Member| {
+            now,
+            key.remember(move |invitation: &persistence::records::Invitation| {
                 json_answer(
-                    StatusCode::CREATED,
+                    StatusCode::ACCEPTED,
                     None,
-                    &MemberResponse::from(member.clone()),
+                    &invitation_response(invitation.clone(), now),
                 )
             }),
         )
         .await
         .map_err(ApiError::from)?;
-        Ok(MemberAdded::Created(Json(member.into())))
+        Ok(Invited::Accepted(Json(invitation_response(
+            invitation, now,
+        ))))
+    }
+
+    /// The organisation's invitations, newest first (its members).
+    #[oai(
+        path = "/:id/invitations",
+        method = "get",
+        operation_id = "list_invitations"
+    )]
+    async fn invitations(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<InvitationList> {
+        let now = state.clock.now();
+        let all =
+            usecases::invitations::of_organization(&state.store, auth.0.acting(), id.0.into())
+                .await
+                .map_err(ApiError::from)?;
+        Ok(InvitationList::Ok(Json(
+            all.into_iter()
+                .map(|invitation| invitation_response(invitation, now))
+                .collect(),
+        )))
+    }
+
+    /// Withdraw a pending invitation (owners only).
+    #[oai(
+        path = "/:id/invitations/:invitation_id",
+        method = "delete",
+        operation_id = "revoke_invitation"
+    )]
+    async fn revoke_invitation(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        invitation_id: Path<Uuid>,
+    ) -> ApiResult<Revoked> {
+        usecases::invitations::revoke(
+            &state.store,
+            auth.0.acting(),
+            id.0.into(),
+            invitation_id.0.into(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(Revoked::Done)
     }
 
     /// Remove a member (owners), or leave the organisation (any member). The last owner

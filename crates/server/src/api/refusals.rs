@@ -1,6 +1,7 @@
 //! The problem each use-case refusal becomes: one exhaustive mapping.
 
 use domain::call::CallTransitionError;
+use domain::invitation::InvitationError;
 use domain::transition::{CommandKind, TransitionError};
 use usecases::signin::CodeKind;
 use usecases::{Conflict, Error};
@@ -33,6 +34,8 @@ fn conflict_slug(conflict: Conflict) -> &'static str {
         Conflict::AccountRefused(refused) => refused.code(),
         Conflict::NotFailed => "wrong-status",
         Conflict::ContentFrozen(_) => "content-frozen",
+        Conflict::InvitationClosed(InvitationError::Expired) => "invitation-expired",
+        Conflict::InvitationClosed(InvitationError::Settled(_)) => "invitation-settled",
     }
 }
 

@@ -2,7 +2,10 @@
 
 use poem_openapi::OpenApiService;
 
-use super::{accounts, applications, calls, decisions, me, organizations, outbox, reviews, users};
+use super::{
+    accounts, applications, calls, decisions, invitations, me, organizations, outbox, reviews,
+    users,
+};
 
 /// Every resource of the API.
 pub type Api = (
@@ -10,6 +13,7 @@ pub type Api = (
     me::MeApi,
     users::UsersApi,
     organizations::OrganizationsApi,
+    invitations::InvitationsApi,
     calls::CallsApi,
     applications::ApplicationsApi,
     reviews::ReviewsApi,
@@ -29,6 +33,7 @@ pub fn service() -> OpenApiService<Api, ()> {
             me::MeApi,
             users::UsersApi,
             organizations::OrganizationsApi,
+            invitations::InvitationsApi,
             calls::CallsApi,
             applications::ApplicationsApi,
             reviews::ReviewsApi,

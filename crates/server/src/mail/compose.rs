@@ -3,6 +3,7 @@
 
 use domain::language::Language;
 use domain::notification::{NotificationKind, links_feedback};
+use domain::organization::MemberRole;
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::Value;
@@ -189,6 +190,23 @@ impl Letterhead {
                     Value::from(format!("{}/api/v1/auth/login", self.public_url)),
                 ));
             }
+            AccountMail::Invited(invitation) => {
+                let language = letter.recipient.language;
+                facts.push((
+                    "organization_name",
+                    Value::from(invitation.organization_name.clone()),
+                ));
+                facts.push(("inviter_name", Value::from(invitation.inviter_name.clone())));
+                facts.push(("role", Value::from(role_name(invitation.role, language))));
+                facts.push((
+                    "expires_at",
+                    Value::from(format::instant(invitation.expires_at, language)),
+                ));
+                facts.push((
+                    "invitations_url",
+                    Value::from(format!("{}/api/v1/me/invitations", self.public_url)),
+                ));
+            }
         }
         Ok(())
     }
@@ -235,6 +253,18 @@ fn news_facts(news: &News, language: Language, facts: &mut Vec<(&str, Value)>) {
             facts.push(("requested", money(*requested)));
         }
         News::UnderReview | News::Waitlisted | News::Withdrawn => {}
+    }
+}
+
+/// A member role as the invitation mail names it.
+const fn role_name(role: MemberRole, language: Language) -> &'static str {
+    match (role, language) {
+        (MemberRole::Owner, Language::Kk) => "иесі (ұйымды және оның мүшелерін басқарады)",
+        (MemberRole::Member, Language::Kk) => "мүше (өтінімдермен жұмыс істейді)",
+        (MemberRole::Owner, Language::Ru) => "владелец (управляет организацией и её участниками)",
+        (MemberRole::Member, Language::Ru) => "участник (работает с заявками)",
+        (MemberRole::Owner, Language::En) => "an owner (manages the organisation and its members)",
+        (MemberRole::Member, Language::En) => "a member (works on applications)",
     }
 }
 
@@ -362,6 +392,14 @@ mod tests {
                     review_set_aside: true,
                 },
             },
+            NotificationKind::MemberInvited => {
+                Mail::Account(AccountMail::Invited(persistence::outbox::InvitationFacts {
+                    organization_name: "Ақ ниет".to_owned(),
+                    inviter_name: "Ерлан Серікұлы".to_owned(),
+                    role: MemberRole::Owner,
+                    expires_at: at(19),
+                }))
+            }
         };
         assert_eq!(mail.kind(), kind);
         Letter {
@@ -510,6 +548,13 @@ mod tests {
                             "https://granty.kz/api/v1/applications/{}",
                             Uuid::from_u128(9)
                         ));
+                    }
+                    NotificationKind::MemberInvited => {
+                        expected.push("Ақ ниет".to_owned());
+                        expected.push("Ерлан Серікұлы".to_owned());
+                        expected.push(role_name(MemberRole::Owner, language).to_owned());
+                        expected.push(format::instant(at(19), language));
+                        expected.push("https://granty.kz/api/v1/me/invitations".to_owned());
                     }
                     NotificationKind::UnderReview
                     | NotificationKind::Waitlisted

@@ -32,13 +32,13 @@ macro_rules! every_event {
         language_files!($lang;
             "submitted" "revision_requested" "resubmitted" "ineligible" "under_review"
             "approved" "waitlisted" "rejected" "withdrawn" "reviewer_assigned" "review_due_soon"
-            "verify_email" "account_exists" "password_reset" "reviewer_recused")
+            "verify_email" "account_exists" "password_reset" "reviewer_recused" "member_invited")
     };
 }
 
-const KK: [(&str, &str); 31] = every_event!("kk");
-const RU: [(&str, &str); 31] = every_event!("ru");
-const EN: [(&str, &str); 31] = every_event!("en");
+const KK: [(&str, &str); 33] = every_event!("kk");
+const RU: [(&str, &str); 33] = every_event!("ru");
+const EN: [(&str, &str); 33] = every_event!("en");
 
 /// A rendered mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
