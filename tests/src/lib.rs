@@ -300,14 +300,28 @@ impl Req<'_> {
     }
 
     /// Sends the request and reads the whole response.
+    ///
+    /// # Panics
+    /// When the request fails, or the answer's status is not among those the API document
+    /// lists for the operation (every test thereby checks the document).
     pub async fn send(self) -> Resp {
         let _ = self.app;
-        let response = self
-            .builder
-            .send()
+        let (client, request) = self.builder.build_split();
+        let request = request.unwrap_or_else(|e| panic!("request: {e}"));
+        let method = request.method().as_str().to_owned();
+        let path = request.url().path().to_owned();
+        let response = client
+            .execute(request)
             .await
             .unwrap_or_else(|e| panic!("request failed: {e}"));
         let status = response.status().as_u16();
+        if let Some(documented) = server::api::document::documented_statuses(&method, &path) {
+            assert!(
+                documented.contains(&status),
+                "{method} {path} answered {status}, which the document does not list \
+                 (it lists {documented:?})"
+            );
+        }
         let headers = response.headers().clone();
         let text = response.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);

@@ -154,15 +154,22 @@ async fn a_full_round_from_assignment_to_feedback() {
             .await;
         assert_eq!(declared.status, 201, "{}", declared.text);
     }
-    // Staff accounts cannot be made members of an NGO (and so cannot be steered away).
-    let joined = r
+    // Staff accounts cannot join an NGO (and so cannot be steered away): an invitation
+    // to a reviewer's address is answered like any other, and the reviewer cannot take it.
+    let invited = r
         .app
         .post(&format!("/organizations/{}/members", r.orgs[2].1))
         .token(&r.orgs[2].0)
         .json(&json!({"email": r.reviewers[1].0}))
         .send()
         .await;
-    joined.assert_problem(422, "validation-error");
+    assert_eq!(invited.status, 202, "{}", invited.text);
+    r.app
+        .post(&format!("/invitations/{}/accept", invited.str("id")))
+        .token(&r.reviewers[1].1)
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
     let declared = r
         .app
         .post("/me/conflicts")

@@ -12,6 +12,9 @@
 //!   `naive-date`.
 //! - `Idempotency-Key` states the key's shape: 1 to 255 visible ASCII characters.
 //! - `If-Match` is a required header where its absence is answered 428.
+//! - Each operation lists only the error statuses it can answer (poem-openapi lists every
+//!   one an error type has), derived from what it takes and from the tables below; the
+//!   tests' client checks every answer it receives against this list.
 //! - `servers` names where the API is: the configured public URL when served, the default
 //!   one in the committed document.
 //! - A property that refers to another schema is a plain `$ref`, not poem-openapi's
@@ -46,6 +49,7 @@ fn published() -> &'static Published {
         nullable_optionals(&mut value);
         plain_refs(&mut value);
         required_if_match(&mut value);
+        error_statuses(&mut value);
         value["servers"] = json!([{"url": DEFAULT_SERVER, "description": "this service"}]);
         ranking_media_types(&mut value);
         links(&mut value);
@@ -88,6 +92,155 @@ fn required_if_match(doc: &mut Value) {
             }
         }
     }
+}
+
+/// Operations any signed-in account may call: they never answer 403.
+const OPEN_TO_EVERY_ACCOUNT: [&str; 10] = [
+    "logout",
+    "get_me",
+    "update_me",
+    "change_my_password",
+    "list_my_invitations",
+    "list_organizations",
+    "get_organization",
+    "list_members",
+    "list_invitations",
+    "list_calls",
+];
+
+/// Changing operations that never conflict with the state they change.
+const NEVER_CONFLICTING: [&str; 8] = [
+    "register",
+    "verify_email",
+    "login",
+    "logout",
+    "request_password_reset",
+    "confirm_password_reset",
+    "update_me",
+    "refresh",
+];
+
+/// Operations open to anyone that refuse a disabled account (403).
+const REFUSES_DISABLED: [&str; 1] = ["login"];
+
+/// Reads that answer 409 for a resource not in the state they show (feedback before the
+/// decision).
+const CONFLICTING_READS: [&str; 1] = ["application_feedback"];
+
+/// Operations whose attempts are rate-limited (429).
+const RATE_LIMITED: [&str; 6] = [
+    "register",
+    "verify_email",
+    "login",
+    "request_password_reset",
+    "confirm_password_reset",
+    "change_my_password",
+];
+
+/// Operations open to anyone that answer 401 to a wrong credential in their body.
+const CREDENTIAL_CHECKS: [&str; 3] = ["login", "refresh", "logout"];
+
+/// Which error statuses an operation answers, from what it takes.
+fn statuses_of(method: &str, operation: &Value) -> Vec<u16> {
+    let id = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let parameters = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let takes = |place: &str| {
+        parameters
+            .iter()
+            .any(|p| p.get("in") == Some(&json!(place)))
+    };
+    let header = |name: &str| {
+        parameters
+            .iter()
+            .any(|p| p.get("in") == Some(&json!("header")) && p.get("name") == Some(&json!(name)))
+    };
+    let secured = operation
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    let body = operation.get("requestBody").is_some();
+    let changes = method != "get";
+    let mut statuses = vec![500, 503];
+    let mut add = |status: u16, when: bool| {
+        if when {
+            statuses.push(status);
+        }
+    };
+    add(400, body || !parameters.is_empty());
+    add(401, secured || CREDENTIAL_CHECKS.contains(&id));
+    add(
+        403,
+        (secured && !OPEN_TO_EVERY_ACCOUNT.contains(&id)) || REFUSES_DISABLED.contains(&id),
+    );
+    add(404, takes("path"));
+    add(
+        409,
+        (changes && !NEVER_CONFLICTING.contains(&id)) || CONFLICTING_READS.contains(&id),
+    );
+    add(412, header("If-Match"));
+    add(413, body);
+    add(415, body);
+    // Any change may break a rule without a body (submitting an incomplete application).
+    add(422, body || takes("query") || changes);
+    add(428, IF_MATCH_REQUIRED.contains(&id));
+    add(429, RATE_LIMITED.contains(&id));
+    statuses.sort_unstable();
+    statuses
+}
+
+/// Removes from each operation the error answers it never gives, and documents the 304
+/// of a read that gives an `ETag` (answered when `If-None-Match` names it).
+fn error_statuses(doc: &mut Value) {
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for (method, operation) in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|methods| methods.iter_mut())
+    {
+        let keep = statuses_of(method, operation);
+        let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+            continue;
+        };
+        let tagged = responses
+            .get("200")
+            .and_then(|ok| ok.get("headers"))
+            .and_then(Value::as_object)
+            .is_some_and(|headers| headers.keys().any(|h| h.eq_ignore_ascii_case("etag")));
+        if method == "get" && tagged {
+            responses.insert(
+                "304".to_owned(),
+                json!({"description": "Not modified: `If-None-Match` names the current `ETag`."}),
+            );
+        }
+        responses.retain(|status, _| {
+            status
+                .parse::<u16>()
+                .map_or(true, |s| s < 400 || keep.contains(&s))
+        });
+    }
+}
+
+/// The statuses the document lists for `method` (`GET`, `POST`, …) on `path` (under the
+/// API's prefix), or `None` when no documented operation serves it.
+#[must_use]
+pub fn documented_statuses(method: &str, path: &str) -> Option<Vec<u16>> {
+    let path = path.strip_prefix(PREFIX)?;
+    let paths = published().value.get("paths")?.as_object()?;
+    let operation = paths
+        .iter()
+        .filter(|(template, _)| matches(template.strip_prefix(PREFIX).unwrap_or(template), path))
+        .find_map(|(_, item)| item.get(method.to_ascii_lowercase()))?;
+    let responses = operation.get("responses")?.as_object()?;
+    Some(responses.keys().filter_map(|s| s.parse().ok()).collect())
 }
 
 /// The document served by a server whose public URL is `public_url`, and its Swagger UI
