@@ -15,6 +15,7 @@
 //! - Each operation lists only the error statuses it can answer (poem-openapi lists every
 //!   one an error type has), derived from what it takes and from the tables below; the
 //!   tests' client checks every answer it receives against this list.
+//! - Every request body and main answer has an example (`examples.json`).
 //! - `servers` names where the API is: the configured public URL when served, the default
 //!   one in the committed document.
 //! - A property that refers to another schema is a plain `$ref`, not poem-openapi's
@@ -53,6 +54,7 @@ fn published() -> &'static Published {
         value["servers"] = json!([{"url": DEFAULT_SERVER, "description": "this service"}]);
         ranking_media_types(&mut value);
         links(&mut value);
+        super::examples::add(&mut value);
         let json = serde_json::to_string_pretty(&value).unwrap_or_default();
         Published { value, json }
     })

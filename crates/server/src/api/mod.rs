@@ -8,6 +8,7 @@ pub mod calls;
 pub mod codes;
 pub mod decisions;
 pub mod document;
+mod examples;
 pub mod invitations;
 pub mod keys;
 pub mod limits;
