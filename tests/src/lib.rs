@@ -36,6 +36,7 @@ pub struct TestApp {
     pub mail_worker: Option<server::mail::WorkerHandle>,
     shutdown: Option<oneshot::Sender<()>>,
     data_dir: PathBuf,
+    database_url: String,
 }
 
 /// An HTTP response, read whole.
@@ -178,21 +179,37 @@ pub async fn spawn_app_with_mail(smtp_url: &str) -> TestApp {
 
 /// Starts a server whose settings `configure` adjusts first; mail is queued, not sent.
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn_app_inner(None, configure).await
+    spawn_app_inner(None, None, configure).await
 }
 
 async fn spawn_app_with(smtp_url: Option<&str>) -> TestApp {
-    spawn_app_inner(smtp_url, |_| {}).await
+    spawn_app_inner(smtp_url, None, |_| {}).await
 }
 
-async fn spawn_app_inner(smtp_url: Option<&str>, configure: impl FnOnce(&mut Settings)) -> TestApp {
+impl TestApp {
+    /// A second server on this one's database, as another replica behind the same load
+    /// balancer would be; its clock starts where the tests' clocks start.
+    pub async fn replica(&self) -> TestApp {
+        spawn_app_inner(None, Some(self.database_url.clone()), |_| {}).await
+    }
+}
+
+async fn spawn_app_inner(
+    smtp_url: Option<&str>,
+    database: Option<String>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("grants-e2e-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&data_dir)
         .unwrap_or_else(|e| panic!("creating {}: {e}", data_dir.display()));
+    let database = match database {
+        Some(url) => url,
+        None => database_url(&data_dir).await,
+    };
     let settings = Settings {
         bind: "127.0.0.1:0".to_owned(),
         data_dir: data_dir.clone(),
-        database_url: Some(Secret::new(database_url(&data_dir).await)),
+        database_url: Some(Secret::new(database.clone())),
         database_max_connections: Some(5),
         jwt_secret: Some(Secret::new(JWT_SECRET)),
         mail_transport: if smtp_url.is_some() {
@@ -239,6 +256,7 @@ async fn spawn_app_inner(smtp_url: Option<&str>, configure: impl FnOnce(&mut Set
         mail_worker,
         shutdown: Some(tx),
         data_dir,
+        database_url: database,
     }
 }
 

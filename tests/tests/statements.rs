@@ -1,6 +1,6 @@
-//! How many SQL statements a submission, an approval and a bulk decision of 100 take,
-//! counted from the database driver's statement log while the server answers over HTTP.
-//! The bounds keep a request from quietly growing a query per row.
+//! How many SQL statements a read, a submission, an approval and a bulk decision of 100
+//! take, counted from the database driver's statement log while the server answers over
+//! HTTP. The bounds keep a request from quietly growing a query per row.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -161,6 +161,27 @@ async fn submit_approve_and_bulk_decisions_stay_within_their_statements() {
         assert_eq!(done.status, 200, "{}", done.text);
     }
 
+    // A read of one application is one statement for each reader who may see it: the
+    // application, the reader's right to it and the reader's login together. A refused
+    // read asks once more, to tell an ended login from an application out of sight.
+    let stranger = app.applicant("stranger@mail.kz").await;
+    let ngo_now = app.token_for("ngo@mail.kz").await;
+    let read = format!("/applications/{}", ids[APPLICATIONS - 1]);
+    for (who, token, status, most) in [
+        ("applicant", &ngo_now, 200, READ_MAX),
+        ("reviewer", &reviewer, 200, READ_MAX),
+        ("officer", &officer, 200, READ_MAX),
+        ("stranger", &stranger, 404, REFUSED_READ_MAX),
+    ] {
+        let (statements, answer) = count(&counter, app.get(&read).token(token).send()).await;
+        assert_eq!(answer.status, status, "{who}: {}", answer.text);
+        eprintln!("statements: a read by the {who} {statements}");
+        assert!(
+            statements <= most,
+            "a read by the {who} took {statements} statements"
+        );
+    }
+
     let (approve, approved) = count(
         &counter,
         app.post(&format!("/applications/{}/approve", ids[0]))
@@ -212,3 +233,6 @@ const SUBMIT_MAX: usize = 18;
 const REVIEW_MAX: usize = 17;
 const APPROVE_MAX: usize = 18;
 const BULK_MAX: usize = 125;
+// A read: 1 (3 before the login and the access check joined the read); a refused one 2.
+const READ_MAX: usize = 1;
+const REFUSED_READ_MAX: usize = 2;

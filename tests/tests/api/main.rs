@@ -10,5 +10,6 @@ mod mail;
 mod matrix;
 mod operations;
 mod organizations;
+mod replicas;
 mod reviews;
 mod tokens;

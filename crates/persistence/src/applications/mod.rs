@@ -4,10 +4,12 @@
 
 mod read;
 mod rows;
+mod seen;
 mod types;
 mod write;
 
 pub(crate) use read::{application, applications_where, awarded_total};
 pub(crate) use rows::{decode, decode_event};
+pub use seen::{Reader, Seen};
 pub use types::*;
 pub(crate) use write::{apply_event, event_row, write_status};

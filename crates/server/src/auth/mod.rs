@@ -9,6 +9,6 @@ pub mod password;
 pub mod refresh;
 pub mod secret_file;
 
-pub use bearer::{BearerAuth, Caller, MaybeAuth};
+pub use bearer::{BearerAuth, BearerSessionInRead, Caller, MaybeAuth};
 pub use confirm::Confirmations;
 pub use jwt::JwtKeys;

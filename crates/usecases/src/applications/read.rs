@@ -3,9 +3,10 @@
 use domain::ids::{ApplicationId, CallId, OrganizationId};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
-use persistence::applications::{ApplicationFilter, ApplicationSort};
+use persistence::applications::{ApplicationFilter, ApplicationSort, Reader};
 use persistence::records::{ApplicationRecord, EventRecord, OffsetPage, Organization};
 use persistence::{RepoError, Store};
+use uuid::Uuid;
 
 use crate::access::{Access, Caller};
 use crate::error::Error;
@@ -50,44 +51,50 @@ async fn is_member(
 }
 
 /// Application `id` as the caller sees it, with the applying organisation unless the
-/// caller reviews a call that hides applicants. A member's organisation comes with the
-/// membership check, so a member's read costs one query less.
+/// caller reviews a call that hides applicants. The application, the caller's right to see
+/// it and whether the caller's login (`session`) is still open come in one statement; only
+/// a refused read asks the database again, to tell an ended login (401) from an
+/// application the caller may not see (404).
 ///
 /// # Errors
-/// [`Error::NotFound`] when it does not exist or the caller may not see it.
+/// [`Error::Unauthenticated`] when the login has ended; [`Error::NotFound`] when the
+/// application does not exist or the caller may not see it.
 pub async fn one(
     store: &Store,
     caller: Caller,
+    session: Option<Uuid>,
     id: ApplicationId,
 ) -> Result<(ApplicationRecord, Access, Option<Organization>), Error> {
-    if caller.role == Role::Applicant {
-        let record = store.get_application(id).await?;
-        return match store
-            .organization_for_member(record.organization_id, caller.id)
-            .await
-        {
-            Ok((organization, _)) => Ok((record, Access::Member, Some(organization))),
-            Err(RepoError::NotFound) => Err(Error::NotFound),
-            Err(err) => Err(err.into()),
-        };
-    }
-    let (record, access) = access(store, caller, id).await?;
+    let reader = Reader {
+        user: caller.id,
+        session,
+    };
+    let seen = store.application_seen_by(id, reader).await?;
+    let allowed = seen.filter(|seen| seen.session_open).and_then(|seen| {
+        let access = Access::of(caller, seen.member, seen.assigned)?;
+        Some((seen, access))
+    });
+    let Some((seen, access)) = allowed else {
+        return Err(refusal(store, session).await);
+    };
     let hidden = match access {
-        Access::Reviewer => {
-            store
-                .get_call(record.call_id)
-                .await?
-                .spec
-                .hide_applicant_identity
-        }
+        Access::Reviewer => seen.hides_applicant,
         Access::Member | Access::Staff(_) => false,
     };
-    let organization = if hidden {
-        None
-    } else {
-        Some(store.get_organization(record.organization_id).await?)
+    let organization = (!hidden).then_some(seen.organization);
+    Ok((seen.application, access, organization))
+}
+
+/// Why a read was refused: the login ended, or the caller may not see what they asked for.
+async fn refusal(store: &Store, session: Option<Uuid>) -> Error {
+    let Some(session) = session else {
+        return Error::NotFound;
     };
-    Ok((record, access, organization))
+    match store.session_open(session).await {
+        Ok(true) => Error::NotFound,
+        Ok(false) => Error::Unauthenticated("the session has ended; sign in again"),
+        Err(err) => err.into(),
+    }
 }
 
 /// The history of application `id`, oldest first, with the caller's access (members see

@@ -27,7 +27,7 @@ use super::codes::{ApplicationStatusCode, RegionCode, SortCode};
 use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
 use super::preconditions::{IfMatch, etag};
-use crate::auth::{BearerAuth, Caller};
+use crate::auth::{BearerAuth, BearerSessionInRead, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -204,11 +204,11 @@ impl ApplicationsApi {
     async fn get(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        auth: BearerSessionInRead,
         id: Path<Uuid>,
     ) -> ApiResult<Found> {
         let (record, access, organization) =
-            usecases::applications::one(&state.store, auth.0.acting(), id.0.into())
+            usecases::applications::one(&state.store, auth.0.acting(), auth.0.session, id.0.into())
                 .await
                 .map_err(ApiError::from)?;
         let tag = etag(record.version);
