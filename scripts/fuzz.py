@@ -49,11 +49,11 @@ def seed(api):
     member_id = api.call("GET", "/api/v1/me", member)["id"]
     org = api.organization(applicant, "040540001230")
     joined = api.call("POST", f"/api/v1/organizations/{org}/members", applicant,
-                      {"email": "dana@mail.kz"})
+                      {"email": "dana@mail.kz"}, expect=(202,))
     api.call("POST", f"/api/v1/invitations/{joined['id']}/accept", member)
     # An invitation that waits for someone who has no account yet.
     pending = api.call("POST", f"/api/v1/organizations/{org}/members", applicant,
-                       {"email": "zhanar@mail.kz"})["id"]
+                       {"email": "zhanar@mail.kz"}, expect=(202,))["id"]
     call = api.published_call(officer, [reviewer_id, other_id])
     now = datetime.now(timezone.utc)
 

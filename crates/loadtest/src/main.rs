@@ -9,6 +9,7 @@ mod report;
 mod scenario;
 mod server;
 mod stats;
+mod targets;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -83,6 +84,11 @@ pub struct Args {
     /// Also write the report (Markdown) to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Instead of driving the load, keep the seeded server up for an outside load
+    /// generator: write request targets into this directory, then `ready` (the server's
+    /// base URL and process id), and stop once a file `stop` appears there.
+    #[arg(long)]
+    pub wrk_targets: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -105,6 +111,18 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
 
     let db = dataset::prepare(&args, &run_dir).await?;
+    if let Some(dir) = &args.wrk_targets {
+        let served = async {
+            let mut server = server::Server::start(&binary, &run_dir, &db.server_url).await?;
+            let served = serve_targets(&server, &db.manifest, dir).await;
+            server.stop().await;
+            served
+        }
+        .await;
+        db.dispose(&args).await;
+        let _ = std::fs::remove_dir_all(&run_dir);
+        return served;
+    }
     let outcome = run(&args, &binary, &run_dir, &db).await;
     db.dispose(&args).await;
     if args.keep {
@@ -174,4 +192,27 @@ async fn run(
     .await;
     server.stop().await;
     result
+}
+
+/// Writes the targets into `dir`, says the server is ready, and waits for `dir/stop`.
+async fn serve_targets(
+    server: &server::Server,
+    manifest: &persistence::seed::Manifest,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let stop = dir.join("stop");
+    let _ = std::fs::remove_file(&stop);
+    targets::write(server.base_url(), manifest, dir).await?;
+    let ready = format!("{} {}\n", server.base_url(), server.pid());
+    std::fs::write(dir.join("ready"), ready).context("writing ready")?;
+    eprintln!(
+        "serving {} until {} appears",
+        server.base_url(),
+        stop.display()
+    );
+    while !stop.exists() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
 }

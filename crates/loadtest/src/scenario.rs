@@ -56,7 +56,7 @@ struct Reply {
 /// Logins run at once.
 const LOGIN_CONCURRENCY: usize = 8;
 
-async fn log_in_all(
+pub(crate) async fn log_in_all(
     client: &reqwest::Client,
     api: &str,
     emails: Vec<String>,

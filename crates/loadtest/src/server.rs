@@ -95,6 +95,12 @@ impl Server {
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
+    /// The process id.
+    #[must_use]
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// The most memory the process has held (`VmHWM`), in KiB.
     #[must_use]
     pub fn peak_rss_kib(&self) -> Option<u64> {
