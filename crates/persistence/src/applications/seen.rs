@@ -117,7 +117,7 @@ impl Store {
         let application = application::Model::from_query_result(&row, "")?;
         let organization = organization::Model::from_query_result(&row, "o_")?;
         Ok(Some(Seen {
-            application: super::decode(application)?,
+            application: super::rows::decode(application)?,
             organization: crate::organizations::decode(organization)?,
             hides_applicant: row.try_get("", "hides_applicant")?,
             member: row.try_get("", "member")?,
