@@ -237,7 +237,12 @@ impl crate::Tx {
             row.invitation_id = Set(Some(model.id));
             insert_rows(&self.tx, vec![row]).await?;
         }
-        one(&self.tx, model.id).await
+        // The row just written is the answer; only the organisation's name is read.
+        let name = names(&self.tx, [org])
+            .await?
+            .remove(&org)
+            .ok_or(RepoError::NotFound)?;
+        decode(model, name)
     }
 
     /// Invitation `id`, when it is addressed to the account `user`.

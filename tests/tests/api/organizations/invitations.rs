@@ -120,6 +120,13 @@ async fn only_the_invitee_joins_by_accepting_and_only_once() {
     assert_eq!(w.waiting_for(&dana).await, vec![id.clone()]);
     assert_eq!(w.waiting_for(&stranger).await, Vec::<String>::new());
 
+    // An invitation that does not exist, or a malformed id, is refused alike for anyone.
+    w.answer(&dana, &uuid::Uuid::now_v7().to_string(), "accept")
+        .await
+        .assert_problem(404, "not-found");
+    w.answer(&dana, "not-an-id", "accept")
+        .await
+        .assert_problem(400, "malformed-request");
     // Someone else, even the owner who sent it, cannot answer it.
     for token in [&stranger, &w.owner] {
         w.answer(token, &id, "accept")
