@@ -17,6 +17,7 @@ mod m20261202_000009_password_reset;
 mod m20261203_000010_registrations;
 mod m20261203_000011_organization_verification;
 mod m20261203_000012_invitations;
+mod m20261203_000013_application_list_order;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_registrations::Migration),
             Box::new(m20261203_000011_organization_verification::Migration),
             Box::new(m20261203_000012_invitations::Migration),
+            Box::new(m20261203_000013_application_list_order::Migration),
         ]
     }
 }

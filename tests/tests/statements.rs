@@ -1,4 +1,4 @@
-//! How many SQL statements a read, a submission, an approval and a bulk decision of 100
+//! How many SQL statements a read, a page of a list, a submission, an approval and a bulk decision of 100
 //! take, counted from the database driver's statement log while the server answers over
 //! HTTP. The bounds keep a request from quietly growing a query per row.
 
@@ -182,6 +182,28 @@ async fn submit_approve_and_bulk_decisions_stay_within_their_statements() {
         );
     }
 
+    // A page of a list is one statement too, from a page number or after a cursor: the
+    // page and the reader's login together.
+    for (who, token, path) in [
+        ("applicant", &ngo_now, "/applications?limit=20".to_owned()),
+        (
+            "officer",
+            &officer,
+            format!("/applications?call_id={call}&limit=20"),
+        ),
+    ] {
+        let (first, page) = count(&counter, app.get(&path).token(token).send()).await;
+        assert_eq!(page.status, 200, "{who}: {}", page.text);
+        let next = format!("{path}&after={}", page.str("next_cursor"));
+        let (second, later) = count(&counter, app.get(&next).token(token).send()).await;
+        assert_eq!(later.body["page"], json!(2), "{who}: {}", later.text);
+        eprintln!("statements: a page listed by the {who} {first}, the page after it {second}");
+        assert!(
+            first.max(second) <= LIST_MAX,
+            "pages listed by the {who} took {first} and {second} statements"
+        );
+    }
+
     let (approve, approved) = count(
         &counter,
         app.post(&format!("/applications/{}/approve", ids[0]))
@@ -236,3 +258,5 @@ const BULK_MAX: usize = 125;
 // A read: 1 (3 before the login and the access check joined the read); a refused one 2.
 const READ_MAX: usize = 1;
 const REFUSED_READ_MAX: usize = 2;
+// A page of applications: 1 (2 before the login check joined the list).
+const LIST_MAX: usize = 1;

@@ -19,8 +19,9 @@ const READERS: usize = 64;
 const ASSIGNMENTS_PER_REVIEWER: usize = 10;
 
 /// Logs readers in and writes `applicant.txt`, `reviewer.txt`, `officer.txt` (one
-/// application each) and `call-page.txt` (an officer's page of 20 of a call's
-/// applications, pages 1 to 10) into `dir`.
+/// application each), `my-page.txt` (an applicant's first page of 20 of their
+/// applications) and `call-page.txt` (an officer's page of 20 of a call's applications,
+/// pages 1 to 10, each after the cursor of the page before) into `dir`.
 ///
 /// # Errors
 /// When a login or a lookup fails, or a file cannot be written.
@@ -39,6 +40,10 @@ pub async fn write(base: &str, manifest: &Manifest, dir: &Path) -> anyhow::Resul
         for id in &applicant.applications {
             writeln!(lines, "{token} /api/v1/applications/{id}")?;
         }
+    }
+    let lines = files.entry("my-page").or_default();
+    for token in &tokens {
+        writeln!(lines, "{token} /api/v1/applications?limit=20")?;
     }
 
     let reviewers: Vec<_> = manifest.reviewers.iter().take(READERS).collect();
@@ -70,11 +75,23 @@ pub async fn write(base: &str, manifest: &Manifest, dir: &Path) -> anyhow::Resul
     }
     let lines = files.entry("call-page").or_default();
     for call in &manifest.closed_calls {
-        for page in 1..=10 {
-            writeln!(
-                lines,
-                "{officer} /api/v1/applications?call_id={call}&limit=20&page={page}"
-            )?;
+        // Pages 1 to 10 as a client reaches them, each after the cursor of the one before.
+        let first = format!("/api/v1/applications?call_id={call}&limit=20");
+        let mut path = first.clone();
+        for _ in 1..=10 {
+            writeln!(lines, "{officer} {path}")?;
+            let page: Value = client
+                .get(format!("{base}{path}"))
+                .bearer_auth(officer)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let next = page["next_cursor"]
+                .as_str()
+                .context("a call with fewer than ten pages")?;
+            path = format!("{first}&after={next}");
         }
     }
     for (name, lines) in files {

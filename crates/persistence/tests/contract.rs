@@ -425,12 +425,21 @@ mod calls_and_applications {
     use domain::region::Region;
     use domain::status::ApplicationStatus;
     use domain::transition::{Actor, CommandKind};
-    use persistence::applications::{ActedBy, ApplicationFilter, ApplicationSort, Frozen};
+    use persistence::applications::{
+        ActedBy, ApplicationFilter, ApplicationSort, Frozen, Position,
+    };
     use persistence::calls::CallFilter;
     use persistence::idempotency::{KeyClaim, Stored, StoredResponse};
     use persistence::{RepoError, Store};
 
     use super::{now, profile, user};
+
+    fn first_page() -> Position {
+        Position::Page {
+            sort: ApplicationSort::default(),
+            page: 1,
+        }
+    }
 
     pub(super) fn spec() -> CallSpec {
         let input = CallInput {
@@ -643,11 +652,11 @@ mod calls_and_applications {
             ..ApplicationFilter::default()
         };
         let mine = store
-            .list_applications(&filter(member.into()), ApplicationSort::default(), 1, 10)
+            .list_applications(&filter(member.into()), &first_page(), 10, None)
             .await;
         assert_eq!(mine.map(|p| p.items.len()).ok(), Some(1));
         let theirs = store
-            .list_applications(&filter(outsider.into()), ApplicationSort::default(), 1, 10)
+            .list_applications(&filter(outsider.into()), &first_page(), 10, None)
             .await;
         assert_eq!(theirs.map(|p| p.items.len()).ok(), Some(0));
         assert_eq!(

@@ -10,6 +10,7 @@ mod mail;
 mod matrix;
 mod operations;
 mod organizations;
+mod paging;
 mod replicas;
 mod reviews;
 mod tokens;

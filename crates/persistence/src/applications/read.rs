@@ -3,19 +3,16 @@
 use domain::ids::{ApplicationId, CallId};
 use domain::money::Money;
 use domain::status::ApplicationStatus;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::Store;
-use crate::entity::{application, application_event, organization_member};
+use crate::entity::{application, application_event};
 use crate::error::RepoError;
-use crate::records::{ApplicationRecord, EventRecord, OffsetPage};
+use crate::records::{ApplicationRecord, EventRecord};
 
 use super::rows::{decode, decode_event};
-use super::types::{ApplicationFilter, ApplicationSort};
 
 impl Store {
     /// The application `id`.
@@ -66,66 +63,6 @@ impl Store {
             .into_iter()
             .map(decode_event)
             .collect()
-    }
-
-    /// Applications matching `filter`, in `sort` order, page `page` (from 1) of `limit`.
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] when the database fails.
-    pub async fn list_applications(
-        &self,
-        filter: &ApplicationFilter,
-        sort: ApplicationSort,
-        page: u64,
-        limit: u64,
-    ) -> Result<OffsetPage<ApplicationRecord>, RepoError> {
-        let mut query = application::Entity::find();
-        if let Some(call_id) = filter.call_id {
-            query = query.filter(application::Column::CallId.eq(call_id.uuid()));
-        }
-        if !filter.statuses.is_empty() {
-            query = query.filter(
-                application::Column::Status.is_in(filter.statuses.iter().map(|s| s.code())),
-            );
-        }
-        if let Some(org) = filter.organization_id {
-            query = query.filter(application::Column::OrganizationId.eq(org.uuid()));
-        }
-        if let Some(region) = filter.region {
-            query = query.filter(application::Column::Region.eq(region.code()));
-        }
-        if let Some(member) = filter.member {
-            query = query.filter(
-                application::Column::OrganizationId.in_subquery(
-                    Query::select()
-                        .column(organization_member::Column::OrganizationId)
-                        .from(organization_member::Entity)
-                        .and_where(Expr::col(organization_member::Column::UserId).eq(member.uuid()))
-                        .to_owned(),
-                ),
-            );
-        }
-        let (column, order) = match sort {
-            ApplicationSort::CreatedDesc => (application::Column::CreatedAt, Order::Desc),
-            ApplicationSort::CreatedAsc => (application::Column::CreatedAt, Order::Asc),
-            ApplicationSort::SubmittedAsc => (application::Column::SubmittedAt, Order::Asc),
-            ApplicationSort::TitleAsc => (application::Column::Title, Order::Asc),
-            ApplicationSort::RequestedDesc => (application::Column::RequestedMinor, Order::Desc),
-        };
-        let rows = query
-            .order_by(column, order.clone())
-            .order_by(application::Column::Id, order)
-            .offset(page.saturating_sub(1).saturating_mul(limit))
-            .limit(limit + 1)
-            .all(&self.db)
-            .await?;
-        let has_more = rows.len() as u64 > limit;
-        let items = rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(decode)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(OffsetPage { items, has_more })
     }
 }
 

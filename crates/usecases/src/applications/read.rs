@@ -3,8 +3,8 @@
 use domain::ids::{ApplicationId, CallId, OrganizationId};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
-use persistence::applications::{ApplicationFilter, ApplicationSort, Reader};
-use persistence::records::{ApplicationRecord, EventRecord, OffsetPage, Organization};
+use persistence::applications::{ApplicationFilter, Listed, Position, Reader};
+use persistence::records::{ApplicationRecord, EventRecord, Organization};
 use persistence::{RepoError, Store};
 use uuid::Uuid;
 
@@ -118,7 +118,7 @@ pub async fn history(
 }
 
 /// Which applications to list, and how.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Listing {
     /// Only this call's.
     pub call_id: Option<CallId>,
@@ -128,10 +128,8 @@ pub struct Listing {
     pub organization_id: Option<OrganizationId>,
     /// Only from this region.
     pub region: Option<domain::region::Region>,
-    /// The order.
-    pub sort: ApplicationSort,
-    /// The page, from 1.
-    pub page: u64,
+    /// The order, and where the page starts.
+    pub position: Position,
     /// The page's size.
     pub limit: u64,
 }
@@ -158,15 +156,19 @@ fn applicant_statuses(requested: &[ApplicationStatus]) -> Vec<ApplicationStatus>
 }
 
 /// A page of the applications the caller may see: members their organisations', staff
-/// every one. Returns whether the caller sees the applicant's view.
+/// every one, in one statement that also checks the caller's login (`session`); only an
+/// empty page asks again, to tell an ended login apart. Returns whether the caller sees the
+/// applicant's view.
 ///
 /// # Errors
-/// [`Error::Forbidden`] for reviewers, who see applications through their assignments.
+/// [`Error::Forbidden`] for reviewers, who see applications through their assignments;
+/// [`Error::Unauthenticated`] when the login has ended.
 pub async fn list(
     store: &Store,
     caller: Caller,
+    session: Option<Uuid>,
     listing: Listing,
-) -> Result<(OffsetPage<ApplicationRecord>, bool), Error> {
+) -> Result<(Listed, bool), Error> {
     let staff = match caller.role {
         Role::Officer | Role::Admin => true,
         Role::Applicant => false,
@@ -181,13 +183,6 @@ pub async fn list(
     } else {
         applicant_statuses(&listing.statuses)
     };
-    if !listing.statuses.is_empty() && statuses.is_empty() {
-        let empty = OffsetPage {
-            items: Vec::new(),
-            has_more: false,
-        };
-        return Ok((empty, !staff));
-    }
     let filter = ApplicationFilter {
         call_id: listing.call_id,
         statuses,
@@ -195,8 +190,29 @@ pub async fn list(
         region: listing.region,
         member: (!staff).then_some(caller.id),
     };
-    let page = store
-        .list_applications(&filter, listing.sort, listing.page, listing.limit)
-        .await?;
-    Ok((page, !staff))
+    let nothing_to_find = !listing.statuses.is_empty() && filter.statuses.is_empty();
+    let listed = if nothing_to_find {
+        let page = match &listing.position {
+            Position::Page { page, .. } => *page,
+            Position::After(cursor) => cursor.page(),
+        };
+        Listed {
+            items: Vec::new(),
+            page,
+            next: None,
+        }
+    } else {
+        store
+            .list_applications(&filter, &listing.position, listing.limit, session)
+            .await?
+    };
+    if listed.items.is_empty()
+        && let Some(session) = session
+        && !store.session_open(session).await?
+    {
+        return Err(Error::Unauthenticated(
+            "the session has ended; sign in again",
+        ));
+    }
+    Ok((listed, !staff))
 }

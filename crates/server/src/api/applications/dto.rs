@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::application::{BudgetCategory, BudgetLineInput, ContentInput};
+use persistence::applications::ApplicationBrief;
 use persistence::records::{ApplicationRecord, EventRecord};
 use poem_openapi::Object;
 use serde::Deserialize;
@@ -312,9 +313,9 @@ pub struct ApplicationSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Shapes a record for a list.
+/// Shapes a listed application.
 #[must_use]
-pub fn application_summary(record: ApplicationRecord, applicant_view: bool) -> ApplicationSummary {
+pub fn application_summary(record: ApplicationBrief, applicant_view: bool) -> ApplicationSummary {
     let status = if applicant_view {
         record.status.as_seen_by_applicant()
     } else {
@@ -325,9 +326,9 @@ pub fn application_summary(record: ApplicationRecord, applicant_view: bool) -> A
         call_id: record.call_id.uuid(),
         organization_id: record.organization_id.uuid(),
         region: record.region.into(),
-        title: record.content.title,
+        title: record.title,
         status: status.into(),
-        requested_amount: record.totals.requested_amount.to_string(),
+        requested_amount: record.requested.to_string(),
         submitted_at: record.submitted_at,
         version: record.version,
         updated_at: record.updated_at,
@@ -343,6 +344,8 @@ pub struct ApplicationPage {
     pub page: u64,
     /// Whether another page follows.
     pub has_more: bool,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// One change in an application's history.

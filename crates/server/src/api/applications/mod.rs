@@ -1,13 +1,14 @@
 //! Applications: drafts, edits guarded by `If-Match`, the state machine's commands, and the
 //! audit history. Someone who may not see an application is told it does not exist.
 
+mod cursor;
 pub mod dto;
 
 pub use usecases::Access;
 
 use domain::status::ApplicationStatus;
 use domain::transition::Command;
-use persistence::applications::ApplicationSort;
+use persistence::applications::{ApplicationSort, Position};
 use persistence::records::ApplicationRecord;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -152,7 +153,7 @@ impl ApplicationsApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        auth: BearerSessionInRead,
         /// Only this call's.
         call_id: Query<Option<Uuid>>,
         /// Only these statuses; repeatable.
@@ -161,27 +162,30 @@ impl ApplicationsApi {
         organization_id: Query<Option<Uuid>>,
         /// Only from this region.
         region: Query<Option<RegionCode>>,
-        /// Order (default `created_desc`).
+        /// Order (default `created_desc`); with `after`, the order the cursor was made in.
         sort: Query<Option<SortCode>>,
-        /// Page number, from 1.
+        /// Page number, from 1, counted from the start. Following `next_cursor` with `after`
+        /// is quicker for later pages.
         #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
+        /// The `next_cursor` of the page before; not with `page`.
+        #[oai(validator(max_length = 4096))]
+        after: Query<Option<String>>,
         /// Page size, 1 to 100 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> ApiResult<Listed> {
-        let page_number = page.0.unwrap_or(1);
+        let position = list_position(sort.0.map(Into::into), page.0, after.0.as_deref())?;
         let listing = usecases::applications::Listing {
             call_id: call_id.0.map(Into::into),
             statuses: status.0.into_iter().map(ApplicationStatus::from).collect(),
             organization_id: organization_id.0.map(Into::into),
             region: region.0.map(Into::into),
-            sort: sort.0.map_or_else(ApplicationSort::default, Into::into),
-            page: page_number,
+            position,
             limit: pagination::limit(limit.0),
         };
         let (listed, applicant_view) =
-            usecases::applications::list(&state.store, auth.0.acting(), listing)
+            usecases::applications::list(&state.store, auth.0.acting(), auth.0.session, listing)
                 .await
                 .map_err(ApiError::from)?;
         Ok(Listed::Ok(Json(ApplicationPage {
@@ -190,8 +194,9 @@ impl ApplicationsApi {
                 .into_iter()
                 .map(|a| application_summary(a, applicant_view))
                 .collect(),
-            page: page_number,
-            has_more: listed.has_more,
+            page: listed.page,
+            has_more: listed.next.is_some(),
+            next_cursor: listed.next.as_ref().map(cursor::encode),
         })))
     }
 
@@ -375,4 +380,42 @@ impl ApplicationsApi {
             access.applicant_view(),
         ))))
     }
+}
+
+/// Where a page of applications starts: page `page` counted from the start, or right after
+/// the cursor `after`, whose order must be `sort` when the client names one.
+fn list_position(
+    sort: Option<ApplicationSort>,
+    page: Option<u64>,
+    after: Option<&str>,
+) -> Result<Position, ApiError> {
+    let Some(after) = after else {
+        return Ok(Position::Page {
+            sort: sort.unwrap_or_default(),
+            page: page.unwrap_or(1),
+        });
+    };
+    let refuse = |code: &'static str, message: &str| {
+        ApiError::from(domain::ValidationErrors::single(
+            "after".to_owned(),
+            code,
+            message.to_owned(),
+        ))
+    };
+    if page.is_some() {
+        return Err(refuse("with_page", "give either page or after, not both"));
+    }
+    let cursor = cursor::decode(after).ok_or_else(|| {
+        refuse(
+            "invalid",
+            "not a cursor this server handed out; start again from the first page",
+        )
+    })?;
+    if sort.is_some_and(|sort| sort != cursor.sort()) {
+        return Err(refuse(
+            "other_order",
+            "the cursor belongs to a list in another order",
+        ));
+    }
+    Ok(Position::After(cursor))
 }
