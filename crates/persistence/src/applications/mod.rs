@@ -12,6 +12,6 @@ mod write;
 pub use listing::{ApplicationBrief, Cursor, Listed, Position, SortKey};
 pub(crate) use read::{application, applications_where, awarded_total};
 pub(crate) use rows::{decode, decode_event};
-pub use seen::{Reader, Seen};
+pub use seen::{Reader, Right, Seen};
 pub use types::*;
 pub(crate) use write::{apply_event, event_row, write_status};

@@ -12,7 +12,7 @@ use domain::role::Role;
 use domain::status::ApplicationStatus;
 use persistence::applications::ApplicationSort;
 use poem_openapi::Enum;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Declares an API enum that mirrors the domain enum `$domain` (imported by that name),
 /// with conversions both ways. The API document lists the codes in `snake_case`, and a
@@ -25,7 +25,7 @@ macro_rules! mirror_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize, Serialize)]
         #[oai(rename_all = "snake_case")]
         #[serde(rename_all = "snake_case")]
         pub enum $name {

@@ -7,6 +7,7 @@ pub mod body;
 pub mod calls;
 pub mod codes;
 pub mod decisions;
+pub mod direct;
 pub mod document;
 mod examples;
 pub mod invitations;

@@ -3,7 +3,7 @@
 use domain::ids::{ApplicationId, CallId, OrganizationId};
 use domain::role::Role;
 use domain::status::ApplicationStatus;
-use persistence::applications::{ApplicationFilter, Listed, Position, Reader};
+use persistence::applications::{ApplicationFilter, Listed, Position, Reader, Right};
 use persistence::records::{ApplicationRecord, EventRecord, Organization};
 use persistence::{RepoError, Store};
 use uuid::Uuid;
@@ -65,9 +65,15 @@ pub async fn one(
     session: Option<Uuid>,
     id: ApplicationId,
 ) -> Result<(ApplicationRecord, Access, Option<Organization>), Error> {
+    let right = match caller.role {
+        Role::Applicant => Right::Membership,
+        Role::Reviewer => Right::Assignment,
+        Role::Officer | Role::Admin => Right::Role,
+    };
     let reader = Reader {
         user: caller.id,
         session,
+        right,
     };
     let seen = store.application_seen_by(id, reader).await?;
     let allowed = seen.filter(|seen| seen.session_open).and_then(|seen| {

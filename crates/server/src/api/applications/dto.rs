@@ -5,10 +5,11 @@ use domain::application::{BudgetCategory, BudgetLineInput, ContentInput};
 use persistence::applications::ApplicationBrief;
 use persistence::records::{ApplicationRecord, EventRecord};
 use poem_openapi::Object;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::codes::{ApplicationStatusCode, BudgetCategoryCode, RegionCode};
+use crate::api::direct;
 
 /// One line of the budget.
 #[derive(Debug, Clone, Object, Deserialize)]
@@ -117,7 +118,7 @@ pub struct ReasonRequest {
 }
 
 /// A budget line with its total.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct BudgetLineResponse {
     /// Category of expense.
     pub category: BudgetCategoryCode,
@@ -134,16 +135,17 @@ pub struct BudgetLineResponse {
 }
 
 /// An open revision request.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct RevisionResponse {
     /// What to change.
     pub comment: String,
     /// Until when the applicant may resubmit.
+    #[serde(serialize_with = "direct::instant")]
     pub due_at: DateTime<Utc>,
 }
 
 /// An application.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ApplicationResponse {
     /// Identifier.
@@ -157,22 +159,30 @@ pub struct ApplicationResponse {
     /// Incremented by every change; also the `ETag`.
     pub version: i32,
     /// Project title.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Short summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The problem addressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
     /// Goals.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub goals: Option<String>,
     /// Activities.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activities: Option<String>,
     /// Target groups.
     pub target_groups: Vec<String>,
     /// Number of beneficiaries.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub beneficiaries: Option<u32>,
     /// Where the project takes place.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settlement: Option<String>,
     /// Duration in months.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<u32>,
     /// The budget.
     pub budget_lines: Vec<BudgetLineResponse>,
@@ -185,25 +195,36 @@ pub struct ApplicationResponse {
     /// Currency of every amount.
     pub currency: String,
     /// When it was last submitted.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "direct::optional_instant"
+    )]
     pub submitted_at: Option<DateTime<Utc>>,
     /// SHA-256 (hex) of `submitted_content`: the receipt of the submission.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt_sha256: Option<String>,
     /// The content frozen at the last submission, as the canonical JSON that was hashed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_content: Option<String>,
     /// The open revision request.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub revision_request: Option<RevisionResponse>,
     /// The amount awarded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub awarded_amount: Option<String>,
     /// The applying organisation (left out for reviewers of calls that hide it).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<OrganizationBrief>,
     /// When it was created.
+    #[serde(serialize_with = "direct::instant")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(serialize_with = "direct::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
 /// Who applies.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct OrganizationBrief {
     /// Registered name.
     pub name: String,
@@ -288,7 +309,7 @@ pub fn application_response(
 }
 
 /// An application in a list: what a list screen shows, without the long texts.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ApplicationSummary {
     /// Identifier.
@@ -300,16 +321,22 @@ pub struct ApplicationSummary {
     /// The organisation's region.
     pub region: RegionCode,
     /// Project title.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Status (applicants see `reviewed` as `under_review`).
     pub status: ApplicationStatusCode,
     /// The grant asked for.
     pub requested_amount: String,
     /// When it was last submitted.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "direct::optional_instant"
+    )]
     pub submitted_at: Option<DateTime<Utc>>,
     /// Version; also the `ETag`.
     pub version: i32,
     /// When it last changed.
+    #[serde(serialize_with = "direct::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -336,7 +363,7 @@ pub fn application_summary(record: ApplicationBrief, applicant_view: bool) -> Ap
 }
 
 /// A page of applications.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct ApplicationPage {
     /// The applications.
     pub items: Vec<ApplicationSummary>,
@@ -407,4 +434,125 @@ pub fn history_entries(events: Vec<EventRecord>, applicant_view: bool) -> Vec<Hi
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+
+    fn at(second: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, second)
+            .single()
+            .unwrap_or_else(|| panic!("a valid instant"))
+            + chrono::Duration::microseconds(123_456)
+    }
+
+    fn filled() -> ApplicationResponse {
+        ApplicationResponse {
+            id: Uuid::now_v7(),
+            call_id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            status: ApplicationStatusCode::RevisionRequested,
+            version: 4,
+            title: Some("Балалар \"алаңы\"\n— площадка".to_owned()),
+            summary: Some("Қысқаша".to_owned()),
+            problem: Some("Проблема".to_owned()),
+            goals: Some("Goals".to_owned()),
+            activities: Some("Іс-шаралар".to_owned()),
+            target_groups: vec!["children".to_owned(), "mothers".to_owned()],
+            beneficiaries: Some(350),
+            settlement: Some("Шалқар".to_owned()),
+            duration_months: Some(12),
+            budget_lines: vec![BudgetLineResponse {
+                category: BudgetCategoryCode::Equipment,
+                description: "Ойын жабдығы".to_owned(),
+                quantity: 4,
+                unit_cost: "250000.00".to_owned(),
+                cofinanced: "100000.00".to_owned(),
+                total: "1000000.00".to_owned(),
+            }],
+            total_cost: "1000000.00".to_owned(),
+            cofinanced_total: "100000.00".to_owned(),
+            requested_amount: "900000.00".to_owned(),
+            currency: "KZT".to_owned(),
+            submitted_at: Some(at(1)),
+            receipt_sha256: Some("ab".repeat(32)),
+            submitted_content: Some("{\"title\":\"x\"}".to_owned()),
+            revision_request: Some(RevisionResponse {
+                comment: "Add a letter".to_owned(),
+                due_at: at(2),
+            }),
+            awarded_amount: Some("800000.00".to_owned()),
+            organization: Some(OrganizationBrief {
+                name: "Шаңырақ".to_owned(),
+                bin: "110240000019".to_owned(),
+                region: RegionCode::Abai,
+                settlement: "Шалқар".to_owned(),
+                rural: true,
+            }),
+            created_at: at(3),
+            updated_at: at(4),
+        }
+    }
+
+    fn empty() -> ApplicationResponse {
+        ApplicationResponse {
+            title: None,
+            summary: None,
+            problem: None,
+            goals: None,
+            activities: None,
+            target_groups: Vec::new(),
+            beneficiaries: None,
+            settlement: None,
+            duration_months: None,
+            budget_lines: Vec::new(),
+            submitted_at: None,
+            receipt_sha256: None,
+            submitted_content: None,
+            revision_request: None,
+            awarded_amount: None,
+            organization: None,
+            ..filled()
+        }
+    }
+
+    fn summary(title: Option<&str>, submitted_at: Option<DateTime<Utc>>) -> ApplicationSummary {
+        ApplicationSummary {
+            id: Uuid::now_v7(),
+            call_id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            region: RegionCode::Kyzylorda,
+            title: title.map(str::to_owned),
+            status: ApplicationStatusCode::Draft,
+            requested_amount: "1.00".to_owned(),
+            submitted_at,
+            version: 1,
+            updated_at: at(5),
+        }
+    }
+
+    /// The bodies written by serde are the ones poem-openapi would write, to the byte.
+    #[test]
+    fn serde_writes_what_the_document_describes() {
+        for response in [filled(), empty()] {
+            let by_serde = serde_json::to_string(&response).unwrap_or_default();
+            let by_document = serde_json::to_string(&response.to_json()).unwrap_or_default();
+            assert_eq!(by_serde, by_document);
+        }
+        for next_cursor in [None, Some("Y2QuMi4".to_owned())] {
+            let page = ApplicationPage {
+                items: vec![summary(Some("Су"), Some(at(6))), summary(None, None)],
+                page: 2,
+                has_more: next_cursor.is_some(),
+                next_cursor,
+            };
+            let by_serde = serde_json::to_string(&page).unwrap_or_default();
+            let by_document = serde_json::to_string(&page.to_json()).unwrap_or_default();
+            assert_eq!(by_serde, by_document);
+        }
+    }
 }

@@ -25,6 +25,7 @@ use self::dto::{
 use super::ApiTags;
 use super::body::JsonBody;
 use super::codes::{ApplicationStatusCode, RegionCode, SortCode};
+use super::direct::SerdeJson;
 use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
 use super::preconditions::{IfMatch, etag};
@@ -43,14 +44,17 @@ enum Created {
 enum Found {
     /// The application.
     #[oai(status = 200)]
-    Ok(Json<ApplicationResponse>, #[oai(header = "ETag")] String),
+    Ok(
+        SerdeJson<ApplicationResponse>,
+        #[oai(header = "ETag")] String,
+    ),
 }
 
 #[derive(Debug, ApiResponse)]
 enum Listed {
     /// One page of applications.
     #[oai(status = 200)]
-    Ok(Json<ApplicationPage>),
+    Ok(SerdeJson<ApplicationPage>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -90,7 +94,7 @@ async fn transition(
 fn found(record: ApplicationRecord, access: Access) -> Found {
     let tag = etag(record.version);
     Found::Ok(
-        Json(application_response(record, access.applicant_view())),
+        SerdeJson(application_response(record, access.applicant_view())),
         tag,
     )
 }
@@ -188,7 +192,7 @@ impl ApplicationsApi {
             usecases::applications::list(&state.store, auth.0.acting(), auth.0.session, listing)
                 .await
                 .map_err(ApiError::from)?;
-        Ok(Listed::Ok(Json(ApplicationPage {
+        Ok(Listed::Ok(SerdeJson(ApplicationPage {
             items: listed
                 .items
                 .into_iter()
@@ -219,7 +223,7 @@ impl ApplicationsApi {
         let tag = etag(record.version);
         let mut response = application_response(record, access.applicant_view());
         response.organization = organization.map(OrganizationBrief::from);
-        Ok(Found::Ok(Json(response), tag))
+        Ok(Found::Ok(SerdeJson(response), tag))
     }
 
     /// Edit a draft (or an application returned for revision). `If-Match` with the
