@@ -4,9 +4,11 @@
 //! Left to the allocator, a burst of logins leaves hundreds of those areas mapped: glibc
 //! raises its mmap threshold after the first one is freed and keeps the later ones in its
 //! arenas. So at most one hash per CPU runs at a time (more would only queue for a core),
-//! and each runs in a work area kept for the next one: the memory spent on passwords is one
-//! area per CPU, allocated once.
+//! and each runs in a work area kept for the next one while a burst lasts: the memory spent
+//! on passwords is one area per CPU at most, and none once the last hash of a burst is
+//! done (the allocator then hands the areas back to the system).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
@@ -18,22 +20,29 @@ use crate::error::ApiError;
 /// Bytes of salt in a new hash.
 const SALT_LEN: usize = 16;
 
-/// The permits and the idle work areas.
+/// The permits, the idle work areas, and how many hashes are waiting or running.
 #[derive(Debug)]
 struct Workshop {
     permits: Semaphore,
     areas: Mutex<Vec<Vec<Block>>>,
+    busy: AtomicUsize,
 }
 
 fn workshop() -> &'static Workshop {
     static WORKSHOP: OnceLock<Workshop> = OnceLock::new();
-    WORKSHOP.get_or_init(|| Workshop {
-        permits: Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from)),
-        areas: Mutex::new(Vec::new()),
-    })
+    WORKSHOP
+        .get_or_init(|| Workshop::new(std::thread::available_parallelism().map_or(1, usize::from)))
 }
 
 impl Workshop {
+    fn new(permits: usize) -> Self {
+        Self {
+            permits: Semaphore::new(permits),
+            areas: Mutex::new(Vec::new()),
+            busy: AtomicUsize::new(0),
+        }
+    }
+
     fn take(&self) -> Vec<Block> {
         self.areas
             .lock()
@@ -41,38 +50,66 @@ impl Workshop {
             .unwrap_or_default()
     }
 
+    /// Keeps `area` for the next hash while others wait or run; the last of a burst lets
+    /// every area go.
     fn give(&self, area: Vec<Block>) {
+        let others = self.busy.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
         if let Ok(mut areas) = self.areas.lock() {
-            areas.push(area);
+            if others > 0 {
+                areas.push(area);
+            } else {
+                areas.clear();
+            }
         }
+    }
+
+    /// Runs `job` on a blocking thread with a work area of at least `blocks` blocks, once a
+    /// permit is free.
+    async fn run<T, F>(&'static self, blocks: usize, job: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut [Block]) -> T + Send + 'static,
+    {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let worked = self.work(blocks, job).await;
+        match worked {
+            Ok((area, result)) => {
+                self.give(area);
+                Ok(result)
+            }
+            Err(err) => {
+                self.give(Vec::new());
+                Err(err)
+            }
+        }
+    }
+
+    async fn work<T, F>(&'static self, blocks: usize, job: F) -> Result<(Vec<Block>, T), ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut [Block]) -> T + Send + 'static,
+    {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let mut area = self.take();
+        tokio::task::spawn_blocking(move || {
+            if area.len() < blocks {
+                area.resize(blocks, Block::default());
+            }
+            let result = job(&mut area[..blocks]);
+            (area, result)
+        })
+        .await
+        .map_err(ApiError::internal)
     }
 }
 
-/// Runs `job` on a blocking thread with a work area of at least `blocks` blocks, once a
-/// permit is free.
+/// Runs `job` in a work area of the process's workshop.
 async fn with_area<T, F>(blocks: usize, job: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut [Block]) -> T + Send + 'static,
 {
-    let workshop = workshop();
-    let _permit = workshop
-        .permits
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    let mut area = workshop.take();
-    let (area, result) = tokio::task::spawn_blocking(move || {
-        if area.len() < blocks {
-            area.resize(blocks, Block::default());
-        }
-        let result = job(&mut area[..blocks]);
-        (area, result)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    workshop.give(area);
-    Ok(result)
+    workshop().run(blocks, job).await
 }
 
 /// Hashes `password` with Argon2id and a random salt into a PHC string.
@@ -216,20 +253,28 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn a_burst_of_hashes_keeps_one_work_area_per_cpu() {
+    async fn a_burst_reuses_at_most_one_work_area_per_permit_and_lets_them_go_after() {
+        let workshop: &'static Workshop = Box::leak(Box::new(Workshop::new(2)));
+        let allocated = std::sync::Arc::new(AtomicUsize::new(0));
         let mut tasks = tokio::task::JoinSet::new();
-        for i in 0..12 {
-            tasks.spawn(hash(format!("password-{i}")));
+        for _ in 0..12 {
+            let allocated = std::sync::Arc::clone(&allocated);
+            tasks.spawn(workshop.run(64, move |area: &mut [Block]| {
+                // A fresh area is all zeroes; a reused one carries the last job's mark.
+                if area[0].as_ref()[0] != 7 {
+                    allocated.fetch_add(1, Ordering::SeqCst);
+                }
+                area[0].as_mut()[0] = 7;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }));
         }
         while let Some(done) = tasks.join_next().await {
-            assert!(matches!(done, Ok(Ok(_))));
+            assert!(matches!(done, Ok(Ok(()))));
         }
-        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let areas = workshop()
-            .areas
-            .lock()
-            .map(|a| a.len())
-            .unwrap_or(usize::MAX);
-        assert!((1..=cpus).contains(&areas), "{areas} areas for {cpus} CPUs");
+        let made = allocated.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&made), "{made} areas made for 2 permits");
+        let idle = workshop.areas.lock().map(|a| a.len()).unwrap_or(usize::MAX);
+        assert_eq!(idle, 0, "areas kept after the burst");
+        assert_eq!(workshop.busy.load(Ordering::SeqCst), 0);
     }
 }
