@@ -5,18 +5,25 @@
 //! for the database) and PostgreSQL (where they take the row's lock until commit):
 //! - [`Tx::lock_call`] orders every change inside one call: status changes, assignments,
 //!   reviews, decisions and pool changes;
+//! - [`Tx::share_call`] is the lock's shared form, for changes that only need the call to
+//!   stay as it is (new drafts, submissions): they run side by side, and wait only for a
+//!   holder of the call's lock, as that holder waits for them. On SQLite, whose writers
+//!   queue for the whole database, it is a plain read;
+//! - [`Tx::lock_applications`] orders the changes of the same applications made under the
+//!   shared form;
 //! - [`Tx::lock_account`] orders the changes of one account that no call lock covers,
 //!   such as a reviewer's conflict declarations against the assignments made to them.
 
-use domain::ids::{CallId, OrganizationId, UserId};
+use domain::ids::{ApplicationId, CallId, OrganizationId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
+use uuid::Uuid;
 
 use crate::Store;
-use crate::entity::{call, organization, user};
+use crate::entity::{application, call, organization, user};
 use crate::error::RepoError;
 
 /// An open transaction. Its methods are the reads and writes a use case composes.
@@ -66,6 +73,40 @@ impl Tx {
         if locked.rows_affected == 0 {
             return Err(RepoError::NotFound);
         }
+        Ok(())
+    }
+
+    /// Takes the shared form of call `id`'s lock until the transaction ends: other holders
+    /// of the shared form go on, a holder of [`Tx::lock_call`] waits, or is waited for.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the call does not exist.
+    pub async fn share_call(&self, id: CallId) -> Result<(), RepoError> {
+        call::Entity::find_by_id(id.uuid())
+            .select_only()
+            .column(call::Column::Id)
+            .lock_shared()
+            .into_tuple::<Uuid>()
+            .one(&self.tx)
+            .await?
+            .map(|_| ())
+            .ok_or(RepoError::NotFound)
+    }
+
+    /// Takes the locks of the applications among `ids` that exist until the transaction
+    /// ends.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn lock_applications(&self, ids: &[ApplicationId]) -> Result<(), RepoError> {
+        application::Entity::update_many()
+            .col_expr(
+                application::Column::Version,
+                Expr::col(application::Column::Version),
+            )
+            .filter(application::Column::Id.is_in(ids.iter().map(|id| id.uuid())))
+            .exec(&self.tx)
+            .await?;
         Ok(())
     }
 

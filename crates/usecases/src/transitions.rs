@@ -140,8 +140,16 @@ async fn decide_all(
     commands: Vec<(ApplicationId, Command)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ApplicationRecord>, Error> {
-    tx.lock_call(call_id).await?;
     let ids: Vec<ApplicationId> = commands.iter().map(|(id, _)| *id).collect();
+    // Submissions only need the call to stay as it is: they share its lock, and take their
+    // own application's, so that submissions to one call go on side by side.
+    let submissions = commands.iter().all(|(_, command)| submits(command.kind()));
+    if submissions {
+        tx.share_call(call_id).await?;
+        tx.lock_applications(&ids).await?;
+    } else {
+        tx.lock_call(call_id).await?;
+    }
     let snap = tx.call_snapshot(call_id, &ids).await?;
     let organization_ids: Vec<OrganizationId> = snap
         .applications
@@ -225,9 +233,11 @@ async fn decide_all(
         actor: access.actor(),
     };
     tx.record_changes(changes, by).await?;
-    // Any change may have been the last one pending (a decision, but also a withdrawal
-    // after the call closed).
-    if let Some(at) = last_at {
+    // Any change but a submission may have been the last one pending (a decision, but
+    // also a withdrawal after the call closed); a submission leaves one more to decide.
+    if let Some(at) = last_at
+        && !submissions
+    {
         tx.settle_call(call_id, at).await?;
     }
     let mut updated: HashMap<ApplicationId, ApplicationRecord> = tx
@@ -239,4 +249,20 @@ async fn decide_all(
     ids.iter()
         .map(|id| updated.remove(id).ok_or(Error::NotFound))
         .collect()
+}
+
+/// Whether `kind` hands an application in, which leaves the call as it is.
+fn submits(kind: CommandKind) -> bool {
+    match kind {
+        CommandKind::Submit | CommandKind::Resubmit => true,
+        CommandKind::Withdraw
+        | CommandKind::RequestRevision
+        | CommandKind::MarkIneligible
+        | CommandKind::StartReview
+        | CommandKind::CompleteReview
+        | CommandKind::ReopenReview
+        | CommandKind::Approve
+        | CommandKind::Reject
+        | CommandKind::Waitlist => false,
+    }
 }

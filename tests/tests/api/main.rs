@@ -13,4 +13,5 @@ mod organizations;
 mod paging;
 mod replicas;
 mod reviews;
+mod submissions;
 mod tokens;

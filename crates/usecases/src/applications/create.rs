@@ -22,9 +22,10 @@ fn not_a_member() -> Error {
 }
 
 /// Starts a draft application to open call `call_id` on behalf of `organization`, which
-/// the caller belongs to. The call's lock and the organisation's lock are held while the
-/// call's phase and the membership are read, so a call closing or a member leaving at the
-/// same moment is either seen here or happens after the draft exists.
+/// the caller belongs to. The call's lock (its shared form: drafts to one call go on side
+/// by side) and the organisation's lock are held while the call's phase and the
+/// membership are read, so a call closing or a member leaving at the same moment is
+/// either seen here or happens after the draft exists.
 ///
 /// # Errors
 /// [`Error::NotFound`] for an unknown or unpublished call; [`Conflict::CallNotOpen`];
@@ -40,7 +41,7 @@ pub async fn create(
 ) -> Result<ApplicationRecord, Error> {
     caller.require(Role::Applicant, "only members of an NGO apply")?;
     let tx = keys::begin(store, remember.as_ref()).await?;
-    tx.lock_call(call_id).await?;
+    tx.share_call(call_id).await?;
     let call = tx.call(call_id).await?;
     match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
         CallPhase::Open => {}
