@@ -161,7 +161,8 @@ pub async fn save(
 
 /// Submits the saved review of assignment `id`: every criterion scored, a comment, a
 /// recommendation and a confidence. The last review the call needs completes the
-/// application's review.
+/// application's review. An approval, a reopening, an assignment change or a recusal in
+/// the call (the exclusive form of its lock) waits for it, or it for them.
 ///
 /// # Errors
 /// [`Error::ReviewIncomplete`] naming what is missing; [`Conflict::NotUnderReview`].
@@ -175,7 +176,10 @@ pub async fn submit(
     let tx = keys::begin(store, remember.as_ref()).await?;
     let assignment = own(&tx, caller, id).await?;
     let next = next_status(assignment.status, AssignmentAction::SubmitReview)?;
-    tx.lock_call(assignment.call_id).await?;
+    // Reviews of other applications go on side by side (the shared form of the call's
+    // lock); the reviews of this one queue on its row, so the last one sees the others.
+    tx.share_call(assignment.call_id).await?;
+    tx.lock_applications(&[assignment.application_id]).await?;
     let call = tx.call(assignment.call_id).await?;
     let review = assignment.review.clone().unwrap_or_default();
     let missing = review.missing_for_submission(&call.spec.rubric);

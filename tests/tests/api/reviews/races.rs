@@ -272,3 +272,75 @@ async fn a_review_submitted_while_approving_is_counted_or_refused() {
         }
     }
 }
+
+#[tokio::test]
+async fn reviews_of_one_application_submitted_together_complete_it_once() {
+    const APPLICATIONS: usize = 4;
+    const REVIEWERS: usize = 4;
+    let mut body = call_body();
+    body["reviewers_per_application"] = json!(REVIEWERS);
+    let r = round(body, APPLICATIONS, APPLICATIONS, REVIEWERS, 500_000).await;
+    let mut assignments = Vec::new();
+    for (application, _) in &r.applications {
+        for (_, token, reviewer_id) in &r.reviewers {
+            let assigned = r
+                .app
+                .post(&format!("/applications/{application}/assignments"))
+                .token(&r.officer)
+                .json(&json!({"reviewer_id": reviewer_id}))
+                .send()
+                .await;
+            assert_eq!(assigned.status, 201, "{}", assigned.text);
+            let id = assigned.str("id").to_owned();
+            let saved = r
+                .app
+                .put(&format!("/assignments/{id}/review"))
+                .token(token)
+                .json(&review_body(8, 4, "Бағалау"))
+                .send()
+                .await;
+            assert_eq!(saved.status, 200, "{}", saved.text);
+            assignments.push((id, token.clone()));
+        }
+    }
+    // Every review of every application at the same moment.
+    let responses = join_all(
+        assignments
+            .iter()
+            .map(|(id, token)| {
+                r.app
+                    .post(&format!("/assignments/{id}/review/submit"))
+                    .token(token)
+                    .send()
+            })
+            .collect(),
+    )
+    .await;
+    for response in &responses {
+        assert_eq!(response.status, 200, "{}", response.text);
+    }
+    // Whichever review of an application came last saw the others and completed its
+    // review, once.
+    for (application, _) in &r.applications {
+        let read = r
+            .app
+            .get(&format!("/applications/{application}"))
+            .token(&r.officer)
+            .send()
+            .await;
+        assert_eq!(read.str("status"), "reviewed", "{}", read.text);
+        let history = r
+            .app
+            .get(&format!("/applications/{application}/history"))
+            .token(&r.officer)
+            .send()
+            .await;
+        let completions = history.body.as_array().map_or(0, |events| {
+            events
+                .iter()
+                .filter(|e| e["command"] == json!("complete_review"))
+                .count()
+        });
+        assert_eq!(completions, 1, "{}", history.text);
+    }
+}
