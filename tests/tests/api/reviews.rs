@@ -105,6 +105,38 @@ impl Round {
         }
     }
 
+    /// Assigns the reviewer `reviewer_id` to `application` as the officer; the assignment's id.
+    async fn assign(&self, application: &str, reviewer_id: &str) -> String {
+        let assigned = self
+            .app
+            .post(&format!("/applications/{application}/assignments"))
+            .token(&self.officer)
+            .json(&json!({"reviewer_id": reviewer_id}))
+            .send()
+            .await;
+        assert_eq!(assigned.status, 201, "{}", assigned.text);
+        assigned.str("id").to_owned()
+    }
+
+    /// The commands of `application`'s history, oldest first, as the officer reads it.
+    async fn commands(&self, application: &str) -> Vec<String> {
+        let history = self
+            .app
+            .get(&format!("/applications/{application}/history"))
+            .token(&self.officer)
+            .send()
+            .await;
+        history
+            .body
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(|x| x["command"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Closes the call, logs everyone in again and staffs every application automatically.
     async fn close_and_assign(&mut self) {
         self.app.clock.set(closes_at());
@@ -864,19 +896,8 @@ async fn reviews_are_validated_and_frozen_once_submitted() {
         .send()
         .await;
     assert_eq!(resubmitted.body["total"], json!(93.33));
-    let history = r
-        .app
-        .get(&format!("/applications/{application}/history"))
-        .token(&r.officer)
-        .send()
-        .await;
-    let commands: Vec<&str> = history
-        .body
-        .as_array()
-        .map(|e| e.iter().filter_map(|x| x["command"].as_str()).collect())
-        .unwrap_or_default();
     assert_eq!(
-        commands,
+        r.commands(&application).await,
         vec![
             "submit",
             "start_review",

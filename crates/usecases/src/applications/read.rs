@@ -93,14 +93,23 @@ pub async fn one(
 
 /// Why a read was refused: the login ended, or the caller may not see what they asked for.
 async fn refusal(store: &Store, session: Option<Uuid>) -> Error {
-    let Some(session) = session else {
-        return Error::NotFound;
-    };
-    match store.session_open(session).await {
-        Ok(true) => Error::NotFound,
-        Ok(false) => Error::Unauthenticated("the session has ended; sign in again"),
-        Err(err) => err.into(),
+    match login_ended(store, session).await {
+        Ok(None) => Error::NotFound,
+        Ok(Some(ended)) | Err(ended) => ended,
     }
+}
+
+/// The refusal owed when the caller's login (`session`) has ended; `None` while it is open
+/// or the token names none.
+async fn login_ended(store: &Store, session: Option<Uuid>) -> Result<Option<Error>, Error> {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    Ok(
+        (!store.session_open(session).await?).then_some(Error::Unauthenticated(
+            "the session has ended; sign in again",
+        )),
+    )
 }
 
 /// The history of application `id`, oldest first, with the caller's access (members see
@@ -213,12 +222,9 @@ pub async fn list(
             .await?
     };
     if listed.items.is_empty()
-        && let Some(session) = session
-        && !store.session_open(session).await?
+        && let Some(ended) = login_ended(store, session).await?
     {
-        return Err(Error::Unauthenticated(
-            "the session has ended; sign in again",
-        ));
+        return Err(ended);
     }
     Ok((listed, !staff))
 }

@@ -144,15 +144,7 @@ async fn withdrawals_racing_approvals_leave_the_call_decided() {
     let applications = r.applications.clone();
     let (reviewed, withdrawn) = applications.split_at(3);
     for (application, _) in reviewed {
-        let assigned = r
-            .app
-            .post(&format!("/applications/{application}/assignments"))
-            .token(&r.officer)
-            .json(&json!({"reviewer_id": reviewer_id}))
-            .send()
-            .await;
-        assert_eq!(assigned.status, 201, "{}", assigned.text);
-        let id = assigned.str("id").to_owned();
+        let id = r.assign(application, &reviewer_id).await;
         let saved = r
             .app
             .put(&format!("/assignments/{id}/review"))
@@ -214,15 +206,7 @@ async fn a_review_submitted_while_approving_is_counted_or_refused() {
     for (application, _) in &r.applications {
         let mut assignments = Vec::new();
         for (_, _, reviewer_id) in &r.reviewers {
-            let assigned = r
-                .app
-                .post(&format!("/applications/{application}/assignments"))
-                .token(&r.officer)
-                .json(&json!({"reviewer_id": reviewer_id}))
-                .send()
-                .await;
-            assert_eq!(assigned.status, 201, "{}", assigned.text);
-            assignments.push(assigned.str("id").to_owned());
+            assignments.push(r.assign(application, reviewer_id).await);
         }
         for ((_, token, _), (id, score)) in r.reviewers.iter().zip(assignments.iter().zip([10, 0]))
         {
@@ -283,15 +267,7 @@ async fn reviews_of_one_application_submitted_together_complete_it_once() {
     let mut assignments = Vec::new();
     for (application, _) in &r.applications {
         for (_, token, reviewer_id) in &r.reviewers {
-            let assigned = r
-                .app
-                .post(&format!("/applications/{application}/assignments"))
-                .token(&r.officer)
-                .json(&json!({"reviewer_id": reviewer_id}))
-                .send()
-                .await;
-            assert_eq!(assigned.status, 201, "{}", assigned.text);
-            let id = assigned.str("id").to_owned();
+            let id = r.assign(application, reviewer_id).await;
             let saved = r
                 .app
                 .put(&format!("/assignments/{id}/review"))
@@ -329,18 +305,8 @@ async fn reviews_of_one_application_submitted_together_complete_it_once() {
             .send()
             .await;
         assert_eq!(read.str("status"), "reviewed", "{}", read.text);
-        let history = r
-            .app
-            .get(&format!("/applications/{application}/history"))
-            .token(&r.officer)
-            .send()
-            .await;
-        let completions = history.body.as_array().map_or(0, |events| {
-            events
-                .iter()
-                .filter(|e| e["command"] == json!("complete_review"))
-                .count()
-        });
-        assert_eq!(completions, 1, "{}", history.text);
+        let commands = r.commands(application).await;
+        let completions = commands.iter().filter(|c| *c == "complete_review").count();
+        assert_eq!(completions, 1, "{commands:?}");
     }
 }
