@@ -48,6 +48,26 @@ pub fn verification_live(sent_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now < verification_expires_at(sent_at)
 }
 
+/// How long a portal sign-in lasts without use: a month, renewed as it is used.
+pub const PORTAL_SESSION_DAYS: i64 = 30;
+
+/// A portal sign-in is renewed at most once in this many hours, so that reading pages
+/// does not write to the database on every request.
+pub const PORTAL_SESSION_RENEW_HOURS: i64 = 24;
+
+/// When a portal sign-in used at `now` ends if it is not used again.
+#[must_use]
+pub fn portal_session_expires_at(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + Duration::days(PORTAL_SESSION_DAYS)
+}
+
+/// Whether a portal sign-in that would end at `expires_at` is to be renewed at `now`: once
+/// a renewal period has passed since it was last renewed.
+#[must_use]
+pub fn portal_session_renews(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    portal_session_expires_at(now) - expires_at >= Duration::hours(PORTAL_SESSION_RENEW_HOURS)
+}
+
 /// A validated request to open an account. The password is still plain text here: hashing
 /// is the caller's job, because it is slow and must not run inside the domain.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -123,6 +123,9 @@ pub struct CallFilter {
     pub phases: Vec<CallPhase>,
     /// Only calls with this priority area.
     pub priority_area: Option<PriorityArea>,
+    /// Only calls that organisations of this region may apply to (those open to every
+    /// region among them).
+    pub region: Option<Region>,
 }
 
 /// The SQL condition for calls in `phase` at `now`.
@@ -198,6 +201,17 @@ impl Store {
                     .add(call::Column::PriorityAreas.like(format!("{code},%")))
                     .add(call::Column::PriorityAreas.like(format!("%,{code}")))
                     .add(call::Column::PriorityAreas.like(format!("%,{code},%"))),
+            );
+        }
+        if let Some(region) = filter.region {
+            let code = region.code();
+            query = query.filter(
+                Condition::any()
+                    .add(call::Column::Regions.eq(""))
+                    .add(call::Column::Regions.eq(code))
+                    .add(call::Column::Regions.like(format!("{code},%")))
+                    .add(call::Column::Regions.like(format!("%,{code}")))
+                    .add(call::Column::Regions.like(format!("%,{code},%"))),
             );
         }
         let rows = query

@@ -63,6 +63,50 @@ impl Store {
         Ok(open.is_some())
     }
 
+    /// The account and login of the portal sign-in whose token hash is `token_hash`, with
+    /// when it ends: `None` when it is unknown, ended (logged out, revoked) or expired.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] when the database cannot be reached.
+    pub async fn cookie_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, Uuid, DateTime<Utc>)>, RepoError> {
+        let Some(token) = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(token_hash))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .filter(refresh_token::Column::ExpiresAt.gt(now))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user = self.get_user(token.user_id.into()).await?;
+        Ok(Some((user, token.family_id, token.expires_at)))
+    }
+
+    /// Moves the end of the portal sign-in whose token hash is `token_hash` to
+    /// `expires_at`, unless it has ended meanwhile.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn extend_cookie_session(
+        &self,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::ExpiresAt, Expr::value(expires_at))
+            .filter(refresh_token::Column::TokenHash.eq(token_hash))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     /// Spends the token whose hash is `old_hash` and stores `new_hash` in its family. A token
     /// presented a second time revokes its family, so a stolen token stops working for the
     /// thief and the owner alike.

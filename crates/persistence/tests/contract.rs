@@ -63,6 +63,7 @@ contract!(
     users_are_listed_in_pages,
     refresh_token_rotates_once_and_reuse_revokes_the_family,
     expired_refresh_token_is_refused,
+    a_cookie_session_lives_until_it_ends_or_expires,
     logout_revokes_the_family,
     creator_becomes_owner_and_outsiders_see_nothing,
     only_a_verified_bin_is_unique,
@@ -179,6 +180,54 @@ async fn expired_refresh_token_is_refused(store: Store) {
         .rotate_refresh_token("h1", "h2".into(), now() + Duration::days(1), now())
         .await;
     assert!(matches!(outcome, Ok(RotateOutcome::Expired)), "{outcome:?}");
+}
+
+async fn a_cookie_session_lives_until_it_ends_or_expires(store: Store) {
+    let id = user(&store, "a@mail.kz").await;
+    let ends = now() + Duration::days(30);
+    let family = store
+        .start_token_family(id.into(), "c1".into(), ends, now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let found = |store: Store, at| async move {
+        store
+            .cookie_session("c1", at)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|(user, session, expires)| (user.id, session, expires))
+    };
+    assert_eq!(
+        found(store.clone(), now()).await,
+        Some((id.into(), family, ends))
+    );
+    assert_eq!(found(store.clone(), ends).await, None, "expired");
+    let longer = ends + Duration::days(5);
+    store
+        .extend_cookie_session("c1", longer)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        found(store.clone(), ends).await,
+        Some((id.into(), family, longer))
+    );
+    assert_eq!(
+        store
+            .cookie_session("unknown", now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None
+    );
+    store
+        .end_session(id.into(), family, None, now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found(store.clone(), now()).await, None, "logged out");
+    // An ended sign-in is not brought back by extending it.
+    store
+        .extend_cookie_session("c1", longer)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found(store, now()).await, None);
 }
 
 async fn logout_revokes_the_family(store: Store) {
@@ -498,6 +547,56 @@ mod calls_and_applications {
         assert_eq!(read.spec.max_grant.to_string(), "500000.50");
     }
 
+    pub(super) async fn calls_are_listed_by_region(store: Store) {
+        let officer = user(&store, "officer@grants.kz").await;
+        // spec() is for Aktobe and Abai organisations; the other call is for every region.
+        let mut everywhere = spec();
+        everywhere.eligibility.regions.clear();
+        let mut city = spec();
+        city.eligibility.regions = vec![Region::AlmatyCity];
+        let mut ids = Vec::new();
+        for spec in [spec(), everywhere, city] {
+            let call = store
+                .create_call(&spec, officer.into(), now())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            store
+                .set_call_state(call.id, CallState::Published, 1, now())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            ids.push(call.id);
+        }
+        let listed = |region: Option<Region>| {
+            let store = store.clone();
+            async move {
+                let filter = CallFilter {
+                    phases: vec![CallPhase::Open],
+                    priority_area: None,
+                    region,
+                };
+                let mut found: Vec<_> = store
+                    .list_calls(&filter, now(), 1, 10)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .items
+                    .iter()
+                    .map(|c| c.id)
+                    .collect();
+                found.sort_by_key(|id| id.uuid());
+                found
+            }
+        };
+        let mut all = ids.clone();
+        all.sort_by_key(|id| id.uuid());
+        assert_eq!(listed(None).await, all);
+        assert_eq!(listed(Some(Region::Abai)).await, ids[..2].to_vec());
+        assert_eq!(listed(Some(Region::Aktobe)).await, ids[..2].to_vec());
+        assert_eq!(listed(Some(Region::Atyrau)).await, vec![ids[1]]);
+        // One code is never taken for another that begins with it.
+        assert_eq!(listed(Some(Region::Almaty)).await, vec![ids[1]]);
+        assert_eq!(listed(Some(Region::AlmatyCity)).await, vec![ids[1], ids[2]]);
+    }
+
     pub(super) async fn calls_are_listed_by_phase_and_versions_guard_changes(store: Store) {
         let officer = user(&store, "officer@grants.kz").await;
         let draft = store
@@ -525,6 +624,7 @@ mod calls_and_applications {
                 let filter = CallFilter {
                     phases,
                     priority_area: None,
+                    region: None,
                 };
                 store
                     .list_calls(&filter, at, 1, 10)
@@ -740,11 +840,13 @@ mod calls_and_applications {
 
 use calls_and_applications::{
     a_call_round_trips_exactly, a_transition_writes_status_and_event_together,
-    calls_are_listed_by_phase_and_versions_guard_changes, idempotency_keys_settle_retries,
+    calls_are_listed_by_phase_and_versions_guard_changes, calls_are_listed_by_region,
+    idempotency_keys_settle_retries,
 };
 
 contract_more!(
     a_call_round_trips_exactly,
+    calls_are_listed_by_region,
     calls_are_listed_by_phase_and_versions_guard_changes,
     a_transition_writes_status_and_event_together,
     idempotency_keys_settle_retries,

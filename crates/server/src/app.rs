@@ -50,6 +50,10 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             settings.access_token_ttl_secs,
         ),
         confirmations: Confirmations::new(&secret, &settings.jwt_previous_secrets),
+        portal: Arc::new(
+            crate::web::Portal::load(&secret, &settings.jwt_previous_secrets)
+                .context("loading the portal's templates")?,
+        ),
         clock,
         metrics: Arc::new(Metrics::default()),
         document: {
@@ -66,7 +70,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
     let service = api::service::service();
     let metrics = state.metrics.clone();
     let cors = cors(&state.settings);
-    Route::new()
+    crate::web::mount(Route::new())
         .nest(api::service::PREFIX, service.with(Idempotency))
         .at(
             format!("{}/openapi.json", api::service::PREFIX),
@@ -117,12 +121,20 @@ fn swagger_ui(state: Data<&AppState>) -> poem::Response {
 }
 
 /// Headers every response carries, errors included: no content sniffing, no framing, no
-/// referrer, and outside the API document's browser page no script at all.
+/// referrer; the API allows no content at all, the portal only its own files, and the API
+/// document's browser page sets nothing more.
 async fn security_headers<E: poem::Endpoint>(
     endpoint: Arc<E>,
     req: poem::Request,
 ) -> poem::Result<Response> {
-    let page = req.uri().path().starts_with("/docs");
+    let path = req.uri().path();
+    let policy = if path.starts_with("/docs") {
+        None
+    } else if path.starts_with("/api/") || path == "/api" {
+        Some("default-src 'none'; frame-ancestors 'none'")
+    } else {
+        Some(PORTAL_POLICY)
+    };
     let mut response = endpoint.get_response(req).await;
     let headers = response.headers_mut();
     let fixed = [
@@ -133,14 +145,20 @@ async fn security_headers<E: poem::Endpoint>(
     for (name, value) in fixed {
         headers.insert(name, poem::http::HeaderValue::from_static(value));
     }
-    if !page {
+    if let Some(policy) = policy {
         headers.insert(
             "content-security-policy",
-            poem::http::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            poem::http::HeaderValue::from_static(policy),
         );
     }
     Ok(response)
 }
+
+/// The portal's Content-Security-Policy: its own style sheet and script only, forms only to
+/// itself, never in a frame.
+const PORTAL_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+    frame-ancestors 'none'";
 
 /// CORS for the configured origins (and the service's own public origin), or `None` when
 /// no origin is configured: then browsers of other origins get no CORS headers at all.

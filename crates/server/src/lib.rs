@@ -17,3 +17,4 @@ pub mod metrics;
 pub mod observe;
 pub mod probe;
 pub mod state;
+pub mod web;

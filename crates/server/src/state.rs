@@ -9,6 +9,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::web::Portal;
 
 /// Shared, cheaply cloned state of a running server.
 #[derive(Debug, Clone)]
@@ -28,4 +29,6 @@ pub struct AppState {
     /// The API document and its Swagger UI page, naming this server's public URL; cloned
     /// per request without copying.
     pub document: (bytes::Bytes, bytes::Bytes),
+    /// The web portal's templates, words, form keys and static files.
+    pub portal: Arc<Portal>,
 }

@@ -2,7 +2,7 @@
 //! them (anyone may read a published call; drafts are for staff).
 
 use chrono::{DateTime, Utc};
-use domain::call::{self, CallInput, CallPhase, CallSpec, CallState, PriorityArea};
+use domain::call::{self, CallInput, CallPhase, CallSpec, CallState};
 use domain::ids::CallId;
 use domain::role::Role;
 use persistence::calls::CallFilter;
@@ -73,30 +73,35 @@ fn is_staff(caller: Option<Caller>) -> bool {
     caller.is_some_and(|c| c.staff().is_some())
 }
 
-/// A page of calls: anyone sees the open ones; staff may ask for calls in any of
-/// `phases` (all phases when empty).
+/// A page of calls matching `filter`: staff may ask for calls in any phase (all phases
+/// when none is named); anyone else sees calls open or opening soon (open ones when they
+/// name neither).
 ///
 /// # Errors
 /// [`Error::Store`] when the database fails.
 pub async fn list(
     store: &Store,
     caller: Option<Caller>,
-    phases: Vec<CallPhase>,
-    priority_area: Option<PriorityArea>,
+    mut filter: CallFilter,
     page: u64,
     limit: u64,
     now: DateTime<Utc>,
 ) -> Result<OffsetPage<CallRecord>, Error> {
-    let phases = if is_staff(caller) {
-        phases
-    } else {
-        vec![CallPhase::Open]
-    };
-    let filter = CallFilter {
-        phases,
-        priority_area,
-    };
+    if !is_staff(caller) {
+        filter.phases.retain(|phase| public_phase(*phase));
+        if filter.phases.is_empty() {
+            filter.phases.push(CallPhase::Open);
+        }
+    }
     Ok(store.list_calls(&filter, now, page, limit).await?)
+}
+
+/// Whether anyone may list calls in `phase`.
+const fn public_phase(phase: CallPhase) -> bool {
+    match phase {
+        CallPhase::Open | CallPhase::Scheduled => true,
+        CallPhase::Draft | CallPhase::Closed | CallPhase::Decided => false,
+    }
 }
 
 /// Call `id`; a draft only for staff.

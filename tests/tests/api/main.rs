@@ -11,6 +11,7 @@ mod matrix;
 mod operations;
 mod organizations;
 mod paging;
+mod portal;
 mod replicas;
 mod reviews;
 mod submissions;

@@ -5,6 +5,8 @@ use domain::call::{
     self, Aggregation, CallInput, CallPhase, Criterion, CriterionInput, EligibilityInput,
     PriorityArea,
 };
+use domain::region::Region;
+use persistence::calls::CallFilter;
 use persistence::records::CallRecord;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -397,17 +399,23 @@ pub struct CallsApi;
 
 #[OpenApi(prefix_path = "/calls", tag = "ApiTags::Calls")]
 impl CallsApi {
-    /// List calls. Without an account (or as an applicant or reviewer) only open calls are
-    /// listed; officers and admins may filter by status.
+    /// List calls. Without an account (or as an applicant or reviewer) calls open for
+    /// applications and calls opening soon are listed: open ones unless `status` asks for
+    /// `scheduled` (or both); officers and admins may ask for any status.
     #[oai(path = "/", method = "get", operation_id = "list_calls")]
+    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         state: Data<&AppState>,
         auth: MaybeAuth,
-        /// Only calls in this status (officers and admins); repeatable.
+        /// Only calls in this status; repeatable. Without an account only `open` and
+        /// `scheduled` count (others are ignored), and `open` is the default.
         status: Query<Vec<CallStatusCode>>,
         /// Only calls with this priority area.
         priority_area: Query<Option<PriorityAreaCode>>,
+        /// Only calls that organisations registered in this region may apply to (calls
+        /// open to every region included).
+        region: Query<Option<RegionCode>>,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         page: Query<Option<u64>>,
@@ -420,8 +428,11 @@ impl CallsApi {
         let listed = usecases::calls::list(
             &state.store,
             auth.caller().map(Caller::acting),
-            status.0.into_iter().map(CallPhase::from).collect(),
-            priority_area.0.map(PriorityArea::from),
+            CallFilter {
+                phases: status.0.into_iter().map(CallPhase::from).collect(),
+                priority_area: priority_area.0.map(PriorityArea::from),
+                region: region.0.map(Region::from),
+            },
             page_number,
             pagination::limit(limit.0),
             now,

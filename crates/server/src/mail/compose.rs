@@ -174,6 +174,10 @@ impl Letterhead {
                     .token(pending.user_id.uuid(), &pending.nonce)
                     .ok_or(ComposeError::Missing("a confirmation key"))?;
                 let expires = domain::account::verification_expires_at(pending.sent_at);
+                facts.push((
+                    "confirmation_url",
+                    Value::from(format!("{}/confirm?code={token}", self.public_url)),
+                ));
                 code_facts(facts, "confirmation_token", token, expires, letter);
             }
             AccountMail::PasswordReset(pending) => {
@@ -182,12 +186,19 @@ impl Letterhead {
                     .reset_token(pending.user_id.uuid(), &pending.nonce)
                     .ok_or(ComposeError::Missing("a reset key"))?;
                 let expires = domain::account::reset_expires_at(pending.sent_at);
+                facts.push((
+                    "reset_url",
+                    Value::from(format!(
+                        "{}/password-reset/confirm?code={token}",
+                        self.public_url
+                    )),
+                ));
                 code_facts(facts, "reset_token", token, expires, letter);
             }
             AccountMail::AccountExists => {
                 facts.push((
                     "login_url",
-                    Value::from(format!("{}/api/v1/auth/login", self.public_url)),
+                    Value::from(format!("{}/login", self.public_url)),
                 ));
             }
             AccountMail::Invited(invitation) => {
@@ -525,13 +536,19 @@ mod tests {
                     }
                     NotificationKind::VerifyEmail => {
                         let token = head.confirmations.token(Uuid::from_u128(11), "nonce");
-                        expected.push(token.unwrap_or_else(|| panic!("a token")));
+                        let token = token.unwrap_or_else(|| panic!("a token"));
+                        expected.push(format!("https://granty.kz/confirm?code={token}"));
+                        expected.push(token);
                         expected.push(format::instant(at(7) + chrono::Duration::days(3), language));
                         expected.push("aigerim@example.kz".to_owned());
                     }
                     NotificationKind::PasswordReset => {
                         let token = head.confirmations.reset_token(Uuid::from_u128(11), "nonce");
-                        expected.push(token.unwrap_or_else(|| panic!("a token")));
+                        let token = token.unwrap_or_else(|| panic!("a token"));
+                        expected.push(format!(
+                            "https://granty.kz/password-reset/confirm?code={token}"
+                        ));
+                        expected.push(token);
                         expected.push(format::instant(
                             at(7) + chrono::Duration::hours(6),
                             language,
@@ -539,7 +556,7 @@ mod tests {
                         expected.push("aigerim@example.kz".to_owned());
                     }
                     NotificationKind::AccountExists => {
-                        expected.push("https://granty.kz/api/v1/auth/login".to_owned());
+                        expected.push("https://granty.kz/login".to_owned());
                         expected.push("aigerim@example.kz".to_owned());
                     }
                     NotificationKind::ReviewerRecused => {

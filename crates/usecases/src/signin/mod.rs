@@ -15,4 +15,4 @@ pub use credentials::Credentials;
 
 pub use password::{Change, authenticate, change_password, finish_reset, start_reset};
 pub use register::{confirm_address, create_confirmed, create_staff, register};
-pub use sessions::{end_login, renew_login, start_login};
+pub use sessions::{end_login, renew_login, resume_login, start_login};

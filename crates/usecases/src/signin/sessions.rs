@@ -90,3 +90,29 @@ pub async fn end_login(
         Err(Error::NotThisLogin)
     }
 }
+
+/// The account and login of the portal sign-in whose token has digest `digest`, renewing
+/// it when it is due (a sign-in lasts a month from its last renewal), and whether it was
+/// renewed now. A disabled account's sign-in counts as ended.
+///
+/// # Errors
+/// [`Error::Store`] when the database fails.
+pub async fn resume_login(
+    store: &Store,
+    digest: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(User, Uuid, bool)>, Error> {
+    let Some((user, session, expires_at)) = store.cookie_session(digest, now).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    let renews = domain::account::portal_session_renews(expires_at, now);
+    if renews {
+        store
+            .extend_cookie_session(digest, domain::account::portal_session_expires_at(now))
+            .await?;
+    }
+    Ok(Some((user, session, renews)))
+}

@@ -1,0 +1,142 @@
+//! The web portal: server-rendered pages for NGO members, reviewers, officers and admins,
+//! in Kazakh, Russian and English, mounted at `/` beside the API. Its handlers call the
+//! same use cases as the API's; no business rule lives here.
+//!
+//! It is a module of the server rather than a crate of its own because it needs what only
+//! the server has: the shared state, the credentials machinery (Argon2 off the async
+//! workers, mailed codes), the login records behind bearer tokens, and the rate limits.
+//! Pages are rendered with minijinja, the engine of the mail, from templates compiled into
+//! the binary; the style sheet and the one small script are served under content-hashed
+//! names. Everything works with scripts off.
+
+pub mod assets;
+pub mod cookies;
+pub mod countdown;
+pub mod csrf;
+pub mod failure;
+pub mod forms;
+pub mod i18n;
+pub mod lang;
+pub mod pages;
+pub mod visit;
+
+use std::fmt::Write as _;
+
+use minijinja::{Environment, UndefinedBehavior, Value};
+use poem::{Route, get};
+
+use crate::config::Secret;
+
+macro_rules! templates {
+    ($($name:literal)+) => {
+        [$(
+            ($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/web/", $name))),
+        )+]
+    };
+}
+
+const TEMPLATES: [(&str, &str); 10] = templates!(
+    "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
+    "confirm.html" "reset_request.html" "reset_new.html" "notice.html"
+);
+
+/// What every portal page is made with.
+#[derive(Debug)]
+pub struct Portal {
+    env: Environment<'static>,
+    /// The words in each language.
+    pub catalogue: i18n::Catalogue,
+    /// Form-token keys.
+    pub forms: csrf::FormKeys,
+    /// The style sheet and script.
+    pub assets: assets::Assets,
+}
+
+impl Portal {
+    /// Loads the embedded templates and catalogues; form tokens are keyed from `secret`
+    /// (and still accepted under `previous` secrets).
+    ///
+    /// # Errors
+    /// When a template or catalogue does not parse.
+    pub fn load(secret: &Secret, previous: &[Secret]) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        // A missing value fails the page instead of printing a blank; `if` may still test
+        // for one.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_formatter(escape);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        Ok(Self {
+            env,
+            catalogue: i18n::Catalogue::load()?,
+            forms: csrf::FormKeys::new(secret, previous),
+            assets: assets::Assets::embedded(),
+        })
+    }
+
+    /// Renders template `name` with `context`.
+    ///
+    /// # Errors
+    /// When the template needs a value `context` lacks.
+    pub fn render(&self, name: &str, context: Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(context)
+    }
+}
+
+/// Writes `value` into a page: strings not marked safe with `&`, `<`, `>`, `"` and `'`
+/// escaped (not `/`, which HTML does not need escaped, so paths stay readable and short);
+/// everything else as minijinja writes it.
+fn escape(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if !value.is_safe() => {
+            let mut escaped = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    other => escaped.push(other),
+                }
+            }
+            out.write_str(&escaped).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+            })
+        }
+        Some(_) | None => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+/// Adds the portal's pages to `route`.
+#[must_use]
+pub fn mount(route: Route) -> Route {
+    use pages::{account, public};
+    route
+        .at("/", get(public::home))
+        .at("/calls/:id", get(public::call_page))
+        .at("/static/:name", get(public::asset))
+        .at(
+            "/register",
+            get(account::register_form).post(account::register),
+        )
+        .at(
+            "/confirm",
+            get(account::confirm_form).post(account::confirm),
+        )
+        .at("/login", get(account::login_form).post(account::login))
+        .at("/logout", poem::post(account::logout))
+        .at(
+            "/password-reset",
+            get(account::reset_form).post(account::reset),
+        )
+        .at(
+            "/password-reset/confirm",
+            get(account::new_password_form).post(account::new_password),
+        )
+}

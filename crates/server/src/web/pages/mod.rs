@@ -1,0 +1,4 @@
+//! The portal's pages, by who uses them.
+
+pub mod account;
+pub mod public;

@@ -1,0 +1,7 @@
+//! The web portal over HTTP, as a browser without scripts uses it: pages, forms with their
+//! tokens, cookies and redirects.
+
+mod accounts;
+mod browser;
+mod calls;
+mod sessions;
