@@ -20,8 +20,6 @@ pub mod lang;
 pub mod pages;
 pub mod visit;
 
-use std::fmt::Write as _;
-
 use minijinja::{Environment, UndefinedBehavior, Value};
 use poem::{Route, get};
 
