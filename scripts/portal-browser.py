@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""The web portal in a real browser: Debian's Chromium, driven over WebDriver by Selenium.
+
+Starts aiosmtpd and `grants serve` (on a fresh SQLite file, or on the PostgreSQL database
+given with --database-url) with its mail going over SMTP, and its public address the
+server's own, so that links in the mail can be followed. An officer publishes a call through
+the API; then, in the browser at 360 x 640:
+
+- with scripts on: an applicant finds the call on the home page in Kazakh, registers, is
+  refused with the reasons beside the fields, fixes them, confirms the address by opening
+  the link from the mail (the page presses its own button), and signs in;
+- with scripts off (not on --scripts-on-only): the same registration, where the mailed link
+  opens a page whose button the person presses; then a forgotten password is reset from the
+  mailed link, which ends the login of the other browser and the API's;
+- axe-core checks every page in Kazakh, Russian and English (zero violations), and every
+  page's first visit (HTML, style sheet and script, compressed) must stay under 50 KB.
+
+A screenshot of every page is written under target/portal-screenshots/. Prints a
+cargo-style `test result:` line per part so the test command counts them.
+
+Usage: portal-browser.py GRANTS PYTHON_WITH_AIOSMTPD AXE_JS [--database-url URL]
+       [--scripts-on-only] [--screenshots DIR]
+"""
+
+import argparse
+import email
+import email.policy
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from harness import PASSWORD, TIMEOUT, Api, confirm_with_cli, free_port, wait_for_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+PAGE_BUDGET = 50 * 1024
+
+
+class Failed(Exception):
+    pass
+
+
+def expect(condition, what):
+    if not condition:
+        raise Failed(what)
+
+
+def browser(scripts):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=360,640", "--no-first-run", "--no-default-browser-check",
+                 "--disable-extensions", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"):
+        options.add_argument(flag)
+    if not scripts:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2})
+    # The driver given explicitly: Selenium then never tries to download one.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    # Headless Chromium keeps windows at least 500 px wide; a phone's viewport is set here.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 360, "height": 640, "deviceScaleFactor": 1, "mobile": True})
+    return driver
+
+
+class Person:
+    """One browser, with what it has seen."""
+
+    def __init__(self, base, scripts, shots, name):
+        self.base, self.driver, self.shots, self.name = base, browser(scripts), shots, name
+        self.count = 0
+
+    def close(self):
+        self.driver.quit()
+
+    def open(self, path):
+        self.driver.get(self.base + path if path.startswith("/") else path)
+        return self
+
+    def shot(self, label):
+        if self.shots:
+            self.count += 1
+            os.makedirs(self.shots, exist_ok=True)
+            self.driver.save_screenshot(
+                os.path.join(self.shots, f"{self.name}-{self.count:02d}-{label}.png"))
+
+    def heading(self):
+        return self.driver.find_element(By.TAG_NAME, "h1").text
+
+    def wait_heading(self, text):
+        def shown(_):
+            try:
+                return text in self.heading()
+            except WebDriverException:
+                return False
+        try:
+            WebDriverWait(self.driver, TIMEOUT).until(shown)
+        except TimeoutException:
+            raise Failed(f"{self.name}: expected heading {text!r}, saw {self.heading()!r}")
+
+    def fill(self, fields):
+        for name, value in fields.items():
+            element = self.driver.find_element(By.ID, name)
+            if element.tag_name == "select":
+                element.find_element(By.CSS_SELECTOR, f"option[value='{value}']").click()
+            else:
+                element.clear()
+                element.send_keys(value)
+
+    def press(self):
+        """Presses the page's button and waits for the next page."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        WebDriverWait(self.driver, TIMEOUT).until(expected_conditions.staleness_of(old))
+
+    def follow(self, selector):
+        """Follows the link `selector` names and waits for the next page."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.find_element(By.CSS_SELECTOR, selector).click()
+        WebDriverWait(self.driver, TIMEOUT).until(expected_conditions.staleness_of(old))
+
+    def error_beside(self, field):
+        found = self.driver.find_elements(By.ID, f"{field}-error")
+        return found[0].text if found else None
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def lang(self):
+        return self.driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
+
+
+class Mailbox:
+    def __init__(self, maildir):
+        self.new = os.path.join(maildir, "new")
+        self.seen = set()
+
+    def next_to(self, address, subject_part):
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline:
+            for name in sorted(os.listdir(self.new)) if os.path.isdir(self.new) else []:
+                if name in self.seen:
+                    continue
+                with open(os.path.join(self.new, name), "rb") as handle:
+                    mail = email.message_from_binary_file(handle, policy=email.policy.default)
+                if address in str(mail["To"]) and subject_part in str(mail["Subject"]):
+                    self.seen.add(name)
+                    return mail.get_body(preferencelist=("plain",)).get_content()
+            time.sleep(0.1)
+        raise Failed(f"no mail {subject_part!r} reached {address}")
+
+
+def link_in(text, base, path):
+    match = re.search(re.escape(base + path) + r"\?code=[A-Za-z0-9_-]+", text)
+    expect(match, f"no {path} link in the mail: {text[:300]!r}")
+    return match.group(0)
+
+
+def register(person, mailbox, address, name, scripts):
+    """Registers through the form in Kazakh, first with mistakes; returns the mailed link."""
+    person.open("/?lang=kk")
+    expect(person.lang() == "kk", "the home page is not in Kazakh")
+    expect("Ауыл аманаты 2027" in person.text(), "the open call is not on the home page")
+    person.shot("home")
+    person.follow("main h3 a")
+    person.wait_heading("Ауыл аманаты 2027")
+    expect("Қабылдаудың аяқталуына" in person.text(), "the call page has no countdown")
+    person.shot("call")
+    person.follow("main a[href='/register']")
+    person.wait_heading("Тіркелу")
+    person.fill({"email": "not an address", "name": name, "password": "12345"})
+    person.press()
+    person.wait_heading("Тіркелу")
+    expect(person.error_beside("email"), "no error beside the address")
+    expect(person.error_beside("password"), "no error beside the password")
+    summary = person.driver.find_elements(By.CSS_SELECTOR, ".error-summary a")
+    expect(len(summary) == 2, f"the summary lists {len(summary)} refusals")
+    expect("name@example.kz" in person.error_beside("email"), "the error is not in Kazakh")
+    person.shot("register-refused")
+    person.fill({"email": address, "password": PASSWORD})
+    person.press()
+    person.wait_heading("Поштаңызды тексеріңіз")
+    person.shot("register-sent")
+    text = mailbox.next_to(address, "растаңыз")
+    expect("Құрметті өтініш беруші" in text, "the confirmation mail is not in Kazakh")
+    return link_in(text, person.base, "/confirm")
+
+
+def confirm_and_sign_in(person, link, address, scripts):
+    person.open(link)
+    if scripts:
+        person.wait_heading("Мекенжай расталды")
+    else:
+        person.wait_heading("Электрондық пошта мекенжайын растаңыз")
+        person.shot("confirm")
+        person.press()
+        person.wait_heading("Мекенжай расталды")
+    person.shot("confirmed")
+    person.follow("main a[href='/login']")
+    person.wait_heading("Кіру")
+    person.fill({"email": address, "password": PASSWORD})
+    person.shot("login")
+    person.press()
+    person.wait_heading("Гранттық конкурстар")
+
+
+def applicant_round(base, mailbox, shots, scripts, suffix):
+    person = Person(base, scripts, shots, f"applicant-{suffix}")
+    try:
+        address = f"aigerim-{suffix}@mail.kz"
+        link = register(person, mailbox, address, "Айгерім", scripts)
+        confirm_and_sign_in(person, link, address, scripts)
+        expect("Айгерім" in person.text(), "the signed-in name is not shown")
+        person.shot("signed-in")
+        return person
+    except Exception:
+        person.close()
+        raise
+
+
+def reset_round(base, mailbox, shots, api, signed_in, address):
+    """Resets `address`'s password from another browser, with scripts off."""
+    tokens = api.call("POST", "/api/v1/auth/login", body={"email": address, "password": PASSWORD})
+    phone = Person(base, False, shots, "reset")
+    try:
+        phone.open("/login?lang=en")
+        phone.follow("main a[href='/password-reset']")
+        phone.wait_heading("Forgotten password")
+        phone.fill({"email": address})
+        phone.press()
+        phone.wait_heading("Check your e-mail")
+        # The account's language is Kazakh: so is the mail.
+        link = link_in(mailbox.next_to(address, "құпиясөз"), base, "/password-reset/confirm")
+        phone.open(link)
+        phone.wait_heading("Choose a new password")
+        phone.shot("new-password")
+        new_password = "жаңа-құпиясөз-2027"
+        phone.fill({"password": new_password})
+        phone.press()
+        phone.wait_heading("Your password is set")
+        phone.shot("password-set")
+        signed_in.open("/")
+        expect("Айгерім" not in signed_in.text(), "the other browser is still signed in")
+        status = api.call("GET", "/api/v1/me", tokens["access_token"], expect=(200, 401))
+        expect(status is not None and status.get("status") == 401,
+               "the API's login survived the reset")
+    finally:
+        phone.close()
+
+
+PAGES = ["/", "/register", "/login", "/password-reset", "/confirm?code=x",
+         "/password-reset/confirm?code=x", "/calls/{call}", "/calls/not-a-call"]
+
+
+def axe_round(base, axe_js, shots, call):
+    person = Person(base, True, shots, "axe")
+    script = open(axe_js, encoding="utf-8").read()
+    problems = []
+    try:
+        for language in ("kk", "ru", "en"):
+            for page in PAGES:
+                path = page.format(call=call)
+                joiner = "&" if "?" in path else "?"
+                # The confirmation page presses its own button when scripts run; axe checks
+                # it with the code refused, which also shows the error pattern.
+                person.open(f"{path}{joiner}lang={language}")
+                WebDriverWait(person.driver, TIMEOUT).until(
+                    lambda d: d.execute_script("return document.readyState") == "complete")
+                person.driver.execute_script(script)
+                person.driver.set_script_timeout(60)
+                result = person.driver.execute_async_script("""
+                    const done = arguments[arguments.length - 1];
+                    axe.run(document, {resultTypes: ['violations']})
+                      .then(r => done({passes: r.passes.length, violations: r.violations.map(
+                        v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))}))
+                      .catch(e => done({passes: 0, violations: ['axe failed: ' + e]}));""")
+                expect(person.lang() == language, f"{path} in {language}: <html lang> differs")
+                # Rules that held prove axe looked at the page.
+                expect(result["passes"] > 10, f"{path} ({language}): axe checked too little")
+                problems += [f"{path} ({language}): {v}" for v in result["violations"]]
+                if language == "ru":
+                    person.shot(re.sub(r"[^a-z]+", "-", path.split("?")[0]).strip("-") or "home")
+    finally:
+        person.close()
+    expect(not problems, "axe-core found violations:\n    " + "\n    ".join(problems))
+
+
+def weight_round(base, call):
+    """Every page's first visit: its HTML and every file it links, gzip-compressed."""
+    heavy = []
+    for page in PAGES:
+        path = page.format(call=call)
+        html, sent = fetch(base + path)
+        total = sent
+        for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+            total += fetch(base + asset)[1]
+        if total > PAGE_BUDGET:
+            heavy.append(f"{path}: {total} bytes")
+    expect(not heavy, "pages over 50 KB on a first visit: " + ", ".join(heavy))
+
+
+def fetch(url):
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    try:
+        response = urllib.request.urlopen(request, timeout=TIMEOUT)
+    except urllib.error.HTTPError as error:
+        response = error
+    body = response.read()
+    sent = len(body)
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return body.decode("utf-8", "replace"), sent
+
+
+def main():
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("grants")
+    parser.add_argument("python")
+    parser.add_argument("axe")
+    parser.add_argument("--database-url")
+    parser.add_argument("--scripts-on-only", action="store_true")
+    parser.add_argument("--screenshots", default="target/portal-screenshots")
+    args = parser.parse_args()
+    grants = os.path.abspath(args.grants)
+    work = tempfile.mkdtemp(prefix="grants-portal-")
+    maildir = os.path.join(work, "maildir")
+    smtp_port, http_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{http_port}"
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    shots = os.path.join(args.screenshots, database.lower())
+    shutil.rmtree(shots, ignore_errors=True)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "GRANTS_DATA_DIR": os.path.join(work, "data"),
+        "GRANTS_BIND": f"127.0.0.1:{http_port}",
+        "GRANTS_MAIL_TRANSPORT": "smtp",
+        "GRANTS_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}?tls=none",
+        "GRANTS_PUBLIC_URL": base,
+        "GRANTS_MAIL_POLL_MS": "100",
+        "GRANTS_LOG": "warn",
+    }
+    if args.database_url:
+        env["GRANTS_DATABASE_URL"] = args.database_url
+    processes, people, results = [], [], []
+
+    def part(name, run):
+        started = time.time()
+        try:
+            run()
+            results.append((name, None))
+            print(f"portal in Chromium on {database}: {name} ... ok ({time.time() - started:.1f} s)")
+        except Failed as failure:
+            results.append((name, str(failure)))
+            print(f"portal in Chromium on {database}: {name} ... FAILED: {failure}")
+
+    try:
+        smtpd = subprocess.Popen(
+            [args.python, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
+             "-c", "aiosmtpd.handlers.Mailbox", maildir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(smtpd)
+        wait_for_port(smtp_port, smtpd, "aiosmtpd")
+        subprocess.run([grants, "admin", "create", "--email", "admin@grants.kz", "--name", "Admin",
+                        "--password-stdin"], input=PASSWORD + "\n", text=True, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        server = subprocess.Popen([grants, "serve"], env=env, stdout=subprocess.DEVNULL)
+        processes.append(server)
+        wait_for_port(http_port, server, "grants serve")
+        api = Api(base, confirm_with_cli(grants, env))
+        admin = api.token("admin@grants.kz")
+        officer = api.staff(admin, "officer@grants.kz", "officer", "ru")
+        call = api.published_call(officer, [])
+        mailbox = Mailbox(maildir)
+
+        part("an applicant registers in Kazakh, confirms from the mailed link and signs in"
+             " (scripts on)",
+             lambda: people.append(applicant_round(base, mailbox, shots, True, "js")))
+        if not args.scripts_on_only:
+            def scripts_off():
+                person = applicant_round(base, mailbox, shots, False, "nojs")
+                people.append(person)
+                reset_round(base, mailbox, shots, api, person, "aigerim-nojs@mail.kz")
+            part("the same with scripts off, then a password reset from the mailed link ends"
+                 " every login", scripts_off)
+            part("axe-core finds no violation on any page in kk, ru and en",
+                 lambda: axe_round(base, args.axe, shots, call))
+            part("every page's first visit is under 50 KB compressed",
+                 lambda: weight_round(base, call))
+    finally:
+        for person in people:
+            person.close()
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    failed = [name for name, failure in results if failure]
+    print(f"test result: {'FAILED' if failed else 'ok'}. {len(results) - len(failed)} passed;"
+          f" {len(failed)} failed; 0 ignored")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
