@@ -39,7 +39,6 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import PASSWORD, TIMEOUT, Api, confirm_with_cli, free_port, wait_for_port
@@ -75,6 +74,18 @@ def browser(scripts):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 360, "height": 640, "deviceScaleFactor": 1, "mobile": True})
     return driver
+
+
+def gone(element):
+    """Whether `element`'s page has been replaced: Chromium tells it with a stale element or,
+    mid-navigation, with an inspector error about a node of another document."""
+    def check(_):
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return check
 
 
 class Person:
@@ -125,13 +136,13 @@ class Person:
         """Presses the page's button and waits for the next page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        WebDriverWait(self.driver, TIMEOUT).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, TIMEOUT).until(gone(old))
 
     def follow(self, selector):
         """Follows the link `selector` names and waits for the next page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, selector).click()
-        WebDriverWait(self.driver, TIMEOUT).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, TIMEOUT).until(gone(old))
 
     def error_beside(self, field):
         found = self.driver.find_elements(By.ID, f"{field}-error")
@@ -363,7 +374,7 @@ def main():
             run()
             results.append((name, None))
             print(f"portal in Chromium on {database}: {name} ... ok ({time.time() - started:.1f} s)")
-        except Failed as failure:
+        except Exception as failure:  # a failed check, or the browser's own error
             results.append((name, str(failure)))
             print(f"portal in Chromium on {database}: {name} ... FAILED: {failure}")
 
