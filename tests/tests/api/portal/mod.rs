@@ -4,4 +4,5 @@
 mod accounts;
 mod browser;
 mod calls;
+mod matrix;
 mod sessions;
