@@ -18,6 +18,7 @@ mod m20261203_000010_registrations;
 mod m20261203_000011_organization_verification;
 mod m20261203_000012_invitations;
 mod m20261203_000013_application_list_order;
+mod m20261203_000014_call_translations;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_organization_verification::Migration),
             Box::new(m20261203_000012_invitations::Migration),
             Box::new(m20261203_000013_application_list_order::Migration),
+            Box::new(m20261203_000014_call_translations::Migration),
         ]
     }
 }

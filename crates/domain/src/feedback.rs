@@ -54,6 +54,7 @@ mod tests {
             title: format!("Title of {key}"),
             max_score,
             weight: 1,
+            guidance: String::new(),
         }
     }
 

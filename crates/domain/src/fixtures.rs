@@ -50,12 +50,14 @@ pub fn call() -> CallSpec {
             title: "Relevance".to_owned(),
             max_score: 10,
             weight: 1,
+            guidance: String::new(),
         }],
         reviewers_per_application: 3,
         fundable_min_score: 60,
         disagreement_spread: 25,
         aggregation: Aggregation::Mean,
         hide_applicant_identity: false,
+        translations: crate::call::Translations::default(),
     }
 }
 

@@ -315,6 +315,7 @@ mod tests {
             title: key.to_uppercase(),
             max_score,
             weight,
+            guidance: String::new(),
         }
     }
 

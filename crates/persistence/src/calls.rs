@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::call::{
-    Aggregation, CallPhase, CallSpec, CallState, Criterion, Eligibility, PriorityArea,
+    Aggregation, CallPhase, CallSpec, CallState, Criterion, Eligibility, PriorityArea, Translations,
 };
 use domain::ids::{CallId, UserId};
 use domain::money::{Money, Share};
@@ -90,6 +90,12 @@ pub(crate) fn decode(model: call::Model) -> Result<CallRecord, RepoError> {
             .parse::<Aggregation>()
             .map_err(|e| corrupt(format!("aggregation: {e}")))?,
         hide_applicant_identity: model.hide_applicant_identity,
+        translations: if model.translations.is_empty() {
+            Translations::default()
+        } else {
+            serde_json::from_str(&model.translations)
+                .map_err(|e| corrupt(format!("translations: {e}")))?
+        },
     };
     let state = model
         .state
@@ -105,6 +111,18 @@ pub(crate) fn decode(model: call::Model) -> Result<CallRecord, RepoError> {
         updated_at: model.updated_at,
         published_at: model.published_at,
         closed_at: model.closed_at,
+    })
+}
+
+/// `translations` as stored: empty when there are none.
+fn translations_json(translations: &Translations) -> Result<String, RepoError> {
+    if translations.is_empty() {
+        return Ok(String::new());
+    }
+    serde_json::to_string(translations).map_err(|e| RepoError::Corrupt {
+        table: "calls",
+        id: String::new(),
+        detail: format!("translations do not serialise: {e}"),
     })
 }
 
@@ -294,6 +312,7 @@ pub(crate) fn spec_columns(
         disagreement_spread: Set(to_i32(spec.disagreement_spread)),
         aggregation: Set(spec.aggregation.code().to_owned()),
         hide_applicant_identity: Set(spec.hide_applicant_identity),
+        translations: Set(translations_json(&spec.translations)?),
         updated_at: Set(now),
         ..Default::default()
     })

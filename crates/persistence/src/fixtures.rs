@@ -64,12 +64,14 @@ pub fn call(now: DateTime<Utc>) -> CallSpec {
             title: Some("Relevance".to_owned()),
             max_score: Some(10),
             weight: Some(1),
+            guidance: None,
         }]),
         reviewers_per_application: Some(1),
         fundable_min_score: Some(50),
         disagreement_spread: Some(30),
         aggregation: Some("mean".to_owned()),
         hide_applicant_identity: None,
+        translations: None,
     })
     .unwrap_or_else(|e| panic!("fixture: {e:?}"))
 }

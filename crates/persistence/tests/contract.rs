@@ -468,7 +468,8 @@ mod calls_and_applications {
     use chrono::Duration;
     use domain::application::{ApplicationContent, ContentInput};
     use domain::call::{
-        CallInput, CallPhase, CallSpec, CallState, CriterionInput, EligibilityInput,
+        CallInput, CallPhase, CallSpec, CallState, CallTextInput, CriterionInput,
+        CriterionTextInput, EligibilityInput, TranslationsInput,
     };
     use domain::event::{Event, Transition};
     use domain::region::Region;
@@ -512,12 +513,30 @@ mod calls_and_applications {
                 title: Some("Impact".into()),
                 max_score: Some(10),
                 weight: Some(3),
+                guidance: Some("Does the village change?\nLook at the numbers.".into()),
             }]),
             reviewers_per_application: Some(3),
             fundable_min_score: Some(60),
             disagreement_spread: Some(20),
             aggregation: Some("median".into()),
             hide_applicant_identity: Some(true),
+            translations: Some(TranslationsInput {
+                kk: Some(CallTextInput {
+                    title: Some("Ауыл".into()),
+                    description: None,
+                    rubric: Some(
+                        [(
+                            "impact".to_owned(),
+                            CriterionTextInput {
+                                title: Some("Әсері".into()),
+                                guidance: Some("Ауыл өзгере ме?".into()),
+                            },
+                        )]
+                        .into(),
+                    ),
+                }),
+                ..TranslationsInput::default()
+            }),
         };
         CallSpec::create(input).unwrap_or_else(|e| panic!("fixture call: {e}"))
     }

@@ -416,3 +416,68 @@ async fn a_retried_call_draft_with_the_same_key_is_made_once() {
         listed.text
     );
 }
+
+#[tokio::test]
+async fn a_call_keeps_its_text_in_other_languages_and_its_criteria_guidance() {
+    let app = spawn_app().await;
+    let admin = app.admin("admin@grants.kz").await;
+    let officer = app.staff(&admin, "officer@grants.kz", "officer").await;
+    let mut body = call_body();
+    body["rubric"][0]["guidance"] = json!("Does the village need it? Look for numbers.");
+    body["translations"] = json!({
+        "kk": {
+            "title": "Ауылдағы әйелдер мен балаларға қолдау",
+            "rubric": {"relevance": {"title": "Ауылға қажеттілігі", "guidance": "Ауылға керек пе?"}}
+        },
+        "en": {"description": "Grants for rural NGOs: women and children, health, ecology."}
+    });
+    let created = app.post("/calls").token(&officer).json(&body).send().await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.str("id").to_owned();
+    let read = app
+        .get(&format!("/calls/{id}"))
+        .token(&officer)
+        .send()
+        .await;
+    assert_eq!(read.body["translations"], body["translations"]);
+    assert_eq!(
+        read.body["rubric"][0]["guidance"],
+        json!("Does the village need it? Look for numbers.")
+    );
+    assert!(read.body["rubric"][1].get("guidance").is_none());
+
+    // A change without translations keeps them; with them, replaces them whole.
+    let renamed = app
+        .patch(&format!("/calls/{id}"))
+        .token(&officer)
+        .header("if-match", "\"1\"")
+        .json(&json!({"title": "Жаңа атауы"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(renamed.body["translations"], body["translations"]);
+    let replaced = app
+        .patch(&format!("/calls/{id}"))
+        .token(&officer)
+        .header("if-match", "\"2\"")
+        .json(&json!({"translations": {"ru": {"title": "Поддержка женщин и детей в ауле"}}}))
+        .send()
+        .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.text);
+    assert_eq!(
+        replaced.body["translations"],
+        json!({"ru": {"title": "Поддержка женщин и детей в ауле"}})
+    );
+
+    // A translation of a criterion the rubric lacks, or of an empty title, is refused.
+    let mut bad = call_body();
+    bad["translations"] = json!({
+        "kk": {"title": " ", "rubric": {"impact": {"title": "Әсері"}}}
+    });
+    let refused = app.post("/calls").token(&officer).json(&bad).send().await;
+    refused.assert_problem(422, "validation-error");
+    assert_eq!(
+        refused.problem_fields(),
+        vec!["translations.kk.title", "translations.kk.rubric.impact"]
+    );
+}

@@ -3,9 +3,11 @@
 mod lifecycle;
 mod parse;
 mod spec;
+mod translations;
 mod types;
 
 pub use lifecycle::*;
+pub use translations::*;
 pub use types::*;
 
 #[cfg(test)]
@@ -13,6 +15,7 @@ mod tests {
     use chrono::{DateTime, TimeZone, Utc};
 
     use super::*;
+    use crate::language::Language;
     use crate::region::Region;
     use crate::validation::ValidationErrors;
     use parse::is_criterion_key;
@@ -29,6 +32,7 @@ mod tests {
             title: Some("Relevance to the community".to_owned()),
             max_score: Some(10),
             weight: Some(2),
+            guidance: None,
         }
     }
 
@@ -58,6 +62,7 @@ mod tests {
             disagreement_spread: Some(25),
             aggregation: Some("median".to_owned()),
             hide_applicant_identity: None,
+            translations: None,
         }
     }
 
@@ -393,6 +398,113 @@ mod tests {
         assert_eq!(
             CallTransitionError::NotDraft("edited").to_string(),
             "only a draft call can be edited"
+        );
+    }
+
+    fn kazakh(rubric: Vec<(&str, CriterionTextInput)>) -> TranslationsInput {
+        TranslationsInput {
+            kk: Some(CallTextInput {
+                title: Some(" Ауылдағы денсаулық ".to_owned()),
+                description: None,
+                rubric: Some(rubric.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+            }),
+            ..TranslationsInput::default()
+        }
+    }
+
+    #[test]
+    fn a_call_is_read_in_the_readers_language_where_it_has_text_and_in_its_own_elsewhere() {
+        let spec = CallSpec::create(CallInput {
+            rubric: Some(vec![CriterionInput {
+                guidance: Some("Does the village need it?".to_owned()),
+                ..criterion("relevance")
+            }]),
+            translations: Some(kazakh(vec![(
+                "relevance",
+                CriterionTextInput {
+                    title: Some("Ауылға қажеттілігі".to_owned()),
+                    guidance: None,
+                },
+            )])),
+            ..valid()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.title_in(Language::Kk), "Ауылдағы денсаулық");
+        assert_eq!(spec.title_in(Language::En), spec.title);
+        assert_eq!(spec.description_in(Language::Kk), spec.description);
+        let criterion = &spec.rubric[0];
+        assert_eq!(criterion.guidance, "Does the village need it?");
+        assert_eq!(
+            spec.criterion_in(criterion, Language::Kk),
+            ("Ауылға қажеттілігі", "Does the village need it?")
+        );
+        assert_eq!(
+            spec.criterion_in(criterion, Language::Ru),
+            ("Relevance to the community", "Does the village need it?")
+        );
+        // A change without translations keeps them; a change with them replaces them.
+        let kept = spec
+            .update(CallInput::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(kept, spec);
+        let replaced = spec
+            .update(CallInput {
+                translations: Some(TranslationsInput::default()),
+                ..CallInput::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(replaced.translations.is_empty());
+    }
+
+    #[test]
+    fn translations_are_bounded_like_their_fields_and_name_criteria_of_the_rubric() {
+        let fails = failures(CallSpec::create(CallInput {
+            rubric: Some(vec![CriterionInput {
+                guidance: Some("x".repeat(GUIDANCE_MAX + 1)),
+                ..criterion("relevance")
+            }]),
+            ..valid()
+        }));
+        assert_eq!(fails, vec![pair("rubric[0].guidance", "too_long")]);
+        let fails = failures(CallSpec::create(CallInput {
+            rubric: Some(vec![criterion("relevance")]),
+            translations: Some(TranslationsInput {
+                en: Some(CallTextInput {
+                    title: Some(" ".to_owned()),
+                    description: Some("y".repeat(DESCRIPTION_MAX + 1)),
+                    rubric: None,
+                }),
+                ..kazakh(vec![
+                    (
+                        "impact",
+                        CriterionTextInput {
+                            title: Some("Әсері".to_owned()),
+                            guidance: None,
+                        },
+                    ),
+                    (
+                        "relevance",
+                        CriterionTextInput {
+                            title: Some("\u{7}".to_owned()),
+                            guidance: Some("z".repeat(GUIDANCE_MAX + 1)),
+                        },
+                    ),
+                ])
+            }),
+            ..valid()
+        }));
+        assert_eq!(
+            fails,
+            vec![
+                pair("translations.kk.rubric.impact", "unknown_criterion"),
+                pair(
+                    "translations.kk.rubric.relevance.title",
+                    "invalid_characters"
+                ),
+                pair("translations.kk.rubric.relevance.guidance", "too_long"),
+                pair("translations.en.title", "required"),
+                pair("translations.en.description", "too_long"),
+            ]
         );
     }
 }

@@ -198,6 +198,12 @@ pub(super) fn parse_rubric(
                 in_range(errors, &field("weight"), v, 1, CRITERION_MAX_WEIGHT)
             }
         });
+        let guidance = match input.guidance {
+            Some(v) if !v.trim().is_empty() => errors
+                .check(&field("guidance"), text::bounded(&v, GUIDANCE_MAX, true))
+                .unwrap_or_default(),
+            Some(_) | None => String::new(),
+        };
         if let (Some(key), Some(title), Some(max_score), Some(weight)) =
             (key, title, max_score, weight)
         {
@@ -206,6 +212,7 @@ pub(super) fn parse_rubric(
                 title,
                 max_score,
                 weight,
+                guidance,
             });
         }
     }

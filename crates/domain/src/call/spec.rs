@@ -1,10 +1,12 @@
 //! Validating a call's terms, whole or as a change of a draft.
 
+use crate::language::Language;
 use crate::money::{Money, Share};
 use crate::text;
 use crate::validation::ValidationErrors;
 
 use super::parse::*;
+use super::translations::{Translations, TranslationsInput, parse_translations};
 use super::types::*;
 
 impl CallSpec {
@@ -74,6 +76,11 @@ impl CallSpec {
             .and_then(|v| in_range(errs, "disagreement_spread", v, 0, DISAGREEMENT_SPREAD_MAX));
         let aggregation = required(errs, "aggregation", input.aggregation)
             .and_then(|v| errs.check("aggregation", v.parse::<Aggregation>()));
+        let translations = input
+            .translations
+            .map_or_else(Translations::default, |raw| {
+                parse_translations(raw, rubric.as_deref().unwrap_or_default(), errs)
+            });
         let (
             Some(title),
             Some(description),
@@ -126,6 +133,7 @@ impl CallSpec {
             disagreement_spread,
             aggregation,
             hide_applicant_identity: input.hide_applicant_identity.unwrap_or(false),
+            translations,
         })
     }
 
@@ -170,6 +178,7 @@ impl CallSpec {
             hide_applicant_identity: input
                 .hide_applicant_identity
                 .or(current.hide_applicant_identity),
+            translations: input.translations.or(current.translations),
         })
     }
 
@@ -212,6 +221,7 @@ impl CallSpec {
                         title: Some(c.title.clone()),
                         max_score: Some(c.max_score),
                         weight: Some(c.weight),
+                        guidance: Some(c.guidance.clone()),
                     })
                     .collect(),
             ),
@@ -220,6 +230,44 @@ impl CallSpec {
             disagreement_spread: Some(self.disagreement_spread),
             aggregation: Some(self.aggregation.code().to_owned()),
             hide_applicant_identity: Some(self.hide_applicant_identity),
+            translations: Some(TranslationsInput::from(&self.translations)),
         }
+    }
+
+    /// The title in `language`: its translation when there is one, the call's own else.
+    #[must_use]
+    pub fn title_in(&self, language: Language) -> &str {
+        self.translations
+            .get(language)
+            .and_then(|t| t.title.as_deref())
+            .unwrap_or(&self.title)
+    }
+
+    /// The description in `language`, falling back as [`Self::title_in`] does.
+    #[must_use]
+    pub fn description_in(&self, language: Language) -> &str {
+        self.translations
+            .get(language)
+            .and_then(|t| t.description.as_deref())
+            .unwrap_or(&self.description)
+    }
+
+    /// `criterion`'s title and guidance in `language`, each falling back to its own.
+    #[must_use]
+    pub fn criterion_in<'a>(
+        &'a self,
+        criterion: &'a Criterion,
+        language: Language,
+    ) -> (&'a str, &'a str) {
+        let text = self
+            .translations
+            .get(language)
+            .and_then(|t| t.rubric.get(&criterion.key));
+        (
+            text.and_then(|t| t.title.as_deref())
+                .unwrap_or(&criterion.title),
+            text.and_then(|t| t.guidance.as_deref())
+                .unwrap_or(&criterion.guidance),
+        )
     }
 }

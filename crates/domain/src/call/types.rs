@@ -119,6 +119,9 @@ impl Aggregation {
 
 crate::codes::closed_set!(Aggregation, UnknownAggregation, "unknown_aggregation");
 
+/// Most characters in a criterion's guidance to reviewers.
+pub const GUIDANCE_MAX: usize = 2000;
+
 /// One scored criterion of a call's rubric.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Criterion {
@@ -130,6 +133,9 @@ pub struct Criterion {
     pub max_score: u32,
     /// Relative weight, 1..=100.
     pub weight: u32,
+    /// What reviewers should look for; empty when the officer gave none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub guidance: String,
 }
 
 /// Which organisations may apply to a call.
@@ -180,6 +186,8 @@ pub struct CallSpec {
     pub aggregation: Aggregation,
     /// Whether reviewers see the application without the organisation's name and BIN.
     pub hide_applicant_identity: bool,
+    /// The officer-written text in other languages.
+    pub translations: super::translations::Translations,
 }
 
 /// Raw call fields as received; `None` means "not given". Strings are raw (untrimmed)
@@ -218,6 +226,8 @@ pub struct CallInput {
     pub aggregation: Option<String>,
     /// Whether reviewers see applications without the organisation's identity; no when absent.
     pub hide_applicant_identity: Option<bool>,
+    /// Text in other languages; none when absent (replaced as a whole on a change).
+    pub translations: Option<super::translations::TranslationsInput>,
 }
 
 /// Raw eligibility rules; each absent rule means "no restriction".
@@ -244,4 +254,6 @@ pub struct CriterionInput {
     pub max_score: Option<u32>,
     /// Weight.
     pub weight: Option<u32>,
+    /// Raw guidance to reviewers; none when absent.
+    pub guidance: Option<String>,
 }

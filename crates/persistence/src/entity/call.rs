@@ -31,6 +31,7 @@ pub struct Model {
     pub published_at: Option<ChronoDateTimeUtc>,
     pub closed_at: Option<ChronoDateTimeUtc>,
     pub hide_applicant_identity: bool,
+    pub translations: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

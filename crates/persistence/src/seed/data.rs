@@ -153,6 +153,7 @@ pub(super) fn call_spec(
         title: Some(title.to_owned()),
         max_score: Some(10),
         weight: Some(weight),
+        guidance: None,
     };
     CallSpec::create(CallInput {
         title: Some(format!(
@@ -186,6 +187,7 @@ pub(super) fn call_spec(
         disagreement_spread: Some(30),
         aggregation: Some("mean".to_owned()),
         hide_applicant_identity: None,
+        translations: None,
     })
     .unwrap_or_else(|e| panic!("seed call spec: {e:?}"))
 }

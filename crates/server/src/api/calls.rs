@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::JsonBody;
+use super::call_text::CallTranslations;
 use super::codes::{AggregationCode, CallStatusCode, PriorityAreaCode, RegionCode};
 use super::keys::{IdempotencyKey, json_answer};
 use super::pagination;
@@ -54,6 +55,9 @@ pub struct CriterionBody {
     pub max_score: u32,
     /// Relative weight, 1 to 100.
     pub weight: u32,
+    /// What reviewers should look for, shown beside the score; none when absent.
+    #[oai(validator(max_length = 2000))]
+    pub guidance: Option<String>,
 }
 
 /// A new grant call.
@@ -94,6 +98,8 @@ pub struct CreateCallRequest {
     pub aggregation: AggregationCode,
     /// Hide the organisation's name and BIN from reviewers; no when absent.
     pub hide_applicant_identity: Option<bool>,
+    /// The call's text in other languages; none when absent.
+    pub translations: Option<CallTranslations>,
 }
 
 /// Changes to a draft call; absent fields stay as they are.
@@ -134,6 +140,8 @@ pub struct UpdateCallRequest {
     pub aggregation: Option<AggregationCode>,
     /// Hide the organisation's name and BIN from reviewers.
     pub hide_applicant_identity: Option<bool>,
+    /// The call's text in other languages (replaced as a whole).
+    pub translations: Option<CallTranslations>,
 }
 
 /// Who may apply.
@@ -151,6 +159,7 @@ pub struct EligibilityResponse {
 
 /// One scoring criterion.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CriterionResponse {
     /// Stable key.
     pub key: String,
@@ -160,6 +169,8 @@ pub struct CriterionResponse {
     pub max_score: u32,
     /// Relative weight.
     pub weight: u32,
+    /// What reviewers should look for; absent when the officer gave none.
+    pub guidance: Option<String>,
 }
 
 /// A grant call.
@@ -204,6 +215,8 @@ pub struct CallResponse {
     pub aggregation: AggregationCode,
     /// Whether reviewers see applications without the organisation's name and BIN.
     pub hide_applicant_identity: bool,
+    /// The call's text in other languages, as the officer gave it (`{}` when none).
+    pub translations: CallTranslations,
     /// Incremented by every change; also the `ETag`.
     pub version: i32,
     /// When it was published.
@@ -251,11 +264,13 @@ fn call_response(record: CallRecord, now: DateTime<Utc>) -> CallResponse {
                      title,
                      max_score,
                      weight,
+                     guidance,
                  }| CriterionResponse {
                     key,
                     title,
                     max_score,
                     weight,
+                    guidance: (!guidance.is_empty()).then_some(guidance),
                 },
             )
             .collect(),
@@ -264,6 +279,7 @@ fn call_response(record: CallRecord, now: DateTime<Utc>) -> CallResponse {
         disagreement_spread: spec.disagreement_spread,
         aggregation: spec.aggregation.into(),
         hide_applicant_identity: spec.hide_applicant_identity,
+        translations: CallTranslations::from(spec.translations),
         version: record.version,
         published_at: record.published_at,
         closed_at: record.closed_at,
@@ -299,6 +315,7 @@ fn rubric_input(rubric: Vec<CriterionBody>) -> Vec<CriterionInput> {
             title: Some(c.title),
             max_score: Some(c.max_score),
             weight: Some(c.weight),
+            guidance: c.guidance,
         })
         .collect()
 }
@@ -332,6 +349,7 @@ impl From<CreateCallRequest> for CallInput {
             disagreement_spread: Some(body.disagreement_spread),
             aggregation: Some(Aggregation::from(body.aggregation).code().to_owned()),
             hide_applicant_identity: body.hide_applicant_identity,
+            translations: body.translations.map(Into::into),
         }
     }
 }
@@ -357,6 +375,7 @@ impl From<UpdateCallRequest> for CallInput {
                 .aggregation
                 .map(|a| Aggregation::from(a).code().to_owned()),
             hide_applicant_identity: body.hide_applicant_identity,
+            translations: body.translations.map(Into::into),
         }
     }
 }

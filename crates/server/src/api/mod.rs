@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod body;
+pub mod call_text;
 pub mod calls;
 pub mod codes;
 pub mod decisions;

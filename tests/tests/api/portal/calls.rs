@@ -196,3 +196,36 @@ async fn portal_pages_carry_their_policy_and_static_files_are_kept_for_a_year() 
         404
     );
 }
+
+#[tokio::test]
+async fn a_call_is_shown_in_the_readers_language_where_the_officer_wrote_it() {
+    let app = spawn_app().await;
+    let admin = app.admin("admin@grants.kz").await;
+    let officer = app.staff(&admin, "officer@grants.kz", "officer").await;
+    let mut body = call_body();
+    body["title"] = json!("Поддержка женщин и детей");
+    body["rubric"][0]["guidance"] = json!("Нужен ли проект аулу?");
+    body["translations"] = json!({
+        "kk": {
+            "title": "Әйелдер мен балаларды қолдау",
+            "rubric": {"relevance": {"title": "Ауылға қажеттілігі", "guidance": "Жоба ауылға керек пе?"}}
+        }
+    });
+    let id = app.published_call(&officer, &body).await;
+    let mut browser = Browser::new(&app);
+    let kazakh = browser.get(&format!("/calls/{id}?lang=kk")).await.html;
+    assert!(
+        kazakh.contains("<h1>Әйелдер мен балаларды қолдау</h1>"),
+        "{kazakh}"
+    );
+    assert!(kazakh.contains("Ауылға қажеттілігі"));
+    assert!(kazakh.contains("Жоба ауылға керек пе?"));
+    // What has no Kazakh text is the call's own.
+    assert!(kazakh.contains("Sound budget"));
+    let home = browser.get("/").await.html;
+    assert!(home.contains("Әйелдер мен балаларды қолдау"));
+    let russian = browser.get(&format!("/calls/{id}?lang=ru")).await.html;
+    assert!(russian.contains("<h1>Поддержка женщин и детей</h1>"));
+    assert!(russian.contains("Relevance to the village"));
+    assert!(russian.contains("Нужен ли проект аулу?"));
+}

@@ -39,9 +39,16 @@ const TABLE: &[(&str, [u16; 6])] = &[
 /// The fields each form is posted with: refused input, so that nothing changes.
 fn fields(route: &str) -> Vec<(&'static str, &'static str)> {
     match route {
-        "/register" => vec![("email", "not an address"), ("name", "X"), ("password", "1")],
+        "/register" => vec![
+            ("email", "not an address"),
+            ("name", "X"),
+            ("password", "1"),
+        ],
         "/confirm" | "/password-reset/confirm" => vec![("code", "not-a-code"), ("password", "1")],
-        "/login" => vec![("email", "nobody@mail.kz"), ("password", "wrong-password-1")],
+        "/login" => vec![
+            ("email", "nobody@mail.kz"),
+            ("password", "wrong-password-1"),
+        ],
         "/password-reset" => vec![("email", "not an address")],
         _ => vec![],
     }
@@ -85,7 +92,12 @@ async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
     let who = people(&app).await;
     let officer = app.token_for("officer@grants.kz").await;
     let published = app.published_call(&officer, &call_body()).await;
-    let draft = app.post("/calls").token(&officer).json(&call_body()).send().await;
+    let draft = app
+        .post("/calls")
+        .token(&officer)
+        .json(&call_body())
+        .send()
+        .await;
     let draft = draft.str("id").to_owned();
     let css = {
         let mut browser = Browser::new(&app);
@@ -149,10 +161,7 @@ fn security_md_shows_the_same_portal_table() {
             if cells.len() != 9 || !cells[1].starts_with('`') {
                 return None;
             }
-            let statuses: Vec<u16> = cells[2..8]
-                .iter()
-                .map(|c| c.parse().unwrap_or(0))
-                .collect();
+            let statuses: Vec<u16> = cells[2..8].iter().map(|c| c.parse().unwrap_or(0)).collect();
             Some((cells[1].trim_matches('`').to_owned(), statuses))
         })
         .collect();
@@ -160,5 +169,8 @@ fn security_md_shows_the_same_portal_table() {
         .iter()
         .map(|(row, statuses)| ((*row).to_owned(), statuses.to_vec()))
         .collect();
-    assert_eq!(documented, table, "SECURITY.md's portal table differs from the test's");
+    assert_eq!(
+        documented, table,
+        "SECURITY.md's portal table differs from the test's"
+    );
 }

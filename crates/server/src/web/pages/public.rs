@@ -164,7 +164,7 @@ fn card(state: &AppState, call: &CallRecord, language: Language, now: DateTime<U
     };
     minijinja::context! {
         href => format!("/calls/{}", call.id),
-        title => spec.title.clone(),
+        title => spec.title_in(language).to_owned(),
         countdown => countdown,
         when => when,
         grant_range => grant_range(state, call, language),
@@ -294,7 +294,7 @@ pub async fn call_page(state: Data<&AppState>, visit: Visit, Path(id): Path<Stri
         )
     };
     let description: Vec<String> = spec
-        .description
+        .description_in(language)
         .split("\n\n")
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.is_empty())
@@ -302,10 +302,18 @@ pub async fn call_page(state: Data<&AppState>, visit: Visit, Path(id): Path<Stri
     let rubric: Vec<Value> = spec
         .rubric
         .iter()
-        .map(|c| minijinja::context! { title => c.title.clone(), max_score => c.max_score, weight => c.weight })
+        .map(|c| {
+            let (title, guidance) = spec.criterion_in(c, language);
+            minijinja::context! {
+                title => title.to_owned(),
+                guidance => guidance.to_owned(),
+                max_score => c.max_score,
+                weight => c.weight,
+            }
+        })
         .collect();
     let view = minijinja::context! {
-        title => spec.title.clone(),
+        title => spec.title_in(language).to_owned(),
         status => status.to_owned(),
         countdown => countdown,
         opens_at => format::instant(spec.opens_at, language),
