@@ -67,7 +67,9 @@ pub fn page(state: &AppState, visit: &Visit, err: ApiError) -> Response {
             &[words("error_forbidden_body")],
             home(),
         ),
-        ApiError::Unauthorized(_) => visit.redirect(&sign_in_path(&visit.target, true)),
+        ApiError::Unauthorized(_) => {
+            visit.redirect(&sign_in_path(&visit.target, visit.session_ended))
+        }
         ApiError::TooManyRequests(seconds) => notice(
             state,
             visit,

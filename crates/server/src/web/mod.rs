@@ -33,9 +33,10 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 10] = templates!(
+const TEMPLATES: [(&str, &str); 14] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
-    "confirm.html" "reset_request.html" "reset_new.html" "notice.html"
+    "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
+    "organization_fields.html" "organization_new.html" "organization.html"
 );
 
 /// What every portal page is made with.
@@ -114,7 +115,7 @@ fn escape(
 /// Adds the portal's pages to `route`.
 #[must_use]
 pub fn mount(route: Route) -> Route {
-    use pages::{account, public};
+    use pages::{account, applicant, public};
     route
         .at("/", get(public::home))
         .at("/calls/:id", get(public::call_page))
@@ -136,5 +137,14 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/password-reset/confirm",
             get(account::new_password_form).post(account::new_password),
+        )
+        .at("/dashboard", get(applicant::dashboard))
+        .at(
+            "/organizations/new",
+            get(applicant::new_organization_form).post(applicant::new_organization),
+        )
+        .at(
+            "/organizations/:id",
+            get(applicant::organization_page).post(applicant::update_organization),
         )
 }

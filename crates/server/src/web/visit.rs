@@ -42,6 +42,8 @@ pub struct Visit {
     pub language: Language,
     /// Who is signed in, if anyone.
     pub signed_in: Option<SignedIn>,
+    /// Whether the browser brought a sign-in that has ended (logged out, expired, revoked).
+    pub session_ended: bool,
     /// The browser's form cookie value.
     forms: String,
     /// The path and query asked for (for language links and `next`).
@@ -67,6 +69,7 @@ impl Visit {
     async fn begin(state: &AppState, req: &Request) -> Result<Self, ApiError> {
         let secure = state.settings.public_url.starts_with("https:");
         let mut set_cookies = Vec::new();
+        let mut session_ended = false;
         let now = state.clock.now();
         let signed_in = match cookies::read(req, cookies::SESSION) {
             Some(token) => {
@@ -82,6 +85,7 @@ impl Visit {
                     }
                     None => {
                         set_cookies.push(cookies::remove(cookies::SESSION, secure));
+                        session_ended = true;
                         None
                     }
                 }
@@ -126,6 +130,7 @@ impl Visit {
         Ok(Self {
             language,
             signed_in,
+            session_ended,
             forms,
             target: req
                 .uri()

@@ -34,6 +34,11 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("POST /password-reset",                    [422, 422, 422, 422, 422, 403]),
     ("GET /password-reset/confirm",             [200, 200, 200, 200, 200, 0]),
     ("POST /password-reset/confirm",            [422, 422, 422, 422, 422, 403]),
+    ("GET /dashboard",                          [303, 200, 403, 403, 403, 0]),
+    ("GET /organizations/new",                  [303, 200, 403, 403, 403, 0]),
+    ("POST /organizations/new",                 [303, 422, 403, 403, 403, 403]),
+    ("GET /organizations/{organization}",       [303, 200, 404, 200, 200, 0]),
+    ("POST /organizations/{organization}",      [303, 422, 404, 404, 404, 403]),
 ];
 
 /// The fields each form is posted with: refused input, so that nothing changes.
@@ -50,6 +55,15 @@ fn fields(route: &str) -> Vec<(&'static str, &'static str)> {
             ("password", "wrong-password-1"),
         ],
         "/password-reset" => vec![("email", "not an address")],
+        "/organizations/new" | "/organizations/{organization}" => vec![
+            ("name", ""),
+            ("bin", "040540001230"),
+            ("region", "aktobe"),
+            ("settlement", "Шалқар"),
+            ("registered_on", "2019-03-01"),
+            ("contact_email", "aqniet@mail.kz"),
+            ("version", "1"),
+        ],
         _ => vec![],
     }
 }
@@ -72,24 +86,27 @@ async fn visit(
     browser.post(path, &form).await.status
 }
 
-async fn people(app: &TestApp) -> Vec<Option<&'static str>> {
+/// The callers, and the applicant's organisation (the target of the organisation rows).
+async fn people(app: &TestApp) -> (Vec<Option<&'static str>>, String) {
     let admin = app.admin("admin@grants.kz").await;
     app.staff(&admin, "officer@grants.kz", "officer").await;
     app.staff(&admin, "expert@grants.kz", "reviewer").await;
-    app.registered("aigerim@mail.kz").await;
-    vec![
+    let owner = app.applicant("aigerim@mail.kz").await;
+    let organization = app.organization(&owner, &grants_tests::valid_bin(1)).await;
+    let who = vec![
         None,
         Some("aigerim@mail.kz"),
         Some("expert@grants.kz"),
         Some("officer@grants.kz"),
         Some("admin@grants.kz"),
-    ]
+    ];
+    (who, organization)
 }
 
 #[tokio::test]
 async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
     let app = spawn_app().await;
-    let who = people(&app).await;
+    let (who, organization) = people(&app).await;
     let officer = app.token_for("officer@grants.kz").await;
     let published = app.published_call(&officer, &call_body()).await;
     let draft = app
@@ -114,6 +131,7 @@ async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
             .replace("{published}", &published)
             .replace("{draft}", &draft)
             .replace("{unknown}", &unknown)
+            .replace("{organization}", &organization)
             .replace("{style sheet}", css.trim_start_matches("/static/"));
         let mut statuses = Vec::new();
         for (index, account) in who.iter().enumerate() {
@@ -139,6 +157,15 @@ async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
         .collect();
     assert_eq!(found, table);
     // Nothing the refused forms carried was stored.
+    let owner = app.token_for("aigerim@mail.kz").await;
+    let read = app
+        .get(&format!("/organizations/{organization}"))
+        .token(&owner)
+        .send()
+        .await;
+    assert_eq!(read.body["version"], serde_json::json!(1));
+    let listed = app.get("/organizations").token(&owner).send().await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
     assert!(
         app.state
             .store

@@ -2,6 +2,7 @@
 //! tokens, cookies and redirects.
 
 mod accounts;
+mod applicant;
 mod browser;
 mod calls;
 mod matrix;

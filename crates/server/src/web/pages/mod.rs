@@ -1,4 +1,5 @@
 //! The portal's pages, by who uses them.
 
 pub mod account;
+pub mod applicant;
 pub mod public;
