@@ -19,6 +19,7 @@ mod m20261203_000011_organization_verification;
 mod m20261203_000012_invitations;
 mod m20261203_000013_application_list_order;
 mod m20261203_000014_call_translations;
+mod m20261203_000015_form_tokens;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_invitations::Migration),
             Box::new(m20261203_000013_application_list_order::Migration),
             Box::new(m20261203_000014_call_translations::Migration),
+            Box::new(m20261203_000015_form_tokens::Migration),
         ]
     }
 }

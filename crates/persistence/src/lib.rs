@@ -13,6 +13,7 @@ mod entity;
 mod error;
 #[cfg(feature = "test-support")]
 pub mod fixtures;
+pub mod forms;
 pub mod idempotency;
 mod ids;
 mod invitations;

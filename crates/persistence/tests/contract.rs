@@ -64,6 +64,7 @@ contract!(
     refresh_token_rotates_once_and_reuse_revokes_the_family,
     expired_refresh_token_is_refused,
     a_cookie_session_lives_until_it_ends_or_expires,
+    a_form_token_acts_once_and_a_repeat_finds_the_answer,
     logout_revokes_the_family,
     creator_becomes_owner_and_outsiders_see_nothing,
     only_a_verified_bin_is_unique,
@@ -228,6 +229,53 @@ async fn a_cookie_session_lives_until_it_ends_or_expires(store: Store) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(found(store, now()).await, None);
+}
+
+async fn a_form_token_acts_once_and_a_repeat_finds_the_answer(store: Store) {
+    use persistence::forms::FormClaim;
+    let claim = |store: Store, token: &'static str, at| async move {
+        store
+            .claim_form(token, at)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(claim(store.clone(), "t1", now()).await, FormClaim::First);
+    assert_eq!(claim(store.clone(), "t1", now()).await, FormClaim::Pending);
+    store
+        .answer_form("t1", "/organizations/1")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        claim(store.clone(), "t1", now()).await,
+        FormClaim::Answered("/organizations/1".to_owned())
+    );
+    // An answered token is never released or lapsed.
+    store
+        .release_form("t1")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let later = now() + Duration::hours(2);
+    assert!(matches!(
+        claim(store.clone(), "t1", later).await,
+        FormClaim::Answered(_)
+    ));
+    // A refused form can be sent again; so can one whose first post was abandoned.
+    assert_eq!(claim(store.clone(), "t2", now()).await, FormClaim::First);
+    store
+        .release_form("t2")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(claim(store.clone(), "t2", now()).await, FormClaim::First);
+    assert_eq!(claim(store.clone(), "t2", later).await, FormClaim::First);
+    let purged = store
+        .purge_form_tokens(later)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        purged, 1,
+        "t1 is older than the cutoff; t2 was claimed again at it"
+    );
+    assert_eq!(claim(store, "t1", later).await, FormClaim::First);
 }
 
 async fn logout_revokes_the_family(store: Store) {

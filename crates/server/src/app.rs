@@ -379,8 +379,8 @@ pub async fn work(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Forgets idempotency keys older than a day and rate-limit counters of past windows, once
-/// an hour, for as long as the server runs.
+/// Forgets idempotency keys and portal form tokens older than a day and rate-limit counters
+/// of past windows, once an hour, for as long as the server runs.
 async fn purge_idempotency_keys(state: AppState) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -390,6 +390,9 @@ async fn purge_idempotency_keys(state: AppState) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
             Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+        if let Err(err) = state.store.purge_form_tokens(cutoff).await {
+            tracing::warn!(error = %err, "purging form tokens failed");
         }
         let ended = state.clock.now() - chrono::Duration::hours(1);
         if let Err(err) = state.store.purge_rate_limits(ended).await {

@@ -1,5 +1,6 @@
 //! The checks a call's fields go through.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -7,6 +8,9 @@ use chrono::{DateTime, Datelike, Utc};
 use crate::text;
 use crate::validation::{FieldProblem, ValidationErrors};
 
+use super::translations::{
+    CallText, CallTextInput, CriterionText, Translations, TranslationsInput,
+};
 use super::types::*;
 
 /// The instant when it lies between the years 2000 and 9999; a failure of `field` otherwise
@@ -217,4 +221,63 @@ pub(super) fn parse_rubric(
         }
     }
     (errors.errors().len() == before).then_some(rubric)
+}
+
+/// Validates `raw` against `rubric`: every text is bounded like the field it translates,
+/// and criteria are named by keys of the rubric.
+pub(super) fn parse_translations(
+    raw: TranslationsInput,
+    rubric: &[Criterion],
+    errors: &mut ValidationErrors,
+) -> Translations {
+    let mut one = |language: &str, text: Option<CallTextInput>| {
+        text.map(|text| parse_text(language, text, rubric, errors))
+    };
+    Translations {
+        kk: one("kk", raw.kk),
+        ru: one("ru", raw.ru),
+        en: one("en", raw.en),
+    }
+}
+
+fn parse_text(
+    language: &str,
+    raw: CallTextInput,
+    rubric: &[Criterion],
+    errors: &mut ValidationErrors,
+) -> CallText {
+    let field = |name: &str| format!("translations.{language}.{name}");
+    let title = raw
+        .title
+        .and_then(|v| errors.check(&field("title"), text::bounded(&v, TITLE_MAX, false)));
+    let description = raw.description.and_then(|v| {
+        errors.check(
+            &field("description"),
+            text::bounded(&v, DESCRIPTION_MAX, true),
+        )
+    });
+    let mut criteria = BTreeMap::new();
+    for (key, input) in raw.rubric.unwrap_or_default() {
+        let at = |name: &str| field(&format!("rubric.{key}.{name}"));
+        if !rubric.iter().any(|c| c.key == key) {
+            errors.push(
+                field(&format!("rubric.{key}")),
+                "unknown_criterion",
+                "names no criterion of the rubric",
+            );
+            continue;
+        }
+        let title = input.title.and_then(|v| {
+            errors.check(&at("title"), text::bounded(&v, CRITERION_TITLE_MAX, false))
+        });
+        let guidance = input
+            .guidance
+            .and_then(|v| errors.check(&at("guidance"), text::bounded(&v, GUIDANCE_MAX, true)));
+        criteria.insert(key, CriterionText { title, guidance });
+    }
+    CallText {
+        title,
+        description,
+        rubric: criteria,
+    }
 }

@@ -6,7 +6,7 @@ use crate::text;
 use crate::validation::ValidationErrors;
 
 use super::parse::*;
-use super::translations::{Translations, TranslationsInput, parse_translations};
+use super::translations::{Translations, TranslationsInput};
 use super::types::*;
 
 impl CallSpec {

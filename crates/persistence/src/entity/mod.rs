@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod call;
 pub mod call_reviewer;
 pub mod conflict;
+pub mod form_token;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod organization;

@@ -17,6 +17,7 @@ pub mod failure;
 pub mod forms;
 pub mod i18n;
 pub mod lang;
+pub mod once;
 pub mod pages;
 pub mod visit;
 

@@ -36,7 +36,7 @@ impl SignedIn {
 }
 
 /// What a page request carries.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Visit {
     /// The page's language.
     pub language: Language,
@@ -187,6 +187,7 @@ impl Visit {
             t => portal.catalogue.value(self.language),
             user => user,
             csrf => portal.forms.token(&self.forms),
+            once => super::once::fresh().unwrap_or_default(),
             css => portal.assets.css.path.clone(),
             js => portal.assets.js.path.clone(),
             languages => languages,

@@ -267,3 +267,28 @@ async fn a_forgotten_password_is_reset_from_the_link_and_every_login_ends() {
     assert_eq!(reused.status, 422);
     browser.sign_in("aigerim@mail.kz", new_password).await;
 }
+
+#[tokio::test]
+async fn a_registration_sent_twice_registers_once_so_the_mailed_link_stays_good() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    let page = browser.get("/register").await;
+    let (token, once) = (page.form_token(), page.once_token());
+    let fields = [
+        ("csrf", token.as_str()),
+        ("once", once.as_str()),
+        ("email", "aigerim@mail.kz"),
+        ("name", "Айгерім"),
+        ("password", PASSWORD),
+        ("language", "kk"),
+    ];
+    let first = browser.post("/register", &fields).await;
+    assert_eq!(first.status, 200);
+    let code = app.confirmation_code("aigerim@mail.kz").await;
+    let second = browser.post("/register", &fields).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.html, first.html);
+    // Had it registered again, the first code would have been replaced.
+    assert_eq!(app.confirmation_code("aigerim@mail.kz").await, code);
+    assert_eq!(app.verify_email(&code).await.status, 200);
+}

@@ -180,3 +180,41 @@ async fn the_dashboard_lists_applications_with_what_is_expected_next_and_is_for_
     assert_eq!(staff.get("/dashboard").await.status, 403);
     assert!(!staff.get("/").await.html.contains("href=\"/dashboard\""));
 }
+
+#[tokio::test]
+async fn a_form_sent_twice_acts_once_and_both_are_answered_alike() {
+    let app = spawn_app().await;
+    app.registered("aigerim@mail.kz").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("aigerim@mail.kz", PASSWORD).await;
+    let page = browser.get("/organizations/new").await;
+    let token = page.form_token();
+    let once = page.once_token();
+    let bin = valid_bin(9);
+    let mut fields = vec![("csrf", token.as_str()), ("once", once.as_str())];
+    fields.extend_from_slice(&organization_fields(&bin, "2019-03-01"));
+    // Two at the same moment (a double tap), then a third later (a resend).
+    let mut twin = Browser::new(&app);
+    twin.cookies = browser.cookies.clone();
+    let (first, second) = tokio::join!(
+        browser.post("/organizations/new", &fields),
+        twin.post("/organizations/new", &fields)
+    );
+    let third = browser.post("/organizations/new", &fields).await;
+    assert_eq!((first.status, second.status, third.status), (303, 303, 303));
+    assert_eq!(first.location(), second.location());
+    assert_eq!(first.location(), third.location());
+    let owner = app.token_for("aigerim@mail.kz").await;
+    let listed = app.get("/organizations").token(&owner).send().await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
+    // A fresh form acts again.
+    let again = browser
+        .submit(
+            "/organizations/new",
+            "/organizations/new",
+            &organization_fields(&valid_bin(10), "2019-03-01"),
+        )
+        .await;
+    assert_eq!(again.status, 303);
+    assert_ne!(again.location(), first.location());
+}

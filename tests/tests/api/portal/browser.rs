@@ -36,6 +36,18 @@ impl Page {
         self.html[start..end].to_owned()
     }
 
+    /// The one-time token of the first form on the page.
+    pub fn once_token(&self) -> String {
+        let marker = "name=\"once\" value=\"";
+        let start = self
+            .html
+            .find(marker)
+            .unwrap_or_else(|| panic!("no one-time token in {}", self.html))
+            + marker.len();
+        let end = self.html[start..].find('"').unwrap_or(0) + start;
+        self.html[start..end].to_owned()
+    }
+
     /// The `lang` of the page's `<html>`.
     pub fn lang(&self) -> &str {
         let start = self.html.find("<html lang=\"").map_or(0, |i| i + 12);
@@ -130,7 +142,8 @@ impl<'a> Browser<'a> {
         let page = self.get(path).await;
         assert_eq!(page.status, 200, "{path}: {}", page.html);
         let token = page.form_token();
-        let mut all = vec![("csrf", token.as_str())];
+        let once = page.once_token();
+        let mut all = vec![("csrf", token.as_str()), ("once", once.as_str())];
         all.extend_from_slice(fields);
         self.post(action, &all).await
     }

@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::web::cookies;
 use crate::web::failure::{self, Link};
 use crate::web::forms::{Problems, fill};
+use crate::web::once::{self, Once};
 use crate::web::visit::{Visit, session_cookie};
 
 /// The value of `name` in `req`'s query, decoded.
@@ -46,6 +47,34 @@ fn accepted<T: Default + HasToken>(
     }
 }
 
+/// Acts on a posted form once: the first post of the form runs `act`, which answers and,
+/// when it changed something, names the outcome to record; a repeat of the form is
+/// answered by `repeat` from the recorded outcome, without acting again.
+pub(crate) async fn once_per_form<Act, Done>(
+    state: &AppState,
+    visit: &Visit,
+    token: &str,
+    repeat: impl FnOnce(&str) -> Response,
+    act: Act,
+) -> Response
+where
+    Act: FnOnce() -> Done,
+    Done: std::future::Future<Output = (Response, Option<String>)>,
+{
+    match once::claim(state, token).await {
+        Ok(Once::Repeat(outcome)) => repeat(&outcome),
+        Ok(Once::First(token)) => {
+            let (answer, outcome) = act().await;
+            match outcome {
+                Some(outcome) => once::answered(state, &token, &outcome).await,
+                None => once::refused(state, &token).await,
+            }
+            answer
+        }
+        Err(err) => failure::page(state, visit, err),
+    }
+}
+
 /// A form with a form token.
 trait HasToken {
     fn token(&self) -> &str;
@@ -67,6 +96,8 @@ macro_rules! has_token {
 pub struct RegisterForm {
     #[serde(skip_serializing)]
     csrf: String,
+    #[serde(skip_serializing)]
+    once: String,
     email: String,
     name: String,
     #[serde(skip_serializing)]
@@ -92,6 +123,8 @@ pub struct LoginForm {
 pub struct ConfirmForm {
     #[serde(skip_serializing)]
     csrf: String,
+    #[serde(skip_serializing)]
+    once: String,
     code: String,
     #[serde(skip_serializing)]
     password: String,
@@ -103,6 +136,8 @@ pub struct ConfirmForm {
 pub struct ResetForm {
     #[serde(skip_serializing)]
     csrf: String,
+    #[serde(skip_serializing)]
+    once: String,
     email: String,
 }
 
@@ -112,6 +147,8 @@ pub struct ResetForm {
 pub struct NewPasswordForm {
     #[serde(skip_serializing)]
     csrf: String,
+    #[serde(skip_serializing)]
+    once: String,
     code: String,
     #[serde(skip_serializing)]
     password: String,
@@ -215,42 +252,57 @@ pub async fn register(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    if let Err(err) = limits::admit_address(&state, Door::Register, &client, &form.email).await {
-        return failure::page(&state, &visit, err);
-    }
-    let input = AccountInput {
-        email: &form.email,
-        password: &form.password,
-        name: &form.name,
-        language: Some(form.language.as_str()).filter(|l| !l.is_empty()),
-    };
-    match usecases::signin::register(&state.store, &credentials(&state), input, state.clock.now())
-        .await
-    {
-        Ok(email) => failure::notice(
+    let sent = |email: &str| {
+        failure::notice(
             &state,
             &visit,
             StatusCode::OK,
             words(&state, &visit, "sent_title"),
             &[
-                &fill(words(&state, &visit, "sent_body"), &[("email", &email)]),
+                &fill(words(&state, &visit, "sent_body"), &[("email", email)]),
                 words(&state, &visit, "sent_hint"),
             ],
             None,
-        ),
-        Err(err) => match problems_of(&state, &visit, &err) {
-            Some(problems) => form_page(
-                &state,
-                &visit,
-                "register.html",
-                &form,
-                &problems,
-                REGISTER_FIELDS,
-                minijinja::Value::from(()),
-            ),
-            None => failure::page(&state, &visit, ApiError::from(err)),
-        },
-    }
+        )
+    };
+    once_per_form(&state, &visit, &form.once, sent, || async {
+        if let Err(err) = limits::admit_address(&state, Door::Register, &client, &form.email).await
+        {
+            return (failure::page(&state, &visit, err), None);
+        }
+        let input = AccountInput {
+            email: &form.email,
+            password: &form.password,
+            name: &form.name,
+            language: Some(form.language.as_str()).filter(|l| !l.is_empty()),
+        };
+        match usecases::signin::register(
+            &state.store,
+            &credentials(&state),
+            input,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(email) => (sent(&email), Some(email)),
+            Err(err) => match problems_of(&state, &visit, &err) {
+                Some(problems) => (
+                    form_page(
+                        &state,
+                        &visit,
+                        "register.html",
+                        &form,
+                        &problems,
+                        REGISTER_FIELDS,
+                        minijinja::Value::from(()),
+                    ),
+                    None,
+                ),
+                None => (failure::page(&state, &visit, ApiError::from(err)), None),
+            },
+        }
+    })
+    .await
 }
 
 fn confirm_page(
@@ -302,20 +354,8 @@ pub async fn confirm(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    if let Err(err) = limits::admit(&state, Door::Confirm, &client, None).await {
-        return failure::page(&state, &visit, err);
-    }
-    let password = Some(form.password.clone()).filter(|p| !p.is_empty());
-    match usecases::signin::confirm_address(
-        &state.store,
-        &credentials(&state),
-        form.code.trim(),
-        password,
-        state.clock.now(),
-    )
-    .await
-    {
-        Ok(_) => failure::notice(
+    let confirmed = |_: &str| {
+        failure::notice(
             &state,
             &visit,
             StatusCode::OK,
@@ -325,21 +365,39 @@ pub async fn confirm(
                 href: "/login".to_owned(),
                 text: words(&state, &visit, "nav_sign_in").to_owned(),
             }),
-        ),
-        Err(usecases::Error::InvalidCode(_)) => {
-            let problems = Problems::one(
-                "code",
-                "invalid_code",
-                visit.language,
-                &state.portal.catalogue,
-            );
-            confirm_page(&state, &visit, &form, &problems, false)
+        )
+    };
+    once_per_form(&state, &visit, &form.once, confirmed, || async {
+        if let Err(err) = limits::admit(&state, Door::Confirm, &client, None).await {
+            return (failure::page(&state, &visit, err), None);
         }
-        Err(err) => match problems_of(&state, &visit, &err) {
-            Some(problems) => confirm_page(&state, &visit, &form, &problems, false),
-            None => failure::page(&state, &visit, ApiError::from(err)),
-        },
-    }
+        let password = Some(form.password.clone()).filter(|p| !p.is_empty());
+        match usecases::signin::confirm_address(
+            &state.store,
+            &credentials(&state),
+            form.code.trim(),
+            password,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(_) => (confirmed(""), Some("confirmed".to_owned())),
+            Err(usecases::Error::InvalidCode(_)) => {
+                let problems = Problems::one(
+                    "code",
+                    "invalid_code",
+                    visit.language,
+                    &state.portal.catalogue,
+                );
+                (confirm_page(&state, &visit, &form, &problems, false), None)
+            }
+            Err(err) => match problems_of(&state, &visit, &err) {
+                Some(problems) => (confirm_page(&state, &visit, &form, &problems, false), None),
+                None => (failure::page(&state, &visit, ApiError::from(err)), None),
+            },
+        }
+    })
+    .await
 }
 
 fn login_page(
@@ -495,48 +553,55 @@ pub async fn reset(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    let email = match limits::admit_address(&state, Door::Reset, &client, &form.email).await {
-        Ok(Some(email)) => email,
-        Ok(None) => {
-            let problems = Problems::one(
-                "email",
-                "invalid_email",
-                visit.language,
-                &state.portal.catalogue,
-            );
-            return form_page(
-                &state,
-                &visit,
-                "reset_request.html",
-                &form,
-                &problems,
-                RESET_FIELDS,
-                minijinja::Value::from(()),
-            );
-        }
-        Err(err) => return failure::page(&state, &visit, err),
+    let sent = |email: &str| {
+        failure::notice(
+            &state,
+            &visit,
+            StatusCode::OK,
+            words(&state, &visit, "reset_sent_title"),
+            &[&fill(
+                words(&state, &visit, "reset_sent_body"),
+                &[("email", email)],
+            )],
+            None,
+        )
     };
-    if let Err(err) = usecases::signin::start_reset(
-        &state.store,
-        &credentials(&state),
-        &email,
-        state.clock.now(),
-    )
+    once_per_form(&state, &visit, &form.once, sent, || async {
+        let email = match limits::admit_address(&state, Door::Reset, &client, &form.email).await {
+            Ok(Some(email)) => email,
+            Ok(None) => {
+                let problems = Problems::one(
+                    "email",
+                    "invalid_email",
+                    visit.language,
+                    &state.portal.catalogue,
+                );
+                let page = form_page(
+                    &state,
+                    &visit,
+                    "reset_request.html",
+                    &form,
+                    &problems,
+                    RESET_FIELDS,
+                    minijinja::Value::from(()),
+                );
+                return (page, None);
+            }
+            Err(err) => return (failure::page(&state, &visit, err), None),
+        };
+        match usecases::signin::start_reset(
+            &state.store,
+            &credentials(&state),
+            &email,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(()) => (sent(email.as_str()), Some(email.as_str().to_owned())),
+            Err(err) => (failure::page(&state, &visit, ApiError::from(err)), None),
+        }
+    })
     .await
-    {
-        return failure::page(&state, &visit, ApiError::from(err));
-    }
-    failure::notice(
-        &state,
-        &visit,
-        StatusCode::OK,
-        words(&state, &visit, "reset_sent_title"),
-        &[&fill(
-            words(&state, &visit, "reset_sent_body"),
-            &[("email", email.as_str())],
-        )],
-        None,
-    )
 }
 
 fn new_password_page(
@@ -571,7 +636,7 @@ pub fn new_password_form(state: Data<&AppState>, visit: Visit, req: &Request) ->
 #[handler]
 pub async fn new_password(
     state: Data<&AppState>,
-    mut visit: Visit,
+    visit: Visit,
     client: ClientAddress,
     posted: Posted<NewPasswordForm>,
 ) -> Response {
@@ -579,46 +644,51 @@ pub async fn new_password(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    if let Err(err) = limits::admit(&state, Door::ResetConfirm, &client, None).await {
-        return failure::page(&state, &visit, err);
-    }
-    match usecases::signin::finish_reset(
-        &state.store,
-        &credentials(&state),
-        form.code.trim(),
-        form.password.clone(),
-        state.clock.now(),
-    )
+    // Every login of the account ends, this browser's too: the page says so signed out.
+    let done = |_: &str| {
+        let mut signed_out = visit.clone();
+        signed_out.signed_in = None;
+        signed_out.set_cookie(cookies::remove(cookies::SESSION, visit.secure()));
+        failure::notice(
+            &state,
+            &signed_out,
+            StatusCode::OK,
+            words(&state, &visit, "reset_done_title"),
+            &[words(&state, &visit, "reset_done_body")],
+            Some(Link {
+                href: "/login".to_owned(),
+                text: words(&state, &visit, "nav_sign_in").to_owned(),
+            }),
+        )
+    };
+    once_per_form(&state, &visit, &form.once, done, || async {
+        if let Err(err) = limits::admit(&state, Door::ResetConfirm, &client, None).await {
+            return (failure::page(&state, &visit, err), None);
+        }
+        match usecases::signin::finish_reset(
+            &state.store,
+            &credentials(&state),
+            form.code.trim(),
+            form.password.clone(),
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(()) => (done(""), Some("done".to_owned())),
+            Err(usecases::Error::InvalidCode(_)) => {
+                let problems = Problems::one(
+                    "code",
+                    "invalid_code",
+                    visit.language,
+                    &state.portal.catalogue,
+                );
+                (new_password_page(&state, &visit, &form, &problems), None)
+            }
+            Err(err) => match problems_of(&state, &visit, &err) {
+                Some(problems) => (new_password_page(&state, &visit, &form, &problems), None),
+                None => (failure::page(&state, &visit, ApiError::from(err)), None),
+            },
+        }
+    })
     .await
-    {
-        Ok(()) => {
-            let secure = visit.secure();
-            visit.set_cookie(cookies::remove(cookies::SESSION, secure));
-            visit.signed_in = None;
-            failure::notice(
-                &state,
-                &visit,
-                StatusCode::OK,
-                words(&state, &visit, "reset_done_title"),
-                &[words(&state, &visit, "reset_done_body")],
-                Some(Link {
-                    href: "/login".to_owned(),
-                    text: words(&state, &visit, "nav_sign_in").to_owned(),
-                }),
-            )
-        }
-        Err(usecases::Error::InvalidCode(_)) => {
-            let problems = Problems::one(
-                "code",
-                "invalid_code",
-                visit.language,
-                &state.portal.catalogue,
-            );
-            new_password_page(&state, &visit, &form, &problems)
-        }
-        Err(err) => match problems_of(&state, &visit, &err) {
-            Some(problems) => new_password_page(&state, &visit, &form, &problems),
-            None => failure::page(&state, &visit, ApiError::from(err)),
-        },
-    }
 }

@@ -21,6 +21,7 @@ use crate::mail::format;
 use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::{Problems, fill};
+use crate::web::pages::account::once_per_form;
 use crate::web::visit::{SignedIn, Visit};
 
 /// Rows on the dashboard's lists.
@@ -168,6 +169,8 @@ fn brief(state: &AppState, application: &ApplicationBrief, language: Language) -
 pub struct OrganizationForm {
     #[serde(skip_serializing)]
     csrf: String,
+    #[serde(skip_serializing)]
+    once: String,
     name: String,
     bin: String,
     region: String,
@@ -192,6 +195,7 @@ impl OrganizationForm {
         let profile = &organization.profile;
         Self {
             csrf: String::new(),
+            once: String::new(),
             name: profile.name.clone(),
             bin: profile.bin.as_str().to_owned(),
             region: profile.region.code().to_owned(),
@@ -309,15 +313,22 @@ pub async fn new_organization(
     }
     // A date that does not parse is left out, so the use case refuses it with the rest.
     let (input, date) = form.input();
-    match usecases::organizations::create(&state.store, me.acting(), input, state.clock.now(), None)
-        .await
-    {
-        Ok(created) => visit.redirect(&format!("/organizations/{}?saved=1", created.id)),
-        Err(err) => match organization_problems(&state, &visit, Some(&err), date) {
-            Some(problems) => new_page(&state, &visit, &form, &problems),
-            None => failure::page(&state, &visit, ApiError::from(err)),
-        },
-    }
+    // A double tap creates one organisation: the repeat is sent where the first went.
+    let repeat = |location: &str| visit.redirect(location);
+    once_per_form(&state, &visit, &form.once, repeat, || async {
+        let now = state.clock.now();
+        match usecases::organizations::create(&state.store, me.acting(), input, now, None).await {
+            Ok(created) => {
+                let location = format!("/organizations/{}?saved=1", created.id);
+                (visit.redirect(&location), Some(location))
+            }
+            Err(err) => match organization_problems(&state, &visit, Some(&err), date) {
+                Some(problems) => (new_page(&state, &visit, &form, &problems), None),
+                None => (failure::page(&state, &visit, ApiError::from(err)), None),
+            },
+        }
+    })
+    .await
 }
 
 fn profile_page(
@@ -441,6 +452,29 @@ pub async fn update_organization(
             Err(err) => failure::page(&state, &visit, ApiError::from(err)),
         };
     }
+    let repeat = |location: &str| visit.redirect(location);
+    once_per_form(&state, &visit, &form.once, repeat, || async {
+        let answer = change(&state, &visit, me, id, expected, input, &form, date).await;
+        let outcome = (answer.status() == StatusCode::SEE_OTHER)
+            .then(|| format!("/organizations/{id}?saved=1"));
+        (answer, outcome)
+    })
+    .await
+}
+
+/// An owner's change of organisation `id`, answered as a redirect to its page or the page
+/// with the refusal.
+#[allow(clippy::too_many_arguments)]
+async fn change(
+    state: &AppState,
+    visit: &Visit,
+    me: &SignedIn,
+    id: domain::ids::OrganizationId,
+    expected: usecases::Expected,
+    input: OrganizationInput<'_>,
+    form: &OrganizationForm,
+    date: Option<&'static str>,
+) -> Response {
     let now = state.clock.now();
     match usecases::organizations::update(&state.store, me.acting(), id, expected, input, now).await
     {
@@ -452,21 +486,21 @@ pub async fn update_organization(
                     let problems =
                         Problems::one("name", "stale", visit.language, &state.portal.catalogue);
                     let form = OrganizationForm::of(&organization);
-                    profile_page(&state, &visit, &organization, role, &form, &problems, false)
+                    profile_page(state, visit, &organization, role, &form, &problems, false)
                 }
-                Err(err) => failure::page(&state, &visit, ApiError::from(err)),
+                Err(err) => failure::page(state, visit, ApiError::from(err)),
             }
         }
-        Err(err) => match organization_problems(&state, &visit, Some(&err), date) {
+        Err(err) => match organization_problems(state, visit, Some(&err), date) {
             Some(problems) => {
                 match usecases::organizations::one(&state.store, me.acting(), id).await {
                     Ok((organization, role)) => {
-                        profile_page(&state, &visit, &organization, role, &form, &problems, false)
+                        profile_page(state, visit, &organization, role, form, &problems, false)
                     }
-                    Err(err) => failure::page(&state, &visit, ApiError::from(err)),
+                    Err(err) => failure::page(state, visit, ApiError::from(err)),
                 }
             }
-            None => failure::page(&state, &visit, ApiError::from(err)),
+            None => failure::page(state, visit, ApiError::from(err)),
         },
     }
 }
