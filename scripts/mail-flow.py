@@ -117,7 +117,7 @@ def check(mails, facts):
             expect("Dear Staff" in text, f"not in English: {text[:80]!r}")
     bodies = "\n".join(m.get_body(preferencelist=("plain",)).get_content() for m in to_applicant)
     for fact in [facts["receipt"], "Бюджетті нақтылаңыз", "750\u00a0000\u00a0теңге",
-                 f"https://granty.test/api/v1/applications/{facts['application']}/feedback"]:
+                 f"https://granty.test/applications/{facts['application']}/feedback"]:
         expect(fact in bodies, f"no mail says {fact!r}")
     return problems
 

@@ -365,7 +365,7 @@ async fn every_visible_change_mails_each_member_in_their_language() {
     )
     .await;
     let mails = w.next(&mut seen, 2).await;
-    let feedback = format!("https://granty.test/api/v1/applications/{first}/feedback");
+    let feedback = format!("https://granty.test/applications/{first}/feedback");
     check(
         to(&mails, "owner@mail.kz"),
         "ru",
@@ -991,7 +991,7 @@ async fn the_calls_officer_hears_when_a_reviewer_recuses_themselves() {
         &[
             "Эксперт",
             "Ауыл кітапханасы",
-            &format!("/api/v1/applications/{id}"),
+            &format!("https://granty.test/applications/{id}"),
         ],
     );
     let subject = notice.subject().unwrap_or_default();

@@ -106,15 +106,12 @@ impl Letterhead {
                 facts.push(("organization_name", Value::from(organization_name.clone())));
                 facts.push((
                     "application_url",
-                    Value::from(format!("{base}/api/v1/applications/{}", application.id)),
+                    Value::from(format!("{base}/applications/{}", application.id)),
                 ));
                 if links_feedback(news.kind()) {
                     facts.push((
                         "feedback_url",
-                        Value::from(format!(
-                            "{base}/api/v1/applications/{}/feedback",
-                            application.id
-                        )),
+                        Value::from(format!("{base}/applications/{}/feedback", application.id)),
                     ));
                 }
                 news_facts(news, language, &mut facts);
@@ -130,7 +127,7 @@ impl Letterhead {
                 named(application, language, &mut facts);
                 facts.push((
                     "application_url",
-                    Value::from(format!("{base}/api/v1/applications/{}", application.id)),
+                    Value::from(format!("{base}/applications/{}", application.id)),
                 ));
                 facts.push(("reviewer_name", Value::from(reviewer_name.clone())));
                 facts.push(("review_set_aside", Value::from(*review_set_aside)));
@@ -562,7 +559,7 @@ mod tests {
                     NotificationKind::ReviewerRecused => {
                         expected.push("Марат Оспанов".to_owned());
                         expected.push(format!(
-                            "https://granty.kz/api/v1/applications/{}",
+                            "https://granty.kz/applications/{}",
                             Uuid::from_u128(9)
                         ));
                     }
@@ -579,7 +576,7 @@ mod tests {
                 }
                 if links_feedback(kind) {
                     expected.push(format!(
-                        "https://granty.kz/api/v1/applications/{}/feedback",
+                        "https://granty.kz/applications/{}/feedback",
                         Uuid::from_u128(9)
                     ));
                 }

@@ -129,6 +129,16 @@ mod tests {
             for area in domain::call::PriorityArea::ALL {
                 assert!(catalogue.entry(language, "area", area.code()).is_some());
             }
+            for status in domain::status::ApplicationStatus::ALL {
+                assert!(catalogue.entry(language, "status", status.code()).is_some());
+            }
+            for category in domain::application::BudgetCategory::ALL {
+                assert!(
+                    catalogue
+                        .entry(language, "budget", category.code())
+                        .is_some()
+                );
+            }
             assert_ne!(catalogue.text(language, "site_name"), "site_name");
         }
     }

@@ -34,10 +34,11 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 14] = templates!(
+const TEMPLATES: [(&str, &str); 16] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
     "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
     "organization_fields.html" "organization_new.html" "organization.html"
+    "application.html" "feedback.html"
 );
 
 /// What every portal page is made with.
@@ -116,7 +117,7 @@ fn escape(
 /// Adds the portal's pages to `route`.
 #[must_use]
 pub fn mount(route: Route) -> Route {
-    use pages::{account, applicant, public};
+    use pages::{account, applicant, application, public};
     route
         .at("/", get(public::home))
         .at("/calls/:id", get(public::call_page))
@@ -143,6 +144,11 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/organizations/new",
             get(applicant::new_organization_form).post(applicant::new_organization),
+        )
+        .at("/applications/:id", get(application::application_page))
+        .at(
+            "/applications/:id/feedback",
+            get(application::feedback_page),
         )
         .at(
             "/organizations/:id",

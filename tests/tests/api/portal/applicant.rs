@@ -167,6 +167,7 @@ async fn the_dashboard_lists_applications_with_what_is_expected_next_and_is_for_
         "От вас ничего не требуется",
         "1\u{a0}050\u{a0}000\u{a0}тенге",
         "href=\"/dashboard\"",
+        &format!("href=\"/applications/{id}\""),
     ] {
         assert!(page.html.contains(text), "{text:?} not in {}", page.html);
     }

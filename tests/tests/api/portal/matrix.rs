@@ -39,6 +39,8 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("POST /organizations/new",                 [303, 422, 403, 403, 403, 403]),
     ("GET /organizations/{organization}",       [303, 200, 404, 200, 200, 0]),
     ("POST /organizations/{organization}",      [303, 422, 404, 404, 404, 403]),
+    ("GET /applications/{application}",         [303, 200, 404, 200, 200, 0]),
+    ("GET /applications/{application}/feedback",[303, 409, 404, 409, 409, 0]),
 ];
 
 /// The fields each form is posted with: refused input, so that nothing changes.
@@ -86,13 +88,25 @@ async fn visit(
     browser.post(path, &form).await.status
 }
 
-/// The callers, and the applicant's organisation (the target of the organisation rows).
-async fn people(app: &TestApp) -> (Vec<Option<&'static str>>, String) {
+/// The callers, the applicant's organisation and its draft application (the targets of the
+/// rows about them).
+async fn people(app: &TestApp) -> (Vec<Option<&'static str>>, String, String) {
     let admin = app.admin("admin@grants.kz").await;
     app.staff(&admin, "officer@grants.kz", "officer").await;
     app.staff(&admin, "expert@grants.kz", "reviewer").await;
     let owner = app.applicant("aigerim@mail.kz").await;
     let organization = app.organization(&owner, &grants_tests::valid_bin(1)).await;
+    let officer = app.token_for("officer@grants.kz").await;
+    let call = app.published_call(&officer, &call_body()).await;
+    let draft = app
+        .draft(
+            &owner,
+            &call,
+            &organization,
+            &grants_tests::complete_content(),
+        )
+        .await;
+    let application = draft.str("id").to_owned();
     let who = vec![
         None,
         Some("aigerim@mail.kz"),
@@ -100,13 +114,13 @@ async fn people(app: &TestApp) -> (Vec<Option<&'static str>>, String) {
         Some("officer@grants.kz"),
         Some("admin@grants.kz"),
     ];
-    (who, organization)
+    (who, organization, application)
 }
 
 #[tokio::test]
 async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
     let app = spawn_app().await;
-    let (who, organization) = people(&app).await;
+    let (who, organization, application) = people(&app).await;
     let officer = app.token_for("officer@grants.kz").await;
     let published = app.published_call(&officer, &call_body()).await;
     let draft = app
@@ -132,6 +146,7 @@ async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
             .replace("{draft}", &draft)
             .replace("{unknown}", &unknown)
             .replace("{organization}", &organization)
+            .replace("{application}", &application)
             .replace("{style sheet}", css.trim_start_matches("/static/"));
         let mut statuses = Vec::new();
         for (index, account) in who.iter().enumerate() {

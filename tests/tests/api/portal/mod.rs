@@ -3,6 +3,7 @@
 
 mod accounts;
 mod applicant;
+mod application;
 mod browser;
 mod calls;
 mod matrix;

@@ -156,6 +156,7 @@ fn brief(state: &AppState, application: &ApplicationBrief, language: Language) -
         ApplicationStatus::Ineligible | ApplicationStatus::Withdrawn => "next_closed",
     };
     minijinja::context! {
+        href => format!("/applications/{}", application.id),
         title => application.title.clone().unwrap_or_else(|| words("untitled")),
         status => named(state, language, "status", status.code()),
         requested => format::money(application.requested, language),

@@ -2,4 +2,5 @@
 
 pub mod account;
 pub mod applicant;
+pub mod application;
 pub mod public;
