@@ -8,9 +8,11 @@ use minijinja::Value;
 use super::i18n::Catalogue;
 
 /// What was wrong with a posted form, field by field.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Problems {
     list: Vec<(String, String)>,
+    /// Each field's label, for the summary (which names the field it links to).
+    labels: std::collections::BTreeMap<String, String>,
 }
 
 impl Problems {
@@ -32,7 +34,32 @@ impl Problems {
                 (e.field.clone(), message)
             })
             .collect();
-        Self { list }
+        Self {
+            list,
+            labels: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Each of a problem's `fields`, told as [`Self::from_validation`] tells them.
+    #[must_use]
+    pub fn from_fields(
+        fields: &[crate::error::ProblemField],
+        language: Language,
+        catalogue: &Catalogue,
+    ) -> Self {
+        let list = fields
+            .iter()
+            .map(|f| {
+                let message = catalogue
+                    .entry(language, "error", &f.code)
+                    .map_or_else(|| f.message.clone(), str::to_owned);
+                (f.field.clone(), message)
+            })
+            .collect();
+        Self {
+            list,
+            labels: std::collections::BTreeMap::new(),
+        }
     }
 
     /// One refusal: `field` with the message of `code`.
@@ -44,7 +71,36 @@ impl Problems {
             .to_owned();
         Self {
             list: vec![(field.to_owned(), message)],
+            labels: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// The same refusals, the summary naming each field by `label` (when it knows one).
+    #[must_use]
+    pub fn labelled(mut self, label: impl Fn(&str) -> Option<String>) -> Self {
+        for (field, _) in &self.list {
+            if let Some(name) = label(field) {
+                self.labels.insert(field.clone(), name);
+            }
+        }
+        self
+    }
+
+    /// The same refusals, the summary naming each field by the words of its key in
+    /// `labels` (field, catalogue key), in `language`.
+    #[must_use]
+    pub fn labelled_by(
+        self,
+        labels: &[(&str, &str)],
+        language: Language,
+        catalogue: &Catalogue,
+    ) -> Self {
+        self.labelled(|field| {
+            labels
+                .iter()
+                .find(|(name, _)| *name == field)
+                .map(|(_, key)| catalogue.text(language, key).to_owned())
+        })
     }
 
     /// Whether nothing was refused.
@@ -66,7 +122,13 @@ impl Problems {
         let errors: Vec<Value> = self
             .list
             .iter()
-            .map(|(field, message)| minijinja::context! { field => field, message => message })
+            .map(|(field, message)| {
+                let summary = self
+                    .labels
+                    .get(field)
+                    .map_or_else(|| message.clone(), |label| format!("{label}: {message}"));
+                minijinja::context! { field => field, message => summary }
+            })
             .collect();
         let mut map = std::collections::BTreeMap::new();
         for field in fields {

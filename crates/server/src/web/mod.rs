@@ -34,11 +34,11 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 16] = templates!(
+const TEMPLATES: [(&str, &str); 17] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
     "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
     "organization_fields.html" "organization_new.html" "organization.html"
-    "application.html" "feedback.html"
+    "application.html" "feedback.html" "editor.html"
 );
 
 /// What every portal page is made with.
@@ -117,7 +117,7 @@ fn escape(
 /// Adds the portal's pages to `route`.
 #[must_use]
 pub fn mount(route: Route) -> Route {
-    use pages::{account, applicant, application, public};
+    use pages::{account, applicant, application, editor, public};
     route
         .at("/", get(public::home))
         .at("/calls/:id", get(public::call_page))
@@ -146,6 +146,12 @@ pub fn mount(route: Route) -> Route {
             get(applicant::new_organization_form).post(applicant::new_organization),
         )
         .at("/applications/:id", get(application::application_page))
+        .at(
+            "/applications/:id/edit",
+            get(editor::edit_form).post(editor::edit),
+        )
+        .at("/applications/:id/submit", poem::post(editor::submit))
+        .at("/calls/:id/apply", poem::post(editor::apply))
         .at(
             "/applications/:id/feedback",
             get(application::feedback_page),

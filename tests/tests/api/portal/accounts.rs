@@ -79,7 +79,7 @@ async fn refusals_are_shown_beside_their_fields_in_the_page_language_and_nothing
     assert!(page.html.contains("class=\"error-summary\""));
     assert!(
         page.html
-            .contains("<a href=\"#email\">Введите адрес электронной почты")
+            .contains("<a href=\"#email\">Адрес электронной почты: Введите адрес")
     );
     assert!(page.html.contains("id=\"email-error\""));
     assert!(page.html.contains("aria-invalid=\"true\""));

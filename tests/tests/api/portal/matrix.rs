@@ -41,6 +41,10 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("POST /organizations/{organization}",      [303, 422, 404, 404, 404, 403]),
     ("GET /applications/{application}",         [303, 200, 404, 200, 200, 0]),
     ("GET /applications/{application}/feedback",[303, 409, 404, 409, 409, 0]),
+    ("GET /applications/{application}/edit",    [303, 200, 404, 403, 403, 0]),
+    ("POST /applications/{application}/edit",   [303, 422, 404, 403, 403, 403]),
+    ("POST /applications/{application}/submit", [303, 422, 404, 403, 403, 403]),
+    ("POST /calls/{published}/apply",           [303, 422, 403, 403, 403, 403]),
 ];
 
 /// The fields each form is posted with: refused input, so that nothing changes.
@@ -57,6 +61,10 @@ fn fields(route: &str) -> Vec<(&'static str, &'static str)> {
             ("password", "wrong-password-1"),
         ],
         "/password-reset" => vec![("email", "not an address")],
+        "/applications/{application}/edit" => vec![("version", "1"), ("beneficiaries", "many")],
+        "/calls/{published}/apply" => {
+            vec![("organization_id", "0193a5c2-7d4e-7b1a-9c3e-5f2a1b8c4d03")]
+        }
         "/organizations/new" | "/organizations/{organization}" => vec![
             ("name", ""),
             ("bin", "040540001230"),
@@ -103,7 +111,7 @@ async fn people(app: &TestApp) -> (Vec<Option<&'static str>>, String, String) {
             &owner,
             &call,
             &organization,
-            &grants_tests::complete_content(),
+            &serde_json::json!({"title": "Жоба"}),
         )
         .await;
     let application = draft.str("id").to_owned();
@@ -179,6 +187,15 @@ async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
         .send()
         .await;
     assert_eq!(read.body["version"], serde_json::json!(1));
+    let draft = app
+        .get(&format!("/applications/{application}"))
+        .token(&owner)
+        .send()
+        .await;
+    assert_eq!(
+        (draft.body["status"].clone(), draft.body["version"].clone()),
+        (serde_json::json!("draft"), serde_json::json!(1))
+    );
     let listed = app.get("/organizations").token(&owner).send().await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
     assert!(

@@ -6,5 +6,6 @@ mod applicant;
 mod application;
 mod browser;
 mod calls;
+mod editor;
 mod matrix;
 mod sessions;

@@ -163,6 +163,15 @@ pub struct LogoutForm {
 
 has_token!(RegisterForm LoginForm ConfirmForm ResetForm NewPasswordForm LogoutForm);
 
+/// The account forms' fields and the catalogue keys of their labels.
+const LABELS: &[(&str, &str)] = &[
+    ("email", "field_email"),
+    ("name", "field_name"),
+    ("password", "field_password"),
+    ("language", "field_language"),
+    ("code", "confirm_code"),
+];
+
 const REGISTER_FIELDS: &[&str] = &["email", "name", "password", "language"];
 const LOGIN_FIELDS: &[&str] = &["email", "password"];
 const CONFIRM_FIELDS: &[&str] = &["code", "password"];
@@ -209,6 +218,9 @@ fn form_page(
     fields: &[&str],
     extra: minijinja::Value,
 ) -> Response {
+    let problems = problems
+        .clone()
+        .labelled_by(LABELS, visit.language, &state.portal.catalogue);
     let context = minijinja::value::merge_maps([
         minijinja::context! { form => minijinja::Value::from(minijinja::value::Serde(form)) },
         problems.context(fields),

@@ -182,6 +182,16 @@ pub struct OrganizationForm {
     version: String,
 }
 
+/// The organisation form's fields and the catalogue keys of their labels.
+const ORGANIZATION_LABELS: &[(&str, &str)] = &[
+    ("name", "field_org_name"),
+    ("bin", "field_bin"),
+    ("region", "field_region"),
+    ("settlement", "field_settlement"),
+    ("registered_on", "field_registered_on"),
+    ("contact_email", "field_contact_email"),
+];
+
 const ORGANIZATION_FIELDS: &[&str] = &[
     "name",
     "bin",
@@ -278,7 +288,10 @@ fn new_page(
             form => Value::from(minijinja::value::Serde(form)),
             regions => regions(state, visit.language),
         },
-        problems.context(ORGANIZATION_FIELDS),
+        problems
+            .clone()
+            .labelled_by(ORGANIZATION_LABELS, visit.language, &state.portal.catalogue)
+            .context(ORGANIZATION_FIELDS),
     ]);
     visit.page(state, status, "organization_new.html", context)
 }
@@ -368,7 +381,10 @@ fn profile_page(
             can_edit => role.is_some_and(MemberRole::manages),
             saved => saved,
         },
-        problems.context(ORGANIZATION_FIELDS),
+        problems
+            .clone()
+            .labelled_by(ORGANIZATION_LABELS, visit.language, &state.portal.catalogue)
+            .context(ORGANIZATION_FIELDS),
     ]);
     visit.page(state, status, "organization.html", context)
 }

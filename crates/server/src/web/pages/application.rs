@@ -129,6 +129,11 @@ pub async fn application_page(
             }
         })
         .collect();
+    let editable = applicant_view
+        && matches!(
+            record.status,
+            ApplicationStatus::Draft | ApplicationStatus::RevisionRequested
+        );
     let decided = matches!(
         record.status,
         ApplicationStatus::Approved | ApplicationStatus::Rejected | ApplicationStatus::Waitlisted
@@ -144,6 +149,10 @@ pub async fn application_page(
             organization => organization.map(|o| o.profile.name),
             history => history,
             show_history => access != usecases::Access::Reviewer,
+            editable => editable,
+            resubmit => record.status == ApplicationStatus::RevisionRequested,
+            edit_href => format!("/applications/{}/edit", record.id),
+            submit_href => format!("/applications/{}/submit", record.id),
             feedback_href => (decided && access != usecases::Access::Reviewer)
                 .then(|| format!("/applications/{}/feedback", record.id)),
         },

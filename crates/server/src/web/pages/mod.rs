@@ -3,4 +3,5 @@
 pub mod account;
 pub mod applicant;
 pub mod application;
+pub mod editor;
 pub mod public;

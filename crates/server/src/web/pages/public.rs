@@ -329,12 +329,30 @@ pub async fn call_page(state: Data<&AppState>, visit: Visit, Path(id): Path<Stri
         rubric => rubric,
         identity_hidden => spec.hide_applicant_identity,
     };
+    // An applicant may start an application while the call is open, for one of their
+    // organisations.
+    let apply = match (&visit.signed_in, phase) {
+        (Some(me), CallPhase::Open) if me.user.role == domain::role::Role::Applicant => {
+            match usecases::organizations::list(&state.store, me.acting(), None, None, 50).await {
+                Ok(page) => Some(minijinja::context! {
+                    href => format!("/calls/{}/apply", record.id),
+                    organizations => page.items.iter().map(|(org, _)| minijinja::context! {
+                        id => org.id.to_string(),
+                        name => org.profile.name.clone(),
+                    }).collect::<Vec<Value>>(),
+                }),
+                Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
+            }
+        }
+        _ => None,
+    };
     visit.page(
         &state,
         StatusCode::OK,
         "call.html",
         minijinja::context! {
             call => view,
+            apply => apply,
             login_href => failure::sign_in_path(&visit.path, false),
         },
     )
