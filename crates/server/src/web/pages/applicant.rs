@@ -7,7 +7,6 @@ use domain::language::Language;
 use domain::organization::{MemberRole, OrganizationInput};
 use domain::region::Region;
 use domain::role::Role;
-use domain::status::ApplicationStatus;
 use minijinja::Value;
 use persistence::applications::{ApplicationBrief, ApplicationSort, Position};
 use persistence::records::Organization;
@@ -22,6 +21,7 @@ use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::{Problems, fill};
 use crate::web::pages::account::once_per_form;
+use crate::web::pages::shared::{as_applicant_sees, named, next_step, signed_in};
 use crate::web::visit::{SignedIn, Visit};
 
 /// Rows on the dashboard's lists.
@@ -43,26 +43,6 @@ fn applicant<'a>(state: &AppState, visit: &'a Visit) -> Result<&'a SignedIn, Box
             ApiError::Forbidden("organisations are run by applicant accounts"),
         ))),
     }
-}
-
-/// The signed-in person, or the sign-in page for a stranger.
-fn signed_in<'a>(state: &AppState, visit: &'a Visit) -> Result<&'a SignedIn, Box<Response>> {
-    visit.signed_in.as_ref().ok_or_else(|| {
-        Box::new(failure::page(
-            state,
-            visit,
-            ApiError::Unauthorized("sign in"),
-        ))
-    })
-}
-
-fn named(state: &AppState, language: Language, table: &str, code: &'static str) -> String {
-    state
-        .portal
-        .catalogue
-        .entry(language, table, code)
-        .unwrap_or(code)
-        .to_owned()
 }
 
 fn regions(state: &AppState, language: Language) -> Vec<Value> {
@@ -133,28 +113,8 @@ pub async fn dashboard(state: Data<&AppState>, visit: Visit) -> Response {
 /// An application as the dashboard lists it; applicants see `reviewed` as under review.
 fn brief(state: &AppState, application: &ApplicationBrief, language: Language) -> Value {
     let words = |key| state.portal.catalogue.text(language, key).to_owned();
-    let status = match application.status {
-        ApplicationStatus::Reviewed => ApplicationStatus::UnderReview,
-        other @ (ApplicationStatus::Draft
-        | ApplicationStatus::Submitted
-        | ApplicationStatus::RevisionRequested
-        | ApplicationStatus::Ineligible
-        | ApplicationStatus::UnderReview
-        | ApplicationStatus::Waitlisted
-        | ApplicationStatus::Approved
-        | ApplicationStatus::Rejected
-        | ApplicationStatus::Withdrawn) => other,
-    };
-    let next = match status {
-        ApplicationStatus::Draft => "next_draft",
-        ApplicationStatus::RevisionRequested => "next_revision",
-        ApplicationStatus::Submitted
-        | ApplicationStatus::UnderReview
-        | ApplicationStatus::Reviewed
-        | ApplicationStatus::Waitlisted => "next_waiting",
-        ApplicationStatus::Approved | ApplicationStatus::Rejected => "next_decided",
-        ApplicationStatus::Ineligible | ApplicationStatus::Withdrawn => "next_closed",
-    };
+    let status = as_applicant_sees(application.status);
+    let next = next_step(status);
     minijinja::context! {
         href => format!("/applications/{}", application.id),
         title => application.title.clone().unwrap_or_else(|| words("untitled")),

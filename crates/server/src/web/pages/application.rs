@@ -19,46 +19,11 @@ use crate::mail::format;
 use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::fill;
-use crate::web::visit::{SignedIn, Visit};
+use crate::web::pages::shared::{as_applicant_sees, named, next_step, signed_in};
+use crate::web::visit::Visit;
 
 fn application_id(id: &str) -> Option<ApplicationId> {
     id.parse::<uuid::Uuid>().ok().map(Into::into)
-}
-
-fn named(state: &AppState, language: Language, table: &str, code: &'static str) -> String {
-    state
-        .portal
-        .catalogue
-        .entry(language, table, code)
-        .unwrap_or(code)
-        .to_owned()
-}
-
-/// The status an applicant is shown: reviewers' completed work stays under review.
-const fn as_applicant_sees(status: ApplicationStatus) -> ApplicationStatus {
-    match status {
-        ApplicationStatus::Reviewed => ApplicationStatus::UnderReview,
-        other @ (ApplicationStatus::Draft
-        | ApplicationStatus::Submitted
-        | ApplicationStatus::RevisionRequested
-        | ApplicationStatus::Ineligible
-        | ApplicationStatus::UnderReview
-        | ApplicationStatus::Waitlisted
-        | ApplicationStatus::Approved
-        | ApplicationStatus::Rejected
-        | ApplicationStatus::Withdrawn) => other,
-    }
-}
-
-/// The signed-in person, or the sign-in page.
-fn signed_in<'a>(state: &AppState, visit: &'a Visit) -> Result<&'a SignedIn, Box<Response>> {
-    visit.signed_in.as_ref().ok_or_else(|| {
-        Box::new(failure::page(
-            state,
-            visit,
-            ApiError::Unauthorized("sign in"),
-        ))
-    })
 }
 
 fn paragraphs(text: Option<&str>) -> Vec<String> {
@@ -183,16 +148,7 @@ fn view(
             }
         })
         .collect();
-    let next = match status {
-        ApplicationStatus::Draft => "next_draft",
-        ApplicationStatus::RevisionRequested => "next_revision",
-        ApplicationStatus::Submitted
-        | ApplicationStatus::UnderReview
-        | ApplicationStatus::Reviewed
-        | ApplicationStatus::Waitlisted => "next_waiting",
-        ApplicationStatus::Approved | ApplicationStatus::Rejected => "next_decided",
-        ApplicationStatus::Ineligible | ApplicationStatus::Withdrawn => "next_closed",
-    };
+    let next = next_step(status);
     minijinja::context! {
         title => content.title.clone().unwrap_or_else(|| words("untitled")),
         status => named(state, language, "status", status.code()),

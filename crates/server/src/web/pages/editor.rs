@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
+use crate::web::pages::shared::signed_in;
 use crate::web::visit::{SignedIn, Visit};
 
 /// The content fields the editor shows, in order (the errors' map keys).
@@ -47,16 +48,6 @@ const LINE_PARTS: &[&str] = &[
     "unit_cost",
     "cofinanced",
 ];
-
-fn signed_in<'a>(state: &AppState, visit: &'a Visit) -> Result<&'a SignedIn, Box<Response>> {
-    visit.signed_in.as_ref().ok_or_else(|| {
-        Box::new(failure::page(
-            state,
-            visit,
-            ApiError::Unauthorized("sign in"),
-        ))
-    })
-}
 
 fn uuid_of(id: &str) -> Option<uuid::Uuid> {
     id.parse::<uuid::Uuid>().ok()

@@ -5,3 +5,4 @@ pub mod applicant;
 pub mod application;
 pub mod editor;
 pub mod public;
+pub mod shared;

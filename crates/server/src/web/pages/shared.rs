@@ -1,0 +1,69 @@
+//! What several pages share: the signed-in person or the way to sign in, names from the
+//! catalogue's tables, and how an application's status reads to its applicant.
+
+use domain::language::Language;
+use domain::status::ApplicationStatus;
+use poem::Response;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::web::failure;
+use crate::web::visit::{SignedIn, Visit};
+
+/// The signed-in person, or the sign-in page (which leads back here) for a stranger.
+///
+/// # Errors
+/// The redirect to the sign-in page.
+pub fn signed_in<'a>(state: &AppState, visit: &'a Visit) -> Result<&'a SignedIn, Box<Response>> {
+    visit.signed_in.as_ref().ok_or_else(|| {
+        Box::new(failure::page(
+            state,
+            visit,
+            ApiError::Unauthorized("sign in"),
+        ))
+    })
+}
+
+/// The name of `code` in the catalogue's `table`, in `language` (the code itself when the
+/// catalogue lacks it; a test keeps every code named).
+#[must_use]
+pub fn named(state: &AppState, language: Language, table: &str, code: &'static str) -> String {
+    state
+        .portal
+        .catalogue
+        .entry(language, table, code)
+        .unwrap_or(code)
+        .to_owned()
+}
+
+/// The status an applicant is shown: completed reviews stay "under review" to them.
+#[must_use]
+pub const fn as_applicant_sees(status: ApplicationStatus) -> ApplicationStatus {
+    match status {
+        ApplicationStatus::Reviewed => ApplicationStatus::UnderReview,
+        other @ (ApplicationStatus::Draft
+        | ApplicationStatus::Submitted
+        | ApplicationStatus::RevisionRequested
+        | ApplicationStatus::Ineligible
+        | ApplicationStatus::UnderReview
+        | ApplicationStatus::Waitlisted
+        | ApplicationStatus::Approved
+        | ApplicationStatus::Rejected
+        | ApplicationStatus::Withdrawn) => other,
+    }
+}
+
+/// The catalogue key of what is expected of the applicant next, in `status`.
+#[must_use]
+pub const fn next_step(status: ApplicationStatus) -> &'static str {
+    match status {
+        ApplicationStatus::Draft => "next_draft",
+        ApplicationStatus::RevisionRequested => "next_revision",
+        ApplicationStatus::Submitted
+        | ApplicationStatus::UnderReview
+        | ApplicationStatus::Reviewed
+        | ApplicationStatus::Waitlisted => "next_waiting",
+        ApplicationStatus::Approved | ApplicationStatus::Rejected => "next_decided",
+        ApplicationStatus::Ineligible | ApplicationStatus::Withdrawn => "next_closed",
+    }
+}
