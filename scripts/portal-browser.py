@@ -285,6 +285,8 @@ def apply_and_submit(person):
         person.fill({prefix + "category": category, prefix + "description": description,
                      prefix + "quantity": quantity, prefix + "unit_cost": unit_cost,
                      prefix + "cofinanced": cofinanced})
+        if index == len(LINES) - 1:
+            person.shot("editor")
         person.press_action("add" if index < len(LINES) - 1 else "review")
     person.wait_heading("Ауылдағы әйелдер орталығы")
     shown = person.text()
@@ -309,7 +311,11 @@ def apply_and_submit(person):
     receipt = person.driver.find_element(By.CSS_SELECTOR, "code.hash").text
     expect(re.fullmatch(r"[0-9a-f]{64}", receipt), f"no receipt: {receipt!r}")
     person.shot("receipt")
-    return person.driver.current_url
+    address = person.driver.current_url
+    person.follow("header a[href='/dashboard']")
+    expect("Берілді" in person.text(), "the dashboard does not show the submission")
+    person.shot("dashboard-applied")
+    return address
 
 
 def applicant_round(base, mailbox, shots, scripts, suffix, bin_number):
