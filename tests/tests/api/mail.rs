@@ -107,7 +107,7 @@ async fn world_with(sink: MailSink) -> World {
             "«Ақ ниет» қоғамдық бірлестігі",
             "Ерлан Серікұлы",
             "мүше (өтінімдермен жұмыс істейді)",
-            "/api/v1/me/invitations",
+            "https://granty.test/invitations",
         ],
     );
     let accepted = app

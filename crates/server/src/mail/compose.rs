@@ -212,7 +212,7 @@ impl Letterhead {
                 ));
                 facts.push((
                     "invitations_url",
-                    Value::from(format!("{}/api/v1/me/invitations", self.public_url)),
+                    Value::from(format!("{}/invitations", self.public_url)),
                 ));
             }
         }
@@ -568,7 +568,7 @@ mod tests {
                         expected.push("Ерлан Серікұлы".to_owned());
                         expected.push(role_name(MemberRole::Owner, language).to_owned());
                         expected.push(format::instant(at(19), language));
-                        expected.push("https://granty.kz/api/v1/me/invitations".to_owned());
+                        expected.push("https://granty.kz/invitations".to_owned());
                     }
                     NotificationKind::UnderReview
                     | NotificationKind::Waitlisted

@@ -34,11 +34,12 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 17] = templates!(
+const TEMPLATES: [(&str, &str); 20] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
     "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
     "organization_fields.html" "organization_new.html" "organization.html"
-    "application.html" "feedback.html" "editor.html"
+    "application.html" "feedback.html" "editor.html" "members.html" "invitations.html"
+    "withdraw.html"
 );
 
 /// What every portal page is made with.
@@ -117,7 +118,7 @@ fn escape(
 /// Adds the portal's pages to `route`.
 #[must_use]
 pub fn mount(route: Route) -> Route {
-    use pages::{account, applicant, application, editor, public};
+    use pages::{account, applicant, application, editor, members, public};
     route
         .at("/", get(public::home))
         .at("/calls/:id", get(public::call_page))
@@ -151,6 +152,21 @@ pub fn mount(route: Route) -> Route {
             get(editor::edit_form).post(editor::edit),
         )
         .at("/applications/:id/submit", poem::post(editor::submit))
+        .at(
+            "/applications/:id/withdraw",
+            get(editor::withdraw_form).post(editor::withdraw),
+        )
+        .at(
+            "/organizations/:id/members",
+            get(members::members_list).post(members::invite),
+        )
+        .at(
+            "/organizations/:id/invitations/:invitation/revoke",
+            poem::post(members::revoke),
+        )
+        .at("/invitations", get(members::invitations_page))
+        .at("/invitations/:id/accept", poem::post(members::accept))
+        .at("/invitations/:id/decline", poem::post(members::decline))
         .at("/calls/:id/apply", poem::post(editor::apply))
         .at(
             "/applications/:id/feedback",

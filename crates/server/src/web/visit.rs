@@ -187,7 +187,8 @@ impl Visit {
             t => portal.catalogue.value(self.language),
             user => user,
             csrf => portal.forms.token(&self.forms),
-            once => super::once::fresh().unwrap_or_default(),
+            // A fresh one-time token for each form on the page.
+            once => Value::from_function(|| super::once::fresh().unwrap_or_default()),
             css => portal.assets.css.path.clone(),
             js => portal.assets.js.path.clone(),
             languages => languages,

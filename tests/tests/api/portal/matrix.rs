@@ -45,6 +45,15 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("POST /applications/{application}/edit",   [303, 422, 404, 403, 403, 403]),
     ("POST /applications/{application}/submit", [303, 422, 404, 403, 403, 403]),
     ("POST /calls/{published}/apply",           [303, 422, 403, 403, 403, 403]),
+    ("GET /organizations/{organization}/members",  [303, 200, 404, 404, 404, 0]),
+    ("POST /organizations/{organization}/members", [303, 422, 404, 404, 404, 403]),
+    ("POST /organizations/{organization}/invitations/{unknown}/revoke", [303, 404, 404, 404, 404, 403]),
+    ("GET /invitations",                        [303, 200, 200, 200, 200, 0]),
+    ("POST /invitations/{unknown}/accept",      [303, 404, 403, 403, 403, 403]),
+    ("POST /invitations/{unknown}/decline",     [303, 404, 403, 403, 403, 403]),
+    ("GET /applications/{application}/withdraw", [303, 200, 404, 403, 403, 0]),
+    // Last: the applicant's withdrawal is allowed and ends the draft.
+    ("POST /applications/{application}/withdraw", [303, 303, 404, 403, 403, 403]),
 ];
 
 /// The fields each form is posted with: refused input, so that nothing changes.
@@ -62,6 +71,7 @@ fn fields(route: &str) -> Vec<(&'static str, &'static str)> {
         ],
         "/password-reset" => vec![("email", "not an address")],
         "/applications/{application}/edit" => vec![("version", "1"), ("beneficiaries", "many")],
+        "/organizations/{organization}/members" => vec![("email", "not an address")],
         "/calls/{published}/apply" => {
             vec![("organization_id", "0193a5c2-7d4e-7b1a-9c3e-5f2a1b8c4d03")]
         }
@@ -194,7 +204,7 @@ async fn every_portal_page_answers_each_kind_of_user_as_the_table_says() {
         .await;
     assert_eq!(
         (draft.body["status"].clone(), draft.body["version"].clone()),
-        (serde_json::json!("draft"), serde_json::json!(1))
+        (serde_json::json!("withdrawn"), serde_json::json!(2))
     );
     let listed = app.get("/organizations").token(&owner).send().await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));

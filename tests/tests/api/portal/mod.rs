@@ -8,4 +8,5 @@ mod browser;
 mod calls;
 mod editor;
 mod matrix;
+mod members;
 mod sessions;

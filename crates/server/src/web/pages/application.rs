@@ -115,6 +115,13 @@ pub async fn application_page(
             history => history,
             show_history => access != usecases::Access::Reviewer,
             editable => editable,
+            withdrawable => applicant_view && matches!(
+                record.status,
+                ApplicationStatus::Draft
+                    | ApplicationStatus::Submitted
+                    | ApplicationStatus::RevisionRequested
+            ),
+            withdraw_href => format!("/applications/{}/withdraw", record.id),
             resubmit => record.status == ApplicationStatus::RevisionRequested,
             edit_href => format!("/applications/{}/edit", record.id),
             submit_href => format!("/applications/{}/submit", record.id),

@@ -598,3 +598,78 @@ pub async fn submit(
     })
     .await
 }
+
+/// `GET /applications/{id}/withdraw`: asks before withdrawing, which cannot be undone.
+#[handler]
+pub async fn withdraw_form(
+    state: Data<&AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match signed_in(&state, &visit) {
+        Ok(me) => me,
+        Err(page) => return *page,
+    };
+    let record = match editable(&state, &visit, me, &id).await {
+        Ok(record) => record,
+        Err(page) => return *page,
+    };
+    let title = record.content.title.clone().unwrap_or_else(|| {
+        state
+            .portal
+            .catalogue
+            .text(visit.language, "untitled")
+            .to_owned()
+    });
+    visit.page(
+        &state,
+        StatusCode::OK,
+        "withdraw.html",
+        minijinja::context! {
+            title => title,
+            application_href => format!("/applications/{}", record.id),
+        },
+    )
+}
+
+/// `POST /applications/{id}/withdraw`: as `POST /api/v1/applications/{id}/withdraw`.
+#[handler]
+pub async fn withdraw(
+    state: Data<&AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    posted: poem::Result<Form<Vec<(String, String)>>>,
+) -> Response {
+    let me = match signed_in(&state, &visit) {
+        Ok(me) => me,
+        Err(page) => return *page,
+    };
+    let form = fields(posted);
+    let field = |name: &str| form.get(name).map_or("", String::as_str);
+    if !visit.form_token_holds(&state, field("csrf")) {
+        return failure::form_expired(&state, &visit);
+    }
+    let record = match editable(&state, &visit, me, &id).await {
+        Ok(record) => record,
+        Err(page) => return *page,
+    };
+    let place = format!("/applications/{}", record.id);
+    let repeat = |location: &str| visit.redirect(location);
+    once_per_form(&state, &visit, field("once"), repeat, || async {
+        let now = state.clock.now();
+        match usecases::transitions::run(
+            &state.store,
+            me.acting(),
+            record.id,
+            Command::Withdraw,
+            now,
+            None,
+        )
+        .await
+        {
+            Ok(_) => (visit.redirect(&place), Some(place.clone())),
+            Err(err) => (failure::page(&state, &visit, ApiError::from(err)), None),
+        }
+    })
+    .await
+}

@@ -4,5 +4,6 @@ pub mod account;
 pub mod applicant;
 pub mod application;
 pub mod editor;
+pub mod members;
 pub mod public;
 pub mod shared;
