@@ -367,6 +367,8 @@ def reset_round(base, mailbox, shots, api, signed_in, address):
 PAGES = ["/", "/register", "/login", "/password-reset", "/confirm?code=x",
          "/password-reset/confirm?code=x", "/calls/{call}", "/calls/not-a-call"]
 # Pages an applicant sees once signed in.
+# Pages a reviewer sees: an assignment to answer and one being reviewed.
+REVIEWER_PAGES = ["/assignments", "{assigned}", "{reviewing}"]
 SIGNED_IN_PAGES = ["/dashboard", "/organizations/new", "{organization}", "{application}",
                    "{editor}", "{application}/feedback", "{organization}/members",
                    "/invitations", "{draft}/withdraw"]
@@ -386,6 +388,21 @@ def draft_editor(api, base, call, organization):
     return f"/applications/{application}/edit"
 
 
+def reviewer_pages(api, admin, officer, call, people):
+    """A reviewer assigned to both submitted applications: one assignment left to answer,
+    the other accepted, so both the answer and the review form are checked."""
+    reviewer = api.staff(admin, "expert@grants.kz", "reviewer", "kk")
+    reviewer_id = api.call("GET", "/api/v1/me", reviewer)["id"]
+    api.call("POST", f"/api/v1/calls/{call}/reviewers", officer, {"reviewer_id": reviewer_id})
+    found = []
+    for person in people:
+        application = person.application.rsplit("/", 1)[-1]
+        found.append(api.call("POST", f"/api/v1/applications/{application}/assignments",
+                              officer, {"reviewer_id": reviewer_id})["id"])
+    api.call("POST", f"/api/v1/assignments/{found[1]}/accept", reviewer)
+    return {"assigned": f"/assignments/{found[0]}", "reviewing": f"/assignments/{found[1]}"}
+
+
 def axe_round(base, axe_js, shots, call, pages_of):
     person = Person(base, True, shots, "axe")
     script = open(axe_js, encoding="utf-8").read()
@@ -394,9 +411,13 @@ def axe_round(base, axe_js, shots, call, pages_of):
         for language in ("kk", "ru", "en"):
             person.driver.delete_all_cookies()
             pages = [p.format(call=call) for p in PAGES]
-            for index, path in enumerate(pages + SIGNED_IN_PAGES):
+            reviewing = len(pages) + len(SIGNED_IN_PAGES)
+            for index, path in enumerate(pages + SIGNED_IN_PAGES + REVIEWER_PAGES):
                 if index == len(pages):
                     sign_in(person, "aigerim-js@mail.kz")
+                if index == reviewing:
+                    person.driver.delete_all_cookies()
+                    sign_in(person, "expert@grants.kz")
                 path = path.format(**pages_of)
                 joiner = "&" if "?" in path else "?"
                 # The confirmation page presses its own button when scripts run; axe checks
@@ -443,15 +464,18 @@ def weight_round(base, call, pages_of):
 
     for page in PAGES:
         weigh(page.format(call=call))
-    login = weigh("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
-    form = urllib.parse.urlencode({"csrf": token, "email": "aigerim-js@mail.kz",
-                                   "password": PASSWORD}).encode()
-    opener.open(urllib.request.Request(base + "/login", data=form), timeout=TIMEOUT)
-    expect(any(c.name == "grants_session" for c in jar), "could not sign in over HTTP")
-    for page in SIGNED_IN_PAGES:
-        html = weigh(page.format(**pages_of))
-        expect("Айгерім" in html, f"{page}: not signed in")
+    for address, name, signed_in_pages in (("aigerim-js@mail.kz", "Айгерім", SIGNED_IN_PAGES),
+                                           ("expert@grants.kz", "Staff", REVIEWER_PAGES)):
+        jar.clear()
+        login = weigh("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
+        form = urllib.parse.urlencode({"csrf": token, "email": address,
+                                       "password": PASSWORD}).encode()
+        opener.open(urllib.request.Request(base + "/login", data=form), timeout=TIMEOUT)
+        expect(any(c.name == "grants_session" for c in jar), "could not sign in over HTTP")
+        for page in signed_in_pages:
+            html = weigh(page.format(**pages_of))
+            expect(name in html, f"{page}: not signed in")
     expect(not heavy, "pages over 50 KB on a first visit: " + ", ".join(heavy))
 
 
@@ -543,6 +567,7 @@ def main():
                      "application": people[0].application.replace(base, ""),
                      "editor": draft_editor(api, base, call, people[0].organization)}
             pages["draft"] = pages["editor"].removesuffix("/edit")
+            pages.update(reviewer_pages(api, admin, officer, call, people))
             part("axe-core finds no violation on any page in kk, ru and en",
                  lambda: axe_round(base, args.axe, shots, call, pages))
             part("every page's first visit is under 50 KB compressed",

@@ -344,7 +344,7 @@ async fn every_visible_change_mails_each_member_in_their_language() {
         "en",
         &[
             "6 December 2026, 11:00 (Almaty time, UTC+5)",
-            "https://granty.test/api/v1/assignments/",
+            "https://granty.test/assignments/",
         ],
     );
     check(

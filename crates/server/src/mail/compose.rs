@@ -140,7 +140,7 @@ impl Letterhead {
                 named(application, language, &mut facts);
                 facts.push((
                     "assignment_url",
-                    Value::from(format!("{base}/api/v1/assignments/{}", assignment.id)),
+                    Value::from(format!("{base}/assignments/{}", assignment.id)),
                 ));
                 facts.push(("due_at", assignment.due_at.map_or(Value::from(()), instant)));
             }
@@ -527,7 +527,7 @@ mod tests {
                     NotificationKind::ReviewerAssigned | NotificationKind::ReviewDueSoon => {
                         expected.push(format::instant(at(12), language));
                         expected.push(format!(
-                            "https://granty.kz/api/v1/assignments/{}",
+                            "https://granty.kz/assignments/{}",
                             Uuid::from_u128(10)
                         ));
                     }

@@ -103,6 +103,18 @@ impl Problems {
         })
     }
 
+    /// The same refusals with their fields renamed by `rename` (those it names; others
+    /// keep theirs), for a form whose fields are named otherwise than the rule's.
+    #[must_use]
+    pub fn renamed(mut self, rename: impl Fn(&str) -> Option<String>) -> Self {
+        for (field, _) in &mut self.list {
+            if let Some(name) = rename(field) {
+                *field = name;
+            }
+        }
+        self
+    }
+
     /// Whether nothing was refused.
     #[must_use]
     pub fn is_empty(&self) -> bool {

@@ -132,6 +132,23 @@ mod tests {
             for status in domain::status::ApplicationStatus::ALL {
                 assert!(catalogue.entry(language, "status", status.code()).is_some());
             }
+            for status in domain::assignment::AssignmentStatus::ALL {
+                assert!(
+                    catalogue
+                        .entry(language, "assignment", status.code())
+                        .is_some()
+                );
+            }
+            for kind in domain::review::ConflictKind::ALL {
+                assert!(catalogue.entry(language, "conflict", kind.code()).is_some());
+            }
+            for recommendation in domain::review::Recommendation::ALL {
+                assert!(
+                    catalogue
+                        .entry(language, "recommendation", recommendation.code())
+                        .is_some()
+                );
+            }
             for category in domain::application::BudgetCategory::ALL {
                 assert!(
                     catalogue

@@ -34,12 +34,12 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 20] = templates!(
+const TEMPLATES: [(&str, &str); 22] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
     "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
     "organization_fields.html" "organization_new.html" "organization.html"
     "application.html" "feedback.html" "editor.html" "members.html" "invitations.html"
-    "withdraw.html"
+    "withdraw.html" "assignments.html" "assignment.html"
 );
 
 /// What every portal page is made with.
@@ -118,7 +118,7 @@ fn escape(
 /// Adds the portal's pages to `route`.
 #[must_use]
 pub fn mount(route: Route) -> Route {
-    use pages::{account, applicant, application, editor, members, public};
+    use pages::{account, applicant, application, editor, members, public, reviewer};
     route
         .at("/", get(public::home))
         .at("/calls/:id", get(public::call_page))
@@ -165,6 +165,14 @@ pub fn mount(route: Route) -> Route {
             poem::post(members::revoke),
         )
         .at("/invitations", get(members::invitations_page))
+        .at("/assignments", get(reviewer::assignment_list))
+        .at("/assignments/:id", get(reviewer::assignment_view))
+        .at("/assignments/:id/accept", poem::post(reviewer::accept_post))
+        .at(
+            "/assignments/:id/decline",
+            poem::post(reviewer::decline_post),
+        )
+        .at("/assignments/:id/review", poem::post(reviewer::review_post))
         .at("/invitations/:id/accept", poem::post(members::accept))
         .at("/invitations/:id/decline", poem::post(members::decline))
         .at("/calls/:id/apply", poem::post(editor::apply))

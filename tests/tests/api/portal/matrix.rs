@@ -52,6 +52,11 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("POST /invitations/{unknown}/accept",      [303, 404, 403, 403, 403, 403]),
     ("POST /invitations/{unknown}/decline",     [303, 404, 403, 403, 403, 403]),
     ("GET /applications/{application}/withdraw", [303, 200, 404, 403, 403, 0]),
+    ("GET /assignments",                        [303, 403, 200, 403, 403, 0]),
+    ("GET /assignments/{unknown}",              [303, 404, 404, 404, 404, 0]),
+    ("POST /assignments/{unknown}/accept",      [303, 404, 404, 404, 404, 403]),
+    ("POST /assignments/{unknown}/decline",     [303, 404, 404, 404, 404, 403]),
+    ("POST /assignments/{unknown}/review",      [303, 404, 404, 404, 404, 403]),
     // Last: the applicant's withdrawal is allowed and ends the draft.
     ("POST /applications/{application}/withdraw", [303, 303, 404, 403, 403, 403]),
 ];

@@ -9,4 +9,5 @@ mod calls;
 mod editor;
 mod matrix;
 mod members;
+mod reviewer;
 mod sessions;

@@ -6,4 +6,5 @@ pub mod application;
 pub mod editor;
 pub mod members;
 pub mod public;
+pub mod reviewer;
 pub mod shared;
