@@ -1,4 +1,6 @@
-//! One-time tokens of the portal's forms. The first post of a form claims its token and,
+//! One-time tokens of the portal's forms, and forms kept for a sender whose sign-in ended.
+//!
+//! One-time tokens: the first post of a form claims its token and,
 //! once it has acted, records how it was answered; a repeat of the same form finds the
 //! answer (or a claim still being answered) and does not act again.
 
@@ -7,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::Store;
-use crate::entity::form_token;
+use crate::entity::{form_token, parked_form};
 use crate::error::{Clash, RepoError};
 
 /// After how long a claim left unanswered (its server stopped mid-request) lapses, so the
@@ -97,6 +99,73 @@ impl Store {
     pub async fn purge_form_tokens(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
         let result = form_token::Entity::delete_many()
             .filter(form_token::Column::CreatedAt.lt(before))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+}
+
+/// After how long a parked form is no longer given back.
+const PARKED_FOR: Duration = Duration::hours(24);
+
+impl Store {
+    /// Keeps the fields (`fields`, as JSON) of a form posted to `path` after its sender's
+    /// sign-in ended, under `token`.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn park_form(
+        &self,
+        token: &str,
+        path: &str,
+        fields: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        parked_form::ActiveModel {
+            token: Set(token.to_owned()),
+            path: Set(path.to_owned()),
+            fields: Set(fields.to_owned()),
+            created_at: Set(now),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// The fields parked under `token` for `path`, which are then forgotten (a form comes
+    /// back once); `None` when there are none, or they are older than a day.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn take_parked_form(
+        &self,
+        token: &str,
+        path: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, RepoError> {
+        let Some(row) = parked_form::Entity::find_by_id(token.to_owned())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if row.path != path {
+            return Ok(None);
+        }
+        let taken = parked_form::Entity::delete_many()
+            .filter(parked_form::Column::Token.eq(token))
+            .exec(&self.db)
+            .await?;
+        Ok((taken.rows_affected == 1 && row.created_at > now - PARKED_FOR).then_some(row.fields))
+    }
+
+    /// Forgets parked forms older than `before`; returns how many.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn purge_parked_forms(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
+        let result = parked_form::Entity::delete_many()
+            .filter(parked_form::Column::CreatedAt.lt(before))
             .exec(&self.db)
             .await?;
         Ok(result.rows_affected)

@@ -65,6 +65,7 @@ contract!(
     expired_refresh_token_is_refused,
     a_cookie_session_lives_until_it_ends_or_expires,
     a_form_token_acts_once_and_a_repeat_finds_the_answer,
+    a_parked_form_comes_back_once_to_its_page_within_a_day,
     logout_revokes_the_family,
     creator_becomes_owner_and_outsiders_see_nothing,
     only_a_verified_bin_is_unique,
@@ -276,6 +277,43 @@ async fn a_form_token_acts_once_and_a_repeat_finds_the_answer(store: Store) {
         "t1 is older than the cutoff; t2 was claimed again at it"
     );
     assert_eq!(claim(store, "t1", later).await, FormClaim::First);
+}
+
+async fn a_parked_form_comes_back_once_to_its_page_within_a_day(store: Store) {
+    let park = |store: Store, token: &'static str| async move {
+        store
+            .park_form(token, "/applications/1/edit", "{\"title\":\"x\"}", now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    let take = |store: Store, token: &'static str, path: &'static str, at| async move {
+        store
+            .take_parked_form(token, path, at)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    park(store.clone(), "p1").await;
+    assert_eq!(take(store.clone(), "p1", "/elsewhere", now()).await, None);
+    assert_eq!(
+        take(store.clone(), "p1", "/applications/1/edit", now()).await,
+        Some("{\"title\":\"x\"}".to_owned())
+    );
+    assert_eq!(
+        take(store.clone(), "p1", "/applications/1/edit", now()).await,
+        None
+    );
+    park(store.clone(), "p2").await;
+    let later = now() + Duration::hours(25);
+    assert_eq!(
+        take(store.clone(), "p2", "/applications/1/edit", later).await,
+        None
+    );
+    park(store.clone(), "p3").await;
+    let purged = store
+        .purge_parked_forms(later)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(purged, 1);
 }
 
 async fn logout_revokes_the_family(store: Store) {

@@ -394,6 +394,9 @@ async fn purge_idempotency_keys(state: AppState) {
         if let Err(err) = state.store.purge_form_tokens(cutoff).await {
             tracing::warn!(error = %err, "purging form tokens failed");
         }
+        if let Err(err) = state.store.purge_parked_forms(cutoff).await {
+            tracing::warn!(error = %err, "purging parked forms failed");
+        }
         let ended = state.clock.now() - chrono::Duration::hours(1);
         if let Err(err) = state.store.purge_rate_limits(ended).await {
             tracing::warn!(error = %err, "purging rate-limit counters failed");

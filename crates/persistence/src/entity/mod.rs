@@ -12,6 +12,7 @@ pub mod invitation;
 pub mod organization;
 pub mod organization_member;
 pub mod outbox;
+pub mod parked_form;
 pub mod rate_limit;
 pub mod refresh_token;
 pub mod registration;

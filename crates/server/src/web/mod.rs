@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod lang;
 pub mod once;
 pub mod pages;
+pub mod parked;
 pub mod visit;
 
 use minijinja::{Environment, UndefinedBehavior, Value};

@@ -281,3 +281,83 @@ async fn nobody_else_edits_or_submits_an_application_and_a_stale_save_is_refused
         .await;
     assert_eq!(read.body["title"], json!("Бірінші"));
 }
+
+#[tokio::test]
+async fn a_form_posted_after_the_sign_in_ended_comes_back_filled_after_signing_in() {
+    let app = spawn_app().await;
+    let admin = app.admin("admin@grants.kz").await;
+    let officer = app.staff(&admin, "officer@grants.kz", "officer").await;
+    let call = app.published_call(&officer, &call_body()).await;
+    let owner = app.applicant("aigerim@mail.kz").await;
+    let org = app.organization(&owner, &valid_bin(15)).await;
+    let draft = app
+        .draft(&owner, &call, &org, &json!({"title": "Жоба"}))
+        .await;
+    let id = draft.str("id").to_owned();
+    let editor = format!("/applications/{id}/edit");
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in("aigerim@mail.kz", PASSWORD).await;
+    let page = browser.get(&editor).await;
+    let (token, once) = (page.form_token(), page.once_token());
+    // The sign-in ends meanwhile (here: a month and a day without a visit).
+    app.clock.advance(chrono::Duration::days(31));
+    let posted = browser
+        .post(
+            &editor,
+            &[
+                ("csrf", &token),
+                ("once", &once),
+                ("version", "1"),
+                ("title", "Ұзақ жазылған атау"),
+                ("summary", "Көп уақыт жазылған мәтін"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 303, "{}", posted.html);
+    let login = posted.location().to_owned();
+    assert!(login.starts_with("/login?next="), "{login}");
+    assert!(login.contains("parked%3D"), "{login}");
+    // Nothing was saved.
+    let owner = app.token_for("aigerim@mail.kz").await;
+    let read = app
+        .get(&format!("/applications/{id}"))
+        .token(&owner)
+        .send()
+        .await;
+    assert_eq!(read.body["title"], json!("Жоба"));
+    // Signing in leads back to the editor, filled as it was typed.
+    let page = browser.get(&login).await;
+    let next = field_value_named(&page.html, "next");
+    let signed = browser
+        .post(
+            "/login",
+            &[
+                ("csrf", &page.form_token()),
+                ("email", "aigerim@mail.kz"),
+                ("password", PASSWORD),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status, 303);
+    let back = browser.get(signed.location()).await;
+    assert_eq!(back.status, 200, "{}", back.html);
+    assert!(
+        back.html.contains("value=\"Ұзақ жазылған атау\""),
+        "{}",
+        back.html
+    );
+    assert!(back.html.contains("Көп уақыт жазылған мәтін"));
+    assert!(back.html.contains("class=\"notice\""));
+    // It comes back once.
+    let again = browser.get(signed.location()).await;
+    assert!(!again.html.contains("Ұзақ жазылған атау"));
+}
+
+fn field_value_named(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).map_or(0, |i| i + marker.len());
+    let end = html[start..].find('"').map_or(start, |i| start + i);
+    html[start..end].replace("&amp;", "&")
+}

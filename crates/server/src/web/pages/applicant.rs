@@ -2,6 +2,8 @@
 //! an organisation, and its profile (which owners edit). Each calls the use case the API's
 //! operation calls, so the same people are let in and the same rules refuse.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use domain::language::Language;
 use domain::organization::{MemberRole, OrganizationInput};
@@ -18,11 +20,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::mail::format;
 use crate::state::AppState;
-use crate::web::failure;
 use crate::web::forms::{Problems, fill};
 use crate::web::pages::account::once_per_form;
 use crate::web::pages::shared::{as_applicant_sees, named, next_step, signed_in};
 use crate::web::visit::{SignedIn, Visit};
+use crate::web::{failure, parked};
 
 /// Rows on the dashboard's lists.
 const LIST_SIZE: u64 = 50;
@@ -162,6 +164,42 @@ const ORGANIZATION_FIELDS: &[&str] = &[
 ];
 
 impl OrganizationForm {
+    /// The form's fields by name, to keep while its sender signs in again.
+    fn fields(&self) -> BTreeMap<String, String> {
+        let mut fields = BTreeMap::new();
+        for (name, value) in [
+            ("name", &self.name),
+            ("bin", &self.bin),
+            ("region", &self.region),
+            ("settlement", &self.settlement),
+            ("registered_on", &self.registered_on),
+            ("contact_email", &self.contact_email),
+            ("version", &self.version),
+        ] {
+            fields.insert(name.to_owned(), value.clone());
+        }
+        if let Some(rural) = &self.rural {
+            fields.insert("rural".to_owned(), rural.clone());
+        }
+        fields
+    }
+
+    /// The form as kept by [`Self::fields`].
+    fn from_fields(fields: &BTreeMap<String, String>) -> Self {
+        let get = |name: &str| fields.get(name).cloned().unwrap_or_default();
+        Self {
+            name: get("name"),
+            bin: get("bin"),
+            region: get("region"),
+            settlement: get("settlement"),
+            rural: fields.get("rural").cloned(),
+            registered_on: get("registered_on"),
+            contact_email: get("contact_email"),
+            version: get("version"),
+            ..Self::default()
+        }
+    }
+
     fn of(organization: &Organization) -> Self {
         let profile = &organization.profile;
         Self {
@@ -237,6 +275,7 @@ fn new_page(
     visit: &Visit,
     form: &OrganizationForm,
     problems: &Problems,
+    notice: Option<&'static str>,
 ) -> Response {
     let status = if problems.is_empty() {
         StatusCode::OK
@@ -247,6 +286,7 @@ fn new_page(
         minijinja::context! {
             form => Value::from(minijinja::value::Serde(form)),
             regions => regions(state, visit.language),
+            notice => notice,
         },
         problems
             .clone()
@@ -258,15 +298,26 @@ fn new_page(
 
 /// `GET /organizations/new`.
 #[handler]
-pub fn new_organization_form(state: Data<&AppState>, visit: Visit) -> Response {
+pub async fn new_organization_form(
+    state: Data<&AppState>,
+    visit: Visit,
+    req: &Request,
+) -> Response {
     if let Err(page) = applicant(&state, &visit) {
         return *page;
     }
-    let form = OrganizationForm {
-        rural: Some("yes".to_owned()),
-        ..OrganizationForm::default()
+    // A form posted after the sign-in ended comes back as it was typed.
+    let (form, notice) = match parked::take(&state, req, "/organizations/new").await {
+        Some(typed) => (OrganizationForm::from_fields(&typed), Some("form_restored")),
+        None => (
+            OrganizationForm {
+                rural: Some("yes".to_owned()),
+                ..OrganizationForm::default()
+            },
+            None,
+        ),
     };
-    new_page(&state, &visit, &form, &Problems::default())
+    new_page(&state, &visit, &form, &Problems::default(), notice)
 }
 
 /// `POST /organizations/new`: the same use case as `POST /api/v1/organizations`; the
@@ -277,14 +328,18 @@ pub async fn new_organization(
     visit: Visit,
     posted: poem::Result<Form<OrganizationForm>>,
 ) -> Response {
-    let me = match applicant(&state, &visit) {
-        Ok(me) => me,
-        Err(page) => return *page,
-    };
     let form = posted.map(|f| f.0).unwrap_or_default();
     if !visit.form_token_holds(&state, &form.csrf) {
         return failure::form_expired(&state, &visit);
     }
+    if visit.signed_in.is_none() {
+        // The sign-in ended while the form was being filled: keep what was typed.
+        return parked::park(&state, &visit, "/organizations/new", &form.fields()).await;
+    }
+    let me = match applicant(&state, &visit) {
+        Ok(me) => me,
+        Err(page) => return *page,
+    };
     // A date that does not parse is left out, so the use case refuses it with the rest.
     let (input, date) = form.input();
     // A double tap creates one organisation: the repeat is sent where the first went.
@@ -297,7 +352,7 @@ pub async fn new_organization(
                 (visit.redirect(&location), Some(location))
             }
             Err(err) => match organization_problems(&state, &visit, Some(&err), date) {
-                Some(problems) => (new_page(&state, &visit, &form, &problems), None),
+                Some(problems) => (new_page(&state, &visit, &form, &problems, None), None),
                 None => (failure::page(&state, &visit, ApiError::from(err)), None),
             },
         }
@@ -312,7 +367,7 @@ fn profile_page(
     role: Option<MemberRole>,
     form: &OrganizationForm,
     problems: &Problems,
-    saved: bool,
+    notice: Option<&'static str>,
 ) -> Response {
     let language = visit.language;
     let words = |key| state.portal.catalogue.text(language, key);
@@ -339,7 +394,7 @@ fn profile_page(
             form => Value::from(minijinja::value::Serde(form)),
             regions => regions(state, language),
             can_edit => role.is_some_and(MemberRole::manages),
-            saved => saved,
+            notice => notice,
         },
         problems
             .clone()
@@ -372,7 +427,15 @@ pub async fn organization_page(
     match usecases::organizations::one(&state.store, me.acting(), id).await {
         Ok((organization, role)) => {
             let saved = req.uri().query().is_some_and(|q| q.contains("saved=1"));
-            let form = OrganizationForm::of(&organization);
+            // A change posted after the sign-in ended comes back as it was typed.
+            let path = format!("/organizations/{id}");
+            let (form, notice) = match parked::take(&state, req, &path).await {
+                Some(typed) => (OrganizationForm::from_fields(&typed), Some("form_restored")),
+                None => (
+                    OrganizationForm::of(&organization),
+                    saved.then_some("org_saved"),
+                ),
+            };
             profile_page(
                 &state,
                 &visit,
@@ -380,7 +443,7 @@ pub async fn organization_page(
                 role,
                 &form,
                 &Problems::default(),
-                saved,
+                notice,
             )
         }
         Err(err) => failure::page(&state, &visit, ApiError::from(err)),
@@ -397,16 +460,17 @@ pub async fn update_organization(
     Path(id): Path<String>,
     posted: poem::Result<Form<OrganizationForm>>,
 ) -> Response {
-    let me = match signed_in(&state, &visit) {
-        Ok(me) => me,
-        Err(page) => return *page,
-    };
     let form = posted.map(|f| f.0).unwrap_or_default();
     if !visit.form_token_holds(&state, &form.csrf) {
         return failure::form_expired(&state, &visit);
     }
     let Some(id) = organization_id(&id) else {
         return failure::page(&state, &visit, ApiError::NotFound);
+    };
+    let Some(me) = &visit.signed_in else {
+        // The sign-in ended while the form was being filled: keep what was typed.
+        let path = format!("/organizations/{id}");
+        return parked::park(&state, &visit, &path, &form.fields()).await;
     };
     let expected = form
         .version
@@ -424,7 +488,7 @@ pub async fn update_organization(
         );
         return match usecases::organizations::one(&state.store, me.acting(), id).await {
             Ok((organization, role)) => {
-                profile_page(&state, &visit, &organization, role, &form, &problems, false)
+                profile_page(&state, &visit, &organization, role, &form, &problems, None)
             }
             Err(err) => failure::page(&state, &visit, ApiError::from(err)),
         };
@@ -463,7 +527,7 @@ async fn change(
                     let problems =
                         Problems::one("name", "stale", visit.language, &state.portal.catalogue);
                     let form = OrganizationForm::of(&organization);
-                    profile_page(state, visit, &organization, role, &form, &problems, false)
+                    profile_page(state, visit, &organization, role, &form, &problems, None)
                 }
                 Err(err) => failure::page(state, visit, ApiError::from(err)),
             }
@@ -472,7 +536,7 @@ async fn change(
             Some(problems) => {
                 match usecases::organizations::one(&state.store, me.acting(), id).await {
                     Ok((organization, role)) => {
-                        profile_page(state, visit, &organization, role, form, &problems, false)
+                        profile_page(state, visit, &organization, role, form, &problems, None)
                     }
                     Err(err) => failure::page(state, visit, ApiError::from(err)),
                 }

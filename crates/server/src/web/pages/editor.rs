@@ -19,11 +19,11 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::mail::format;
 use crate::state::AppState;
-use crate::web::failure;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
 use crate::web::pages::shared::signed_in;
 use crate::web::visit::{SignedIn, Visit};
+use crate::web::{failure, parked};
 
 /// The content fields the editor shows, in order (the errors' map keys).
 const CONTENT_FIELDS: &[&str] = &[
@@ -309,7 +309,7 @@ fn editor_page(
     draft: &Draft,
     problems: &Problems,
     blank_rows: usize,
-    saved: bool,
+    notice: Option<&'static str>,
 ) -> Response {
     let language = visit.language;
     let mut draft = draft.clone();
@@ -349,7 +349,7 @@ fn editor_page(
             href => format!("/applications/{}", record.id),
             draft => Value::from(minijinja::value::Serde(&draft)),
             categories => categories,
-            saved => saved,
+            notice => notice,
             total_cost => money(record.totals.total_cost),
             cofinanced_total => money(record.totals.cofinanced_total),
             requested => money(record.totals.requested_amount),
@@ -411,7 +411,12 @@ pub async fn edit_form(
     let query = req.uri().query().unwrap_or_default();
     let saved = query.split('&').any(|p| p == "saved=1");
     let blank = usize::from(query.split('&').any(|p| p == "add=1"));
-    let draft = Draft::of(&record);
+    // A form posted after the sign-in ended comes back as it was typed.
+    let path = format!("/applications/{}/edit", record.id);
+    let (draft, notice) = match parked::take(&state, req, &path).await {
+        Some(typed) => (Draft::posted(&typed), Some("form_restored")),
+        None => (Draft::of(&record), saved.then_some("editor_saved")),
+    };
     editor_page(
         &state,
         &visit,
@@ -419,7 +424,7 @@ pub async fn edit_form(
         &draft,
         &Problems::default(),
         blank,
-        saved,
+        notice,
     )
 }
 
@@ -433,15 +438,20 @@ pub async fn edit(
     Path(id): Path<String>,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let me = match signed_in(&state, &visit) {
-        Ok(me) => me,
-        Err(page) => return *page,
-    };
     let form = fields(posted);
     let field = |name: &str| form.get(name).map_or("", String::as_str);
     if !visit.form_token_holds(&state, field("csrf")) {
         return failure::form_expired(&state, &visit);
     }
+    let Some(me) = &visit.signed_in else {
+        // The sign-in ended while the form was being filled: keep what was typed.
+        return match uuid_of(&id) {
+            Some(id) => {
+                parked::park(&state, &visit, &format!("/applications/{id}/edit"), &form).await
+            }
+            None => failure::page(&state, &visit, ApiError::NotFound),
+        };
+    };
     let record = match editable(&state, &visit, me, &id).await {
         Ok(record) => record,
         Err(page) => return *page,
@@ -486,7 +496,7 @@ pub async fn edit(
                 &draft,
                 &problems,
                 usize::from(adds),
-                false,
+                None,
             );
             return (page, None);
         }
@@ -515,7 +525,7 @@ pub async fn edit(
                     &Draft::of(&latest),
                     &problems,
                     0,
-                    false,
+                    None,
                 );
                 (page, None)
             }
@@ -528,7 +538,7 @@ pub async fn edit(
                     &draft,
                     &problems,
                     usize::from(adds),
-                    false,
+                    None,
                 );
                 (page, None)
             }
@@ -587,7 +597,7 @@ pub async fn submit(
                     let problems = Problems::from_fields(fields, visit.language, catalogue);
                     let draft = Draft::of(&record);
                     (
-                        editor_page(&state, &visit, &record, &draft, &problems, 0, false),
+                        editor_page(&state, &visit, &record, &draft, &problems, 0, None),
                         None,
                     )
                 } else {

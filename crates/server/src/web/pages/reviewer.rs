@@ -18,11 +18,11 @@ use poem::{Response, handler};
 use crate::error::ApiError;
 use crate::mail::format;
 use crate::state::AppState;
-use crate::web::failure;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
 use crate::web::pages::shared::{named, signed_in};
 use crate::web::visit::{SignedIn, Visit};
+use crate::web::{failure, parked};
 
 fn fields(posted: poem::Result<Form<Vec<(String, String)>>>) -> BTreeMap<String, String> {
     posted
@@ -104,6 +104,7 @@ async fn assignment_page(
     let words = |key| state.portal.catalogue.text(language, key).to_owned();
     let mine = assignment.reviewer_id == me.user.id;
     let saved = review_fields(&assignment);
+    let typed_given = typed.is_some() && problems.is_empty();
     let typed = typed.unwrap_or(&saved);
     let value = |name: &str| typed.get(name).cloned().unwrap_or_default();
     let criteria: Vec<Value> = call
@@ -203,6 +204,7 @@ async fn assignment_page(
                 code => k.code(), name => named(state, language, "conflict", k.code()),
             }).collect::<Vec<Value>>(),
             others => others,
+            restored => typed_given,
         },
         problems.context(&field_names),
     ]);
@@ -239,6 +241,7 @@ pub async fn assignment_view(
     state: Data<&AppState>,
     visit: Visit,
     Path(id): Path<String>,
+    req: &poem::Request,
 ) -> Response {
     let me = match signed_in(&state, &visit) {
         Ok(me) => me,
@@ -247,7 +250,17 @@ pub async fn assignment_view(
     let Some(id) = assignment_id(&id) else {
         return failure::page(&state, &visit, ApiError::NotFound);
     };
-    assignment_page(&state, &visit, me, id, None, &Problems::default()).await
+    // A review posted after the sign-in ended comes back as it was typed.
+    let restored = parked::take(&state, req, &format!("/assignments/{id}")).await;
+    assignment_page(
+        &state,
+        &visit,
+        me,
+        id,
+        restored.as_ref(),
+        &Problems::default(),
+    )
+    .await
 }
 
 /// `POST /assignments/{id}/accept`.
@@ -393,10 +406,6 @@ where
         BTreeMap<String, String>,
     ) -> Result<(), usecases::Error>,
 {
-    let me = match signed_in(state, visit) {
-        Ok(me) => me,
-        Err(page) => return *page,
-    };
     let form = fields(posted);
     let token = form.get("csrf").cloned().unwrap_or_default();
     let once = form.get("once").cloned().unwrap_or_default();
@@ -405,6 +414,10 @@ where
     }
     let Some(id) = assignment_id(id) else {
         return failure::page(state, visit, ApiError::NotFound);
+    };
+    let Some(me) = &visit.signed_in else {
+        // The sign-in ended while the review was being written: keep what was typed.
+        return parked::park(state, visit, &format!("/assignments/{id}"), &form).await;
     };
     let place = format!("/assignments/{id}");
     let repeat = |location: &str| visit.redirect(location);
