@@ -71,7 +71,12 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = Response> {
     let metrics = state.metrics.clone();
     let cors = cors(&state.settings);
     crate::web::mount(Route::new())
-        .nest(api::service::PREFIX, service.with(Idempotency))
+        .nest(
+            api::service::PREFIX,
+            service
+                .with(Idempotency)
+                .around(crate::problem_language::localise),
+        )
         .at(
             format!("{}/openapi.json", api::service::PREFIX),
             get(openapi_json),

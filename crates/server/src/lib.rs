@@ -16,5 +16,6 @@ pub mod mail;
 pub mod metrics;
 pub mod observe;
 pub mod probe;
+pub mod problem_language;
 pub mod state;
 pub mod web;

@@ -344,3 +344,51 @@ async fn configured_origins_and_only_they_may_call_from_a_browser() {
     refused.assert_problem(403, "forbidden");
     assert!(refused.header("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn problems_speak_the_callers_language_and_english_by_default() {
+    let app = spawn_app().await;
+    let wrong = |language: Option<&'static str>| {
+        let mut req = app
+            .post("/auth/register")
+            .json(&serde_json::json!({"email": "not an address", "password": "x", "name": "A"}));
+        if let Some(language) = language {
+            req = req.header("accept-language", language);
+        }
+        req.send()
+    };
+    let english = wrong(None).await;
+    assert_eq!(english.status, 422);
+    assert_eq!(english.body["title"], "The request has invalid fields");
+    assert!(english.header("content-language").is_none());
+    let kazakh = wrong(Some("kk-KZ, ru;q=0.8")).await;
+    assert_eq!(kazakh.status, 422);
+    assert_eq!(kazakh.body["title"], "Сұраныста қате жолдар бар");
+    assert_eq!(kazakh.header("content-language"), Some("kk"));
+    assert_eq!(
+        kazakh.body["type"], english.body["type"],
+        "the type and the codes stay the same"
+    );
+    let codes = |r: &grants_tests::Resp| {
+        r.body["errors"]
+            .as_array()
+            .map(|e| e.iter().map(|x| x["code"].clone()).collect::<Vec<_>>())
+    };
+    assert_eq!(codes(&kazakh), codes(&english));
+    let email = kazakh.body["errors"]
+        .as_array()
+        .and_then(|e| e.iter().find(|x| x["field"] == "email"))
+        .map(|x| x["message"].clone());
+    assert_eq!(
+        email,
+        Some(serde_json::json!(
+            "Электрондық пошта мекенжайын name@example.kz түрінде енгізіңіз."
+        ))
+    );
+    let russian = app.get("/me").header("accept-language", "ru").send().await;
+    assert_eq!(russian.status, 401);
+    assert_eq!(russian.body["title"], "Нужно войти в систему");
+    // An unknown language is English.
+    let other = wrong(Some("de")).await;
+    assert_eq!(other.body["title"], "The request has invalid fields");
+}
