@@ -21,7 +21,7 @@ use crate::mail::format;
 use crate::state::AppState;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
-use crate::web::pages::shared::signed_in;
+use crate::web::pages::shared::{accept_form, signed_in};
 use crate::web::visit::{SignedIn, Visit};
 use crate::web::{failure, parked};
 
@@ -53,13 +53,6 @@ fn uuid_of(id: &str) -> Option<uuid::Uuid> {
     id.parse::<uuid::Uuid>().ok()
 }
 
-/// A posted form's fields, by name (the last value of a repeated name wins).
-fn fields(posted: poem::Result<Form<Vec<(String, String)>>>) -> BTreeMap<String, String> {
-    posted
-        .map(|f| f.0.into_iter().collect())
-        .unwrap_or_default()
-}
-
 /// `POST /calls/{id}/apply`: a new draft for one of the applicant's organisations, then its
 /// editor.
 #[handler]
@@ -69,15 +62,11 @@ pub async fn apply(
     Path(id): Path<String>,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let me = match signed_in(&state, &visit) {
-        Ok(me) => me,
+    let (me, form) = match accept_form(&state, &visit, posted, None).await {
+        Ok(accepted) => accepted,
         Err(page) => return *page,
     };
-    let form = fields(posted);
     let field = |name: &str| form.get(name).map_or("", String::as_str);
-    if !visit.form_token_holds(&state, field("csrf")) {
-        return failure::form_expired(&state, &visit);
-    }
     let (Some(call), Some(organization)) = (uuid_of(&id), uuid_of(field("organization_id"))) else {
         return failure::page(&state, &visit, ApiError::NotFound);
     };
@@ -438,20 +427,14 @@ pub async fn edit(
     Path(id): Path<String>,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let form = fields(posted);
-    let field = |name: &str| form.get(name).map_or("", String::as_str);
-    if !visit.form_token_holds(&state, field("csrf")) {
-        return failure::form_expired(&state, &visit);
-    }
-    let Some(me) = &visit.signed_in else {
-        // The sign-in ended while the form was being filled: keep what was typed.
-        return match uuid_of(&id) {
-            Some(id) => {
-                parked::park(&state, &visit, &format!("/applications/{id}/edit"), &form).await
-            }
-            None => failure::page(&state, &visit, ApiError::NotFound),
-        };
+    // Should the sign-in have ended while the form was being filled, what was typed is
+    // kept to come back in the editor.
+    let park_at = uuid_of(&id).map(|id| format!("/applications/{id}/edit"));
+    let (me, form) = match accept_form(&state, &visit, posted, park_at).await {
+        Ok(accepted) => accepted,
+        Err(page) => return *page,
     };
+    let field = |name: &str| form.get(name).map_or("", String::as_str);
     let record = match editable(&state, &visit, me, &id).await {
         Ok(record) => record,
         Err(page) => return *page,
@@ -557,15 +540,11 @@ pub async fn submit(
     Path(id): Path<String>,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let me = match signed_in(&state, &visit) {
-        Ok(me) => me,
+    let (me, form) = match accept_form(&state, &visit, posted, None).await {
+        Ok(accepted) => accepted,
         Err(page) => return *page,
     };
-    let form = fields(posted);
     let field = |name: &str| form.get(name).map_or("", String::as_str);
-    if !visit.form_token_holds(&state, field("csrf")) {
-        return failure::form_expired(&state, &visit);
-    }
     let record = match editable(&state, &visit, me, &id).await {
         Ok(record) => record,
         Err(page) => return *page,
@@ -650,15 +629,11 @@ pub async fn withdraw(
     Path(id): Path<String>,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let me = match signed_in(&state, &visit) {
-        Ok(me) => me,
+    let (me, form) = match accept_form(&state, &visit, posted, None).await {
+        Ok(accepted) => accepted,
         Err(page) => return *page,
     };
-    let form = fields(posted);
     let field = |name: &str| form.get(name).map_or("", String::as_str);
-    if !visit.form_token_holds(&state, field("csrf")) {
-        return failure::form_expired(&state, &visit);
-    }
     let record = match editable(&state, &visit, me, &id).await {
         Ok(record) => record,
         Err(page) => return *page,

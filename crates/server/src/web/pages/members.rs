@@ -9,7 +9,6 @@ use minijinja::Value;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path};
 use poem::{Request, Response, handler};
-use std::collections::BTreeMap;
 
 use crate::error::ApiError;
 use crate::mail::format;
@@ -17,14 +16,8 @@ use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
-use crate::web::pages::shared::{named, signed_in};
+use crate::web::pages::shared::{accept_form, named, signed_in};
 use crate::web::visit::{SignedIn, Visit};
-
-fn fields(posted: poem::Result<Form<Vec<(String, String)>>>) -> BTreeMap<String, String> {
-    posted
-        .map(|f| f.0.into_iter().collect())
-        .unwrap_or_default()
-}
 
 fn organization_id(id: &str) -> Option<OrganizationId> {
     id.parse::<uuid::Uuid>().ok().map(Into::into)
@@ -145,15 +138,11 @@ pub async fn invite(
     Path(id): Path<String>,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let me = match signed_in(&state, &visit) {
-        Ok(me) => me,
+    let (me, form) = match accept_form(&state, &visit, posted, None).await {
+        Ok(accepted) => accepted,
         Err(page) => return *page,
     };
-    let form = fields(posted);
     let field = |name: &str| form.get(name).map_or("", String::as_str);
-    if !visit.form_token_holds(&state, field("csrf")) {
-        return failure::form_expired(&state, &visit);
-    }
     let Some(id) = organization_id(&id) else {
         return failure::page(&state, &visit, ApiError::NotFound);
     };
@@ -201,14 +190,10 @@ pub async fn revoke(
     Path((id, invitation)): Path<(String, String)>,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let me = match signed_in(&state, &visit) {
-        Ok(me) => me,
+    let (me, _) = match accept_form(&state, &visit, posted, None).await {
+        Ok(accepted) => accepted,
         Err(page) => return *page,
     };
-    let form = fields(posted);
-    if !visit.form_token_holds(&state, form.get("csrf").map_or("", String::as_str)) {
-        return failure::form_expired(&state, &visit);
-    }
     let (Some(id), Some(invitation)) = (
         organization_id(&id),
         invitation
@@ -267,15 +252,11 @@ async fn answer(
     joins: bool,
     posted: poem::Result<Form<Vec<(String, String)>>>,
 ) -> Response {
-    let me = match signed_in(state, visit) {
-        Ok(me) => me,
+    let (me, form) = match accept_form(state, visit, posted, None).await {
+        Ok(accepted) => accepted,
         Err(page) => return *page,
     };
-    let form = fields(posted);
     let field = |name: &str| form.get(name).map_or("", String::as_str);
-    if !visit.form_token_holds(state, field("csrf")) {
-        return failure::form_expired(state, visit);
-    }
     let Some(id) = id.parse::<uuid::Uuid>().ok().map(InvitationId::from) else {
         return failure::page(state, visit, ApiError::NotFound);
     };

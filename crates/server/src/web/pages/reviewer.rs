@@ -20,15 +20,9 @@ use crate::mail::format;
 use crate::state::AppState;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
-use crate::web::pages::shared::{named, signed_in};
+use crate::web::pages::shared::{accept_form, named, signed_in};
 use crate::web::visit::{SignedIn, Visit};
 use crate::web::{failure, parked};
-
-fn fields(posted: poem::Result<Form<Vec<(String, String)>>>) -> BTreeMap<String, String> {
-    posted
-        .map(|f| f.0.into_iter().collect())
-        .unwrap_or_default()
-}
 
 fn assignment_id(id: &str) -> Option<AssignmentId> {
     id.parse::<uuid::Uuid>().ok().map(Into::into)
@@ -406,19 +400,17 @@ where
         BTreeMap<String, String>,
     ) -> Result<(), usecases::Error>,
 {
-    let form = fields(posted);
-    let token = form.get("csrf").cloned().unwrap_or_default();
-    let once = form.get("once").cloned().unwrap_or_default();
-    if !visit.form_token_holds(state, &token) {
-        return failure::form_expired(state, visit);
-    }
     let Some(id) = assignment_id(id) else {
         return failure::page(state, visit, ApiError::NotFound);
     };
-    let Some(me) = &visit.signed_in else {
-        // The sign-in ended while the review was being written: keep what was typed.
-        return parked::park(state, visit, &format!("/assignments/{id}"), &form).await;
+    // Should the sign-in have ended while the review was being written, what was typed is
+    // kept to come back on the assignment's page.
+    let park_at = Some(format!("/assignments/{id}"));
+    let (me, form) = match accept_form(state, visit, posted, park_at).await {
+        Ok(accepted) => accepted,
+        Err(page) => return *page,
     };
+    let once = form.get("once").cloned().unwrap_or_default();
     let place = format!("/assignments/{id}");
     let repeat = |location: &str| visit.redirect(location);
     once_per_form(state, visit, &once, repeat, || async {

@@ -1,6 +1,8 @@
 //! What several pages share: the signed-in person or the way to sign in, names from the
 //! catalogue's tables, and how an application's status reads to its applicant.
 
+use std::collections::BTreeMap;
+
 use domain::language::Language;
 use domain::status::ApplicationStatus;
 use poem::Response;
@@ -65,5 +67,40 @@ pub const fn next_step(status: ApplicationStatus) -> &'static str {
         | ApplicationStatus::Waitlisted => "next_waiting",
         ApplicationStatus::Approved | ApplicationStatus::Rejected => "next_decided",
         ApplicationStatus::Ineligible | ApplicationStatus::Withdrawn => "next_closed",
+    }
+}
+
+/// The type of a posted form's fields as a handler takes them.
+pub type PostedFields = poem::Result<poem::web::Form<Vec<(String, String)>>>;
+
+/// A posted form's fields by name (a repeated name's last value), once the form token this
+/// browser was served holds and its sender is signed in. A sender whose sign-in ended is
+/// sent to sign in; with `park_at`, what they typed is kept to come back at that page.
+///
+/// # Errors
+/// The page that answers instead: the form-expired page, or the way to sign in.
+pub async fn accept_form<'a>(
+    state: &AppState,
+    visit: &'a Visit,
+    posted: PostedFields,
+    park_at: Option<String>,
+) -> Result<(&'a SignedIn, BTreeMap<String, String>), Box<Response>> {
+    let fields: BTreeMap<String, String> = posted
+        .map(|f| f.0.into_iter().collect())
+        .unwrap_or_default();
+    let token = fields.get("csrf").map_or("", String::as_str);
+    if !visit.form_token_holds(state, token) {
+        return Err(Box::new(failure::form_expired(state, visit)));
+    }
+    match (&visit.signed_in, park_at) {
+        (Some(me), _) => Ok((me, fields)),
+        (None, Some(path)) => Err(Box::new(
+            crate::web::parked::park(state, visit, &path, &fields).await,
+        )),
+        (None, None) => Err(Box::new(failure::page(
+            state,
+            visit,
+            ApiError::Unauthorized("sign in"),
+        ))),
     }
 }
