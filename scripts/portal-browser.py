@@ -370,7 +370,8 @@ PAGES = ["/", "/register", "/login", "/password-reset", "/confirm?code=x",
 # Pages a reviewer sees: an assignment to answer and one being reviewed.
 REVIEWER_PAGES = ["/assignments", "{assigned}", "{reviewing}"]
 SIGNED_IN_PAGES = ["/dashboard", "/organizations/new", "{organization}", "{application}",
-                   "{editor}", "{application}/feedback", "{organization}/members",
+                   "{editor}", "{application}/feedback", "{application}/receipt",
+                   "{organization}/members",
                    "/invitations", "{draft}/withdraw"]
 
 

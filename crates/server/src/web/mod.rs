@@ -35,12 +35,12 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 22] = templates!(
+const TEMPLATES: [(&str, &str); 23] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
     "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
     "organization_fields.html" "organization_new.html" "organization.html"
     "application.html" "feedback.html" "editor.html" "members.html" "invitations.html"
-    "withdraw.html" "assignments.html" "assignment.html"
+    "withdraw.html" "assignments.html" "assignment.html" "receipt.html"
 );
 
 /// What every portal page is made with.
@@ -181,6 +181,7 @@ pub fn mount(route: Route) -> Route {
             "/applications/:id/feedback",
             get(application::feedback_page),
         )
+        .at("/applications/:id/receipt", get(application::receipt_page))
         .at(
             "/organizations/:id",
             get(applicant::organization_page).post(applicant::update_organization),

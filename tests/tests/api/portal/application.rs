@@ -71,6 +71,21 @@ async fn members_read_their_application_with_its_receipt_and_others_as_the_api_l
         assert!(page.html.contains(text), "{text:?} not in {}", page.html);
     }
     assert!(!page.html.contains("/feedback"));
+    // The printable receipt shows the exact text the receipt is the SHA-256 of.
+    let printable = owner.get(&format!("{path}/receipt?lang=en")).await;
+    assert_eq!(printable.status, 200, "{}", printable.html);
+    let start = printable.html.find("tabindex=\"0\">").map_or(0, |i| i + 13);
+    let end = printable.html[start..]
+        .find("</pre>")
+        .map_or(start, |i| start + i);
+    let canonical = printable.html[start..end]
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert_eq!(grants_tests::sha256_hex(&canonical), receipt);
+    assert!(printable.html.contains(&receipt));
     // Before the decision the feedback page says there is none yet.
     let early = owner.get(&format!("{path}/feedback")).await;
     assert_eq!(early.status, 409);
@@ -104,6 +119,7 @@ async fn members_read_their_application_with_its_receipt_and_others_as_the_api_l
     for target in [
         path.clone(),
         format!("{path}/feedback"),
+        format!("{path}/receipt"),
         format!("/applications/{}", uuid::Uuid::new_v4()),
         "/applications/nonsense".to_owned(),
     ] {

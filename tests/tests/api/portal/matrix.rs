@@ -42,6 +42,7 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("GET /applications/{application}",         [303, 200, 404, 200, 200, 0]),
     ("GET /applications/{application}/feedback",[303, 409, 404, 409, 409, 0]),
     ("GET /applications/{application}/edit",    [303, 200, 404, 403, 403, 0]),
+    ("GET /applications/{application}/receipt", [303, 409, 404, 409, 409, 0]),
     ("POST /applications/{application}/edit",   [303, 422, 404, 403, 403, 403]),
     ("POST /applications/{application}/submit", [303, 422, 404, 403, 403, 403]),
     ("POST /calls/{published}/apply",           [303, 422, 403, 403, 403, 403]),

@@ -115,6 +115,7 @@ pub async fn application_page(
             history => history,
             show_history => access != usecases::Access::Reviewer,
             editable => editable,
+            receipt_href => format!("/applications/{}/receipt", record.id),
             withdrawable => applicant_view && matches!(
                 record.status,
                 ApplicationStatus::Draft
@@ -287,6 +288,61 @@ pub async fn feedback_page(
             fundable_min_score => call.spec.fundable_min_score,
             criteria => criteria,
             comments => comments,
+        },
+    )
+}
+
+/// `GET /applications/{id}/receipt`: the printable receipt of the last submission: its
+/// SHA-256 and the exact canonical text it is the fingerprint of, so that anyone can check
+/// one against the other.
+#[handler]
+pub async fn receipt_page(
+    state: Data<&AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match signed_in(&state, &visit) {
+        Ok(me) => me,
+        Err(page) => return *page,
+    };
+    let Some(id) = application_id(&id) else {
+        return failure::page(&state, &visit, ApiError::NotFound);
+    };
+    let (record, _, organization) =
+        match usecases::applications::one(&state.store, me.acting(), Some(me.session), id).await {
+            Ok(found) => found,
+            Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
+        };
+    let language = visit.language;
+    let words = |key| state.portal.catalogue.text(language, key).to_owned();
+    let (Some(receipt), Some(content), Some(at)) = (
+        record.receipt_sha256.clone(),
+        record.submitted_content.clone(),
+        record.submitted_at,
+    ) else {
+        return failure::notice(
+            &state,
+            &visit,
+            StatusCode::CONFLICT,
+            &words("app_receipt"),
+            &[&words("app_receipt_none")],
+            Some(failure::Link {
+                href: format!("/applications/{}", record.id),
+                text: words("feedback_back"),
+            }),
+        );
+    };
+    visit.page(
+        &state,
+        StatusCode::OK,
+        "receipt.html",
+        minijinja::context! {
+            title => record.content.title.clone().unwrap_or_else(|| words("untitled")),
+            organization => organization.map(|o| o.profile.name),
+            application_href => format!("/applications/{}", record.id),
+            receipt => receipt,
+            submitted_at => format::instant(at, language),
+            content => content,
         },
     )
 }
