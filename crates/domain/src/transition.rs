@@ -247,6 +247,23 @@ pub const fn rule(command: CommandKind) -> Rule {
     }
 }
 
+/// Whether `command` may start from `status` (whoever asks, whatever its guards say).
+#[must_use]
+pub fn starts_from(command: CommandKind, status: ApplicationStatus) -> bool {
+    rule(command).from.contains(&status)
+}
+
+/// The command that sends an application in `status` to the operator: a resubmission
+/// when a revision was requested, otherwise a first submission.
+#[must_use]
+pub fn sending_command(status: ApplicationStatus) -> Command {
+    if starts_from(CommandKind::Resubmit, status) {
+        Command::Resubmit
+    } else {
+        Command::Submit
+    }
+}
+
 /// Decides `command` on an application in `status`. Checks, in this order, that the actor
 /// is allowed, that the status is allowed, then the command's guards.
 ///
@@ -1175,5 +1192,14 @@ mod tests {
                 prop_assert_eq!(receipt(ctx.content), submitted_receipt.clone());
             }
         }
+    }
+
+    #[test]
+    fn a_revision_request_is_answered_by_resubmitting() {
+        use ApplicationStatus as S;
+        assert_eq!(sending_command(S::RevisionRequested), Command::Resubmit);
+        assert_eq!(sending_command(S::Draft), Command::Submit);
+        assert!(starts_from(CommandKind::Withdraw, S::Submitted));
+        assert!(!starts_from(CommandKind::Withdraw, S::UnderReview));
     }
 }

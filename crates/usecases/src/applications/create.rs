@@ -6,7 +6,7 @@ use domain::call::{self, CallPhase};
 use domain::ids::{CallId, OrganizationId};
 use domain::role::Role;
 use persistence::applications::NewDraft;
-use persistence::records::ApplicationRecord;
+use persistence::records::{ApplicationRecord, CallRecord, Organization};
 use persistence::{RepoError, Store};
 
 use crate::access::Caller;
@@ -70,4 +70,29 @@ pub async fn create(
     let record = tx.insert_draft(&draft, now).await?;
     keys::commit(tx, remember, &record).await?;
     Ok(record)
+}
+
+/// The organisations the caller may start an application to `call` for, at `now`: those
+/// they belong to, while the call is open and they are an applicant; `None` when they may
+/// not apply at all.
+///
+/// # Errors
+/// [`Error::Store`] when the database fails.
+pub async fn applying_for(
+    store: &Store,
+    caller: Option<Caller>,
+    call: &CallRecord,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<Organization>>, Error> {
+    let Some(caller) = caller.filter(|c| c.role == Role::Applicant) else {
+        return Ok(None);
+    };
+    match call::phase(call.state, call.spec.opens_at, call.spec.closes_at, now) {
+        CallPhase::Open => {}
+        CallPhase::Draft | CallPhase::Scheduled | CallPhase::Closed | CallPhase::Decided => {
+            return Ok(None);
+        }
+    }
+    let mine = store.organizations_of(caller.id).await?;
+    Ok(Some(mine.into_iter().map(|(org, _)| org).collect()))
 }

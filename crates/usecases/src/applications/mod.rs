@@ -5,6 +5,6 @@ mod create;
 mod edit;
 mod read;
 
-pub use create::create;
+pub use create::{applying_for, create};
 pub use edit::edit;
 pub use read::{Listing, access, history, list, one};

@@ -22,7 +22,7 @@ use crate::mail::format;
 use crate::state::AppState;
 use crate::web::forms::{Problems, fill};
 use crate::web::pages::account::once_per_form;
-use crate::web::pages::shared::{as_applicant_sees, named, next_step, signed_in};
+use crate::web::pages::shared::{named, next_step, signed_in};
 use crate::web::visit::{SignedIn, Visit};
 use crate::web::{failure, parked};
 
@@ -115,7 +115,7 @@ pub async fn dashboard(state: Data<&AppState>, visit: Visit) -> Response {
 /// An application as the dashboard lists it; applicants see `reviewed` as under review.
 fn brief(state: &AppState, application: &ApplicationBrief, language: Language) -> Value {
     let words = |key| state.portal.catalogue.text(language, key).to_owned();
-    let status = as_applicant_sees(application.status);
+    let status = application.status.as_seen_by_applicant();
     let next = next_step(status);
     minijinja::context! {
         href => format!("/applications/{}", application.id),

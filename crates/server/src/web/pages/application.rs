@@ -5,6 +5,7 @@
 //! them (without the organisation on a blind call, and without its history), and the
 //! feedback is for the organisation's members and staff once it is decided.
 
+use domain::command::{Command, CommandKind};
 use domain::ids::ApplicationId;
 use domain::language::Language;
 use domain::status::ApplicationStatus;
@@ -19,7 +20,7 @@ use crate::mail::format;
 use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::fill;
-use crate::web::pages::shared::{as_applicant_sees, named, next_step, signed_in};
+use crate::web::pages::shared::{named, next_step, signed_in};
 use crate::web::visit::Visit;
 
 fn application_id(id: &str) -> Option<ApplicationId> {
@@ -56,7 +57,7 @@ pub async fn application_page(
             Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
         };
     let read = async {
-        let call = state.store.get_call(record.call_id).await?;
+        let call = usecases::calls::one(&state.store, Some(caller), record.call_id).await?;
         let history = match access {
             usecases::Access::Reviewer => Vec::new(),
             usecases::Access::Member | usecases::Access::Staff(_) => {
@@ -74,7 +75,7 @@ pub async fn application_page(
     let language = visit.language;
     let applicant_view = access == usecases::Access::Member;
     let status = if applicant_view {
-        as_applicant_sees(record.status)
+        record.status.as_seen_by_applicant()
     } else {
         record.status
     };
@@ -83,7 +84,7 @@ pub async fn application_page(
         .iter()
         .map(|event| {
             let to = if applicant_view {
-                as_applicant_sees(event.to)
+                event.to.as_seen_by_applicant()
             } else {
                 event.to
             };
@@ -94,11 +95,7 @@ pub async fn application_page(
             }
         })
         .collect();
-    let editable = applicant_view
-        && matches!(
-            record.status,
-            ApplicationStatus::Draft | ApplicationStatus::RevisionRequested
-        );
+    let editable = applicant_view && !record.status.content_frozen();
     let decided = matches!(
         record.status,
         ApplicationStatus::Approved | ApplicationStatus::Rejected | ApplicationStatus::Waitlisted
@@ -116,14 +113,10 @@ pub async fn application_page(
             show_history => access != usecases::Access::Reviewer,
             editable => editable,
             receipt_href => format!("/applications/{}/receipt", record.id),
-            withdrawable => applicant_view && matches!(
-                record.status,
-                ApplicationStatus::Draft
-                    | ApplicationStatus::Submitted
-                    | ApplicationStatus::RevisionRequested
-            ),
+            withdrawable => applicant_view
+                && domain::transition::starts_from(CommandKind::Withdraw, record.status),
             withdraw_href => format!("/applications/{}/withdraw", record.id),
-            resubmit => record.status == ApplicationStatus::RevisionRequested,
+            resubmit => domain::transition::sending_command(record.status) == Command::Resubmit,
             edit_href => format!("/applications/{}/edit", record.id),
             submit_href => format!("/applications/{}/submit", record.id),
             feedback_href => (decided && access != usecases::Access::Reviewer)

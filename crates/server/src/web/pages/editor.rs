@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use domain::application::{BudgetCategory, BudgetLineInput, ContentInput};
 use domain::command::Command;
 use domain::ids::{ApplicationId, CallId, OrganizationId};
-use domain::status::ApplicationStatus;
 use minijinja::Value;
 use persistence::records::ApplicationRecord;
 use poem::http::StatusCode;
@@ -371,13 +370,6 @@ async fn editable(
     }
 }
 
-const fn is_editable(status: ApplicationStatus) -> bool {
-    matches!(
-        status,
-        ApplicationStatus::Draft | ApplicationStatus::RevisionRequested
-    )
-}
-
 /// `GET /applications/{id}/edit`.
 #[handler]
 pub async fn edit_form(
@@ -394,7 +386,7 @@ pub async fn edit_form(
         Ok(record) => record,
         Err(page) => return *page,
     };
-    if !is_editable(record.status) {
+    if record.status.content_frozen() {
         return visit.redirect(&format!("/applications/{}", record.id));
     }
     let query = req.uri().query().unwrap_or_default();
@@ -549,18 +541,7 @@ pub async fn submit(
         Ok(record) => record,
         Err(page) => return *page,
     };
-    let command = match record.status {
-        ApplicationStatus::RevisionRequested => Command::Resubmit,
-        ApplicationStatus::Draft
-        | ApplicationStatus::Submitted
-        | ApplicationStatus::Ineligible
-        | ApplicationStatus::UnderReview
-        | ApplicationStatus::Reviewed
-        | ApplicationStatus::Waitlisted
-        | ApplicationStatus::Approved
-        | ApplicationStatus::Rejected
-        | ApplicationStatus::Withdrawn => Command::Submit,
-    };
+    let command = domain::transition::sending_command(record.status);
     let place = format!("/applications/{}", record.id);
     let repeat = |location: &str| visit.redirect(location);
     once_per_form(&state, &visit, field("once"), repeat, || async {

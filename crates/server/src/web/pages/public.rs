@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::web::countdown;
 use crate::web::failure;
 use crate::web::forms::fill;
-use crate::web::visit::Visit;
+use crate::web::visit::{SignedIn, Visit};
 
 /// Calls on a page of the home page.
 const PAGE_SIZE: u64 = 50;
@@ -45,10 +45,7 @@ pub async fn home(state: Data<&AppState>, visit: Visit, req: &Request) -> Respon
         .filter(|p| (1..=100_000).contains(p))
         .unwrap_or(1);
     let now = state.clock.now();
-    let caller = visit
-        .signed_in
-        .as_ref()
-        .map(super::super::visit::SignedIn::acting);
+    let caller = visit.signed_in.as_ref().map(SignedIn::acting);
     let filter = |phase| CallFilter {
         phases: vec![phase],
         priority_area: area,
@@ -224,10 +221,7 @@ pub async fn call_page(state: Data<&AppState>, visit: Visit, Path(id): Path<Stri
     let Ok(id) = id.parse::<uuid::Uuid>() else {
         return failure::page(&state, &visit, ApiError::NotFound);
     };
-    let caller = visit
-        .signed_in
-        .as_ref()
-        .map(super::super::visit::SignedIn::acting);
+    let caller = visit.signed_in.as_ref().map(SignedIn::acting);
     let record = match usecases::calls::one(&state.store, caller, CallId::from(id)).await {
         Ok(record) => record,
         Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
@@ -329,22 +323,18 @@ pub async fn call_page(state: Data<&AppState>, visit: Visit, Path(id): Path<Stri
         rubric => rubric,
         identity_hidden => spec.hide_applicant_identity,
     };
-    // An applicant may start an application while the call is open, for one of their
-    // organisations.
-    let apply = match (&visit.signed_in, phase) {
-        (Some(me), CallPhase::Open) if me.user.role == domain::role::Role::Applicant => {
-            match usecases::organizations::list(&state.store, me.acting(), None, None, 50).await {
-                Ok(page) => Some(minijinja::context! {
-                    href => format!("/calls/{}/apply", record.id),
-                    organizations => page.items.iter().map(|(org, _)| minijinja::context! {
-                        id => org.id.to_string(),
-                        name => org.profile.name.clone(),
-                    }).collect::<Vec<Value>>(),
-                }),
-                Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
+    let apply = match usecases::applications::applying_for(&state.store, caller, &record, now).await
+    {
+        Ok(choices) => choices.map(|organizations| {
+            minijinja::context! {
+                href => format!("/calls/{}/apply", record.id),
+                organizations => organizations.iter().map(|org| minijinja::context! {
+                    id => org.id.to_string(),
+                    name => org.profile.name.clone(),
+                }).collect::<Vec<Value>>(),
             }
-        }
-        _ => None,
+        }),
+        Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
     };
     visit.page(
         &state,

@@ -82,7 +82,7 @@ async fn assignment_page(
             assignment.application_id,
         )
         .await?;
-        let call = state.store.get_call(assignment.call_id).await?;
+        let call = usecases::calls::one(&state.store, Some(caller), assignment.call_id).await?;
         let others = if assignment.status == AssignmentStatus::Submitted {
             usecases::reviews::read::reviews(&state.store, caller, application.id).await?
         } else {
@@ -349,7 +349,8 @@ pub async fn review_post(
             // In the rubric's order, so that a refusal's place names its criterion.
             let assignment =
                 usecases::reviews::read::assignment(&state.store, me.acting(), id).await?;
-            let call = state.store.get_call(assignment.call_id).await?;
+            let call =
+                usecases::calls::one(&state.store, Some(me.acting()), assignment.call_id).await?;
             let scores = call
                 .spec
                 .rubric

@@ -38,23 +38,6 @@ pub fn named(state: &AppState, language: Language, table: &str, code: &'static s
         .to_owned()
 }
 
-/// The status an applicant is shown: completed reviews stay "under review" to them.
-#[must_use]
-pub const fn as_applicant_sees(status: ApplicationStatus) -> ApplicationStatus {
-    match status {
-        ApplicationStatus::Reviewed => ApplicationStatus::UnderReview,
-        other @ (ApplicationStatus::Draft
-        | ApplicationStatus::Submitted
-        | ApplicationStatus::RevisionRequested
-        | ApplicationStatus::Ineligible
-        | ApplicationStatus::UnderReview
-        | ApplicationStatus::Waitlisted
-        | ApplicationStatus::Approved
-        | ApplicationStatus::Rejected
-        | ApplicationStatus::Withdrawn) => other,
-    }
-}
-
 /// The catalogue key of what is expected of the applicant next, in `status`.
 #[must_use]
 pub const fn next_step(status: ApplicationStatus) -> &'static str {
