@@ -11,6 +11,12 @@ pub fn in_almaty(instant: DateTime<Utc>) -> chrono::NaiveDateTime {
     instant.naive_utc() + chrono::Duration::seconds(i64::from(ALMATY_OFFSET_SECS))
 }
 
+/// The instant Asia/Almaty's wall clocks read as `wall`.
+#[must_use]
+pub fn from_almaty(wall: chrono::NaiveDateTime) -> DateTime<Utc> {
+    (wall - chrono::Duration::seconds(i64::from(ALMATY_OFFSET_SECS))).and_utc()
+}
+
 /// The calendar date in Asia/Almaty at `instant`.
 #[must_use]
 pub fn almaty_date(instant: DateTime<Utc>) -> chrono::NaiveDate {

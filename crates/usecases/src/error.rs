@@ -171,6 +171,6 @@ impl From<Conflict> for Error {
 }
 
 /// One invalid field.
-pub(crate) fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Error {
+pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Error {
     Error::Invalid(ValidationErrors::single(field, code, message))
 }

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use domain::ids::{CallId, UserId};
 use domain::role::Role;
-use persistence::records::PoolMember;
+use std::collections::BTreeSet;
+
+use persistence::records::{PoolMember, User};
 use persistence::{Clash, RepoError, Store};
 
 use crate::access::Caller;
@@ -75,4 +77,32 @@ pub async fn remove(
     tx.remove_pool_member(call, reviewer).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The most reviewer accounts [`candidates`] offers.
+pub const CANDIDATES_MAX: u64 = 500;
+
+/// The reviewer accounts an officer may add to the pool of call `call`: active reviewers
+/// not in it yet, by name (at most [`CANDIDATES_MAX`]).
+///
+/// # Errors
+/// [`Error::Forbidden`] for anyone but officers; [`Error::NotFound`] for an unknown call.
+pub async fn candidates(store: &Store, caller: Caller, call: CallId) -> Result<Vec<User>, Error> {
+    caller.require(Role::Officer, OFFICERS_ONLY)?;
+    store.get_call(call).await?;
+    let pool: BTreeSet<UserId> = store
+        .pool(call)
+        .await?
+        .iter()
+        .map(|m| m.reviewer_id)
+        .collect();
+    let mut reviewers: Vec<User> = store
+        .list_users(Some(Role::Reviewer), None, CANDIDATES_MAX)
+        .await?
+        .items
+        .into_iter()
+        .filter(|u| !u.disabled && !pool.contains(&u.id))
+        .collect();
+    reviewers.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(reviewers)
 }

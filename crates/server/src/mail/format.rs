@@ -30,6 +30,16 @@ pub fn money(amount: Money, language: Language) -> String {
     }
 }
 
+/// A score with two decimals, the decimal mark as `language` writes it: `72,50` / `72.50`.
+#[must_use]
+pub fn decimal(value: f64, language: Language) -> String {
+    let text = format!("{value:.2}");
+    match language {
+        Language::Kk | Language::Ru => text.replace('.', ","),
+        Language::En => text,
+    }
+}
+
 fn grouped(value: i64, separator: char) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

@@ -105,15 +105,16 @@ pub fn page(state: &AppState, visit: &Visit, err: ApiError) -> Response {
                     home(),
                 )
             } else {
-                let detail = problem.detail.unwrap_or_default();
-                notice(
-                    state,
-                    visit,
-                    status,
-                    &problem.title,
-                    &[detail.as_str()],
-                    home(),
-                )
+                // A refused form's every reason, in the page's language.
+                let catalogue = &state.portal.catalogue;
+                let mut lines = vec![problem.detail.unwrap_or_default()];
+                lines.extend(problem.errors.iter().flatten().map(|e| {
+                    catalogue
+                        .entry(visit.language, "error", &e.code)
+                        .map_or_else(|| e.message.clone(), str::to_owned)
+                }));
+                let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+                notice(state, visit, status, &problem.title, &lines, home())
             }
         }
     }

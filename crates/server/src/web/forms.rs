@@ -62,6 +62,35 @@ impl Problems {
         }
     }
 
+    /// The refusals of `err`, when it refuses fields (a rule's or a submission's).
+    #[must_use]
+    pub fn of_error(
+        err: &crate::error::ApiError,
+        language: Language,
+        catalogue: &Catalogue,
+    ) -> Option<Self> {
+        match err {
+            crate::error::ApiError::Validation(errors) => {
+                Some(Self::from_validation(errors, language, catalogue))
+            }
+            crate::error::ApiError::Unprocessable { fields, .. } => {
+                Some(Self::from_fields(fields, language, catalogue))
+            }
+            crate::error::ApiError::Malformed { .. }
+            | crate::error::ApiError::Unauthorized(_)
+            | crate::error::ApiError::Forbidden(_)
+            | crate::error::ApiError::NotFound
+            | crate::error::ApiError::Conflict { .. }
+            | crate::error::ApiError::PreconditionFailed
+            | crate::error::ApiError::PreconditionRequired
+            | crate::error::ApiError::PayloadTooLarge
+            | crate::error::ApiError::UnsupportedMediaType(_)
+            | crate::error::ApiError::TooManyRequests(_)
+            | crate::error::ApiError::Unavailable(_)
+            | crate::error::ApiError::Internal(_) => None,
+        }
+    }
+
     /// One refusal: `field` with the message of `code`.
     #[must_use]
     pub fn one(field: &str, code: &str, language: Language, catalogue: &Catalogue) -> Self {

@@ -35,12 +35,14 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 23] = templates!(
+const TEMPLATES: [(&str, &str); 31] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
     "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
     "organization_fields.html" "organization_new.html" "organization.html"
     "application.html" "feedback.html" "editor.html" "members.html" "invitations.html"
-    "withdraw.html" "assignments.html" "assignment.html" "receipt.html"
+    "withdraw.html" "assignments.html" "assignment.html" "receipt.html" "office.html"
+    "office_call.html" "call_form.html" "office_applications.html" "office_pool.html"
+    "ranking.html" "office_users.html" "office_outbox.html"
 );
 
 /// What every portal page is made with.
@@ -119,6 +121,7 @@ fn escape(
 /// Adds the portal's pages to `route`.
 #[must_use]
 pub fn mount(route: Route) -> Route {
+    use pages::office::{admin, applications, calls, pool, ranking};
     use pages::{account, applicant, application, editor, members, public, reviewer};
     route
         .at("/", get(public::home))
@@ -186,4 +189,43 @@ pub fn mount(route: Route) -> Route {
             "/organizations/:id",
             get(applicant::organization_page).post(applicant::update_organization),
         )
+        .at("/applications/:id/screen", poem::post(applications::screen))
+        .at("/office", get(calls::office_home))
+        .at(
+            "/office/calls/new",
+            get(calls::new_call_form).post(calls::new_call),
+        )
+        .at("/office/calls/:id", get(calls::call_office))
+        .at(
+            "/office/calls/:id/edit",
+            get(calls::edit_call_form).post(calls::edit_call),
+        )
+        .at("/office/calls/:id/publish", poem::post(calls::publish))
+        .at("/office/calls/:id/close", poem::post(calls::close))
+        .at(
+            "/office/calls/:id/applications",
+            get(applications::call_applications),
+        )
+        .at(
+            "/office/calls/:id/reviewers",
+            get(pool::pool_page).post(pool::add),
+        )
+        .at(
+            "/office/calls/:id/reviewers/:user/remove",
+            poem::post(pool::remove),
+        )
+        .at("/office/calls/:id/assign", poem::post(pool::assign))
+        .at("/office/calls/:id/ranking", get(ranking::ranking_page))
+        .at(
+            "/office/calls/:id/ranking.csv",
+            get(ranking::ranking_download),
+        )
+        .at("/office/calls/:id/decisions", poem::post(ranking::decide))
+        .at(
+            "/office/users",
+            get(admin::users_page).post(admin::create_user),
+        )
+        .at("/office/users/:id", poem::post(admin::change_user))
+        .at("/office/outbox", get(admin::outbox_page))
+        .at("/office/outbox/:id/retry", poem::post(admin::retry))
 }

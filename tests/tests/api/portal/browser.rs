@@ -140,7 +140,13 @@ impl<'a> Browser<'a> {
     /// Opens `path` and posts its form with `fields` and the form token it was served.
     pub async fn submit(&mut self, path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(path).await;
-        assert_eq!(page.status, 200, "{path}: {}", page.html);
+        assert_eq!(
+            page.status,
+            200,
+            "{path}: {} {}",
+            page.location(),
+            page.html
+        );
         let token = page.form_token();
         let once = page.once_token();
         let mut all = vec![("csrf", token.as_str()), ("once", once.as_str())];

@@ -9,5 +9,6 @@ mod calls;
 mod editor;
 mod matrix;
 mod members;
+mod office;
 mod reviewer;
 mod sessions;

@@ -3,7 +3,7 @@
 use super::super::spreadsheet::{Cell, Csv, Separator};
 use super::dto::RankingResponse;
 
-pub(super) fn ranking_csv(response: &RankingResponse, separator: Separator) -> String {
+pub(crate) fn ranking_csv(response: &RankingResponse, separator: Separator) -> String {
     let mut csv = Csv::new(
         separator,
         &[

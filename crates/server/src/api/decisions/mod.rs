@@ -10,7 +10,7 @@ use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-mod csv;
+pub(crate) mod csv;
 mod dto;
 
 use self::csv::ranking_csv;
@@ -78,6 +78,42 @@ fn parse_award(field: &str, raw: Option<&str>) -> Result<Money, ApiError> {
             e.to_string(),
         ))
     })
+}
+
+/// The ranking as the API and the portal's download tell it.
+pub(crate) fn ranking_response(ranked: usecases::ranking::Ranked) -> RankingResponse {
+    let usecases::ranking::Ranked {
+        call,
+        rows,
+        entries,
+        ..
+    } = ranked;
+    RankingResponse {
+        call_id: call.id.uuid(),
+        aggregation: call.spec.aggregation.code().to_owned(),
+        budget: call.spec.budget.to_string(),
+        fundable_min_score: call.spec.fundable_min_score,
+        rows: rows
+            .into_iter()
+            .map(|row| {
+                let entry = entries.get(&row.application);
+                RankingRow {
+                    rank: row.rank,
+                    application_id: row.application.uuid(),
+                    title: entry.and_then(|a| a.title.clone()),
+                    status: entry
+                        .map(|a| a.status.code().to_owned())
+                        .unwrap_or_default(),
+                    score: round2(row.score),
+                    aggregate: aggregate_response(&row.aggregate),
+                    requested_amount: row.requested.to_string(),
+                    cumulative_amount: row.cumulative.to_string(),
+                    fundable: row.fundable,
+                    above_funding_line: row.above_line,
+                }
+            })
+            .collect(),
+    }
 }
 
 fn decisions_response(records: &[ApplicationRecord]) -> DecisionsResponse {
@@ -293,40 +329,11 @@ impl DecisionsApi {
         /// a comma, as Excel expects in Kazakh and Russian locales.
         separator: Query<Option<Separator>>,
     ) -> ApiResult<Ranking> {
-        let usecases::ranking::Ranked {
-            call,
-            rows,
-            entries,
-            ..
-        } = usecases::ranking::ranking(&state.store, auth.0.acting(), id.0.into())
+        let ranked = usecases::ranking::ranking(&state.store, auth.0.acting(), id.0.into())
             .await
             .map_err(ApiError::from)?;
-        let response = RankingResponse {
-            call_id: call.id.uuid(),
-            aggregation: call.spec.aggregation.code().to_owned(),
-            budget: call.spec.budget.to_string(),
-            fundable_min_score: call.spec.fundable_min_score,
-            rows: rows
-                .into_iter()
-                .map(|row| {
-                    let entry = entries.get(&row.application);
-                    RankingRow {
-                        rank: row.rank,
-                        application_id: row.application.uuid(),
-                        title: entry.and_then(|a| a.title.clone()),
-                        status: entry
-                            .map(|a| a.status.code().to_owned())
-                            .unwrap_or_default(),
-                        score: round2(row.score),
-                        aggregate: aggregate_response(&row.aggregate),
-                        requested_amount: row.requested.to_string(),
-                        cumulative_amount: row.cumulative.to_string(),
-                        fundable: row.fundable,
-                        above_funding_line: row.above_line,
-                    }
-                })
-                .collect(),
-        };
+        let call_id = ranked.call.id;
+        let response = ranking_response(ranked);
         let wants_csv = accept
             .0
             .as_deref()
@@ -335,7 +342,7 @@ impl DecisionsApi {
             let separator = separator.0.unwrap_or_default();
             return Ok(Ranking::Csv(
                 PlainText(ranking_csv(&response, separator)),
-                attachment(&format!("ranking-{}.csv", call.id)),
+                attachment(&format!("ranking-{call_id}.csv")),
             ));
         }
         Ok(Ranking::Json(Json(response)))

@@ -19,15 +19,8 @@ use crate::web::cookies;
 use crate::web::failure::{self, Link};
 use crate::web::forms::{Problems, fill};
 use crate::web::once::{self, Once};
+use crate::web::pages::shared::query_value;
 use crate::web::visit::{Visit, session_cookie};
-
-/// The value of `name` in `req`'s query, decoded.
-fn query_value(req: &Request, name: &str) -> Option<String> {
-    let query = req.uri().query()?;
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
-}
 
 /// A form as posted: every field optional, so a tampered form is refused field by field
 /// rather than as a malformed body.

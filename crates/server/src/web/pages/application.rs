@@ -116,6 +116,12 @@ pub async fn application_page(
             withdrawable => applicant_view
                 && domain::transition::starts_from(CommandKind::Withdraw, record.status),
             withdraw_href => format!("/applications/{}/withdraw", record.id),
+            screen_href => (me.user.role == domain::role::Role::Officer
+                && domain::transition::starts_from(CommandKind::MarkIneligible, record.status))
+                .then(|| format!("/applications/{}/screen", record.id)),
+            can_revise => domain::transition::starts_from(CommandKind::RequestRevision, record.status),
+            call_office_href => matches!(access, usecases::Access::Staff(_))
+                .then(|| format!("/office/calls/{}", record.call_id)),
             resubmit => domain::transition::sending_command(record.status) == Command::Resubmit,
             edit_href => format!("/applications/{}/edit", record.id),
             submit_href => format!("/applications/{}/submit", record.id),

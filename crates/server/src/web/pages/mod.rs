@@ -5,6 +5,7 @@ pub mod applicant;
 pub mod application;
 pub mod editor;
 pub mod members;
+pub mod office;
 pub mod public;
 pub mod reviewer;
 pub mod shared;

@@ -20,19 +20,11 @@ use crate::state::AppState;
 use crate::web::countdown;
 use crate::web::failure;
 use crate::web::forms::fill;
+use crate::web::pages::shared::query_value;
 use crate::web::visit::{SignedIn, Visit};
 
 /// Calls on a page of the home page.
 const PAGE_SIZE: u64 = 50;
-
-/// The value of `name` in `req`'s query, decoded.
-fn query_value(req: &Request, name: &str) -> Option<String> {
-    let query = req.uri().query()?;
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
-        .filter(|value| !value.is_empty())
-}
 
 /// The home page: calls open for applications (filtered by region and priority area, 50 to
 /// a page) and calls opening soon.

@@ -53,6 +53,15 @@ pub const fn next_step(status: ApplicationStatus) -> &'static str {
     }
 }
 
+/// The value of `name` in the query string of `req`, decoded.
+#[must_use]
+pub fn query_value(req: &poem::Request, name: &str) -> Option<String> {
+    let query = req.uri().query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 /// The type of a posted form's fields as a handler takes them.
 pub type PostedFields = poem::Result<poem::web::Form<Vec<(String, String)>>>;
 
