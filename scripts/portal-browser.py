@@ -12,6 +12,11 @@ the API; then, in the browser at 360 x 640:
 - with scripts off (not on --scripts-on-only): the same registration, where the mailed link
   opens a page whose button the person presses; then a forgotten password is reset from the
   mailed link, which ends the login of the other browser and the API's;
+- a grant round (scripts on, on either database): an officer writes and publishes a call in
+  the office, closes it, screens the application, fills the pool and assigns; two reviewers
+  follow their mailed links and score; the officer approves within the funding line and the
+  applicant follows the decision mail to the feedback; each mailed link is a 404 page for
+  someone of another NGO;
 - axe-core checks every page in Kazakh, Russian and English (zero violations), and every
   page's first visit (HTML, style sheet and script, compressed) must stay under 50 KB.
 
@@ -37,6 +42,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta, timezone
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
@@ -364,11 +370,178 @@ def reset_round(base, mailbox, shots, api, signed_in, address):
         phone.close()
 
 
+def set_value(person, field, value):
+    """Sets a date or time field the way a picker would (its typed form is locale-bound)."""
+    element = person.driver.find_element(By.ID, field)
+    person.driver.execute_script("arguments[0].value = arguments[1]", element, value)
+
+
+def press_in(person, selector):
+    """Presses the button of the form `selector` names and waits for the next page."""
+    old = person.driver.find_element(By.TAG_NAME, "html")
+    person.driver.find_element(By.CSS_SELECTOR, f"{selector} button[type=submit]").click()
+    WebDriverWait(person.driver, TIMEOUT).until(gone(old))
+
+
+def almaty(instant):
+    """`instant` on Almaty's wall clock, as a datetime-local field holds it."""
+    return (instant + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M")
+
+
+def write_call(officer):
+    """The officer writes a call in the office, with a Kazakh title, and publishes it."""
+    officer.open("/office?lang=ru")
+    officer.wait_heading("Кабинет оператора")
+    officer.follow("main a[href='/office/calls/new']")
+    officer.wait_heading("Конкурс")
+    now = datetime.now(timezone.utc)
+    officer.fill({"title": "Таза су — ауылға 2027", "description": "Гранты на чистую воду в аулах",
+                  "budget": "1500000", "min_grant": "100000", "max_grant": "1500000",
+                  "cofinancing_share": "0.1", "rubric[0].key": "relevance",
+                  "rubric[0].title": "Relevance", "rubric[0].max_score": "10",
+                  "rubric[0].weight": "1", "reviewers_per_application": "2",
+                  "fundable_min_score": "50", "disagreement_spread": "30",
+                  "translations.kk.title": "Таза су — ауылға 2027"})
+    officer.driver.find_element(By.ID, "area.ecology").click()
+    set_value(officer, "opens_at", almaty(now - timedelta(days=1)))
+    set_value(officer, "closes_at", almaty(now + timedelta(days=1)))
+    officer.shot("call-form")
+    # The form's last button (its first is the hidden one Enter presses).
+    old = officer.driver.find_element(By.TAG_NAME, "html")
+    officer.driver.find_elements(By.CSS_SELECTOR, "main button[value='save']")[-1].click()
+    WebDriverWait(officer.driver, TIMEOUT).until(gone(old))
+    officer.wait_heading("Таза су — ауылға 2027")
+    press_in(officer, "form[action$='/publish']")
+    officer.wait_heading("Таза су — ауылға 2027")
+    expect("Приём заявок открыт" in officer.text() or "Открыт" in officer.text(),
+           f"the call is not open: {officer.text()[:300]!r}")
+    return officer.driver.current_url.rsplit("/", 1)[-1]
+
+
+def score(reviewer, link, relevance):
+    """A reviewer opens the mailed assignment link, signs in, accepts and submits a review."""
+    reviewer.open(link)
+    # Not signed in: the sign-in page (in the browser's language), then back to the link.
+    expect("/login?next=" in reviewer.driver.current_url, "the link did not ask to sign in")
+    reviewer.fill({"email": reviewer.address, "password": PASSWORD})
+    reviewer.press()
+    reviewer.wait_heading("Ауылға таза су")
+    expect(reviewer.driver.current_url == link, "signing in did not lead back to the link")
+    press_in(reviewer, "form[action$='/accept']")
+    reviewer.wait_heading("Ауылға таза су")
+    reviewer.fill({"scores.relevance": str(relevance), "recommendation": "fund",
+                   "confidence": "2"})
+    reviewer.driver.find_element(By.ID, "comment").send_keys("Нужный аулу проект")
+    reviewer.shot("review")
+    reviewer.press_action("submit")
+    reviewer.wait_heading("Ауылға таза су")
+
+
+def grant_round(base, mailbox, shots, api, admin, applicant):
+    """A grant from call to feedback: the officer writes and publishes a call in the office,
+    the applicant (already signed in) has an application submitted to it, the officer closes
+    the call, screens the application, fills the pool and assigns automatically; two
+    reviewers follow their mailed links and score; the officer approves within the funding
+    line; the applicant follows the decision mail to the feedback. Every mailed link opens
+    its page for its person and the 404 page for another."""
+    officer = Person(base, True, shots, "officer")
+    reviewers = []
+    try:
+        sign_in(officer, "officer@grants.kz")
+        call = write_call(officer)
+        token = api.token("aigerim-js@mail.kz")
+        org = applicant.organization.rsplit("/", 1)[-1].split("?")[0]
+        application = api.draft(token, call, org, "Ауылға таза су")
+        api.call("POST", f"/api/v1/applications/{application}/submit", token)
+        submitted = link_to(mailbox.next_to("aigerim-js@mail.kz", "Ауылға таза су"), base,
+                            f"/applications/{application}")
+        applicant.open(submitted)
+        applicant.wait_heading("Ауылға таза су")
+
+        for i in range(2):
+            api.staff(admin, f"reviewer{i}@grants.kz", "reviewer", "ru")
+        office = f"/office/calls/{call}"
+        officer.open(office)
+        press_in(officer, f"form[action='{office}/close']")
+        officer.wait_heading("Таза су")
+        officer.follow(f"main a[href='{office}/applications']")
+        officer.wait_heading("Заявки")
+        officer.follow(f"main a[href='/applications/{application}']")
+        officer.wait_heading("Ауылға таза су")
+        expect("Проверка заявки" in officer.text(), "no screening on the application page")
+        officer.shot("screening")
+        officer.open(f"{office}/reviewers")
+        officer.wait_heading("Эксперты")
+        for _ in range(2):
+            press_in(officer, f"form[action='{office}/reviewers']")
+            officer.wait_heading("Эксперты")
+        set_value(officer, "due", (datetime.now(timezone.utc) + timedelta(days=14)).strftime("%Y-%m-%d"))
+        press_in(officer, f"form[action='{office}/assign']")
+        officer.wait_heading("Эксперты")
+        expect("Назначено: 2" in officer.text(), f"not assigned: {officer.text()[-400:]!r}")
+        officer.shot("pool")
+
+        links = []
+        for i in range(2):
+            address = f"reviewer{i}@grants.kz"
+            mail = mailbox.next_to(address, "Новая заявка на экспертизу")
+            links.append(re.search(re.escape(base) + r"/assignments/[0-9a-f-]+", mail).group(0))
+        for i, link in enumerate(links):
+            reviewer = Person(base, True, shots, f"reviewer{i}")
+            reviewer.address = f"reviewer{i}@grants.kz"
+            reviewers.append(reviewer)
+            score(reviewer, link, 8 + i)
+        # Another reviewer's assignment, or the applicant's application, is not found.
+        reviewers[0].open(links[1])
+        reviewers[0].wait_heading("Страница не найдена")
+        applicant.open(links[0])
+        applicant.wait_heading("Бет табылмады")
+
+        officer.open(f"{office}/ranking")
+        officer.wait_heading("Рейтинг и решения")
+        expect("Черта финансирования" in officer.text(), "no funding line on the ranking")
+        officer.shot("ranking")
+        officer.fill({f"decision.{application}": "approve"})
+        press_in(officer, f"form[action='{office}/decisions']")
+        officer.wait_heading("Рейтинг и решения")
+        expect("Записано решений: 1" in officer.text(), "the approval was not recorded")
+
+        decided = mailbox.next_to("aigerim-js@mail.kz", "мақұлданды")
+        feedback = link_to(decided, base, f"/applications/{application}/feedback")
+        applicant.open(feedback)
+        applicant.wait_heading("«Ауылға таза су» өтініміне пікір")
+        expect("Нужный аулу проект" in applicant.text(), "the reviewers' comments are missing")
+        applicant.shot("feedback")
+        # Someone of another NGO finds none of the round's pages.
+        api.applicant("stranger@mail.kz", "Бөтен", "ru")
+        stranger = Person(base, True, shots, "stranger")
+        reviewers.append(stranger)
+        sign_in(stranger, "stranger@mail.kz")
+        for link in (submitted, feedback, links[0]):
+            stranger.open(link)
+            stranger.wait_heading("Страница не найдена")
+        stranger.shot("not-found")
+        return call
+    finally:
+        officer.close()
+        for reviewer in reviewers:
+            reviewer.close()
+
+
+def link_to(text, base, path):
+    expect(base + path in text, f"no link to {path} in the mail: {text[:300]!r}")
+    return base + path
+
+
 PAGES = ["/", "/register", "/login", "/password-reset", "/confirm?code=x",
          "/password-reset/confirm?code=x", "/calls/{call}", "/calls/not-a-call"]
 # Pages an applicant sees once signed in.
 # Pages a reviewer sees: an assignment to answer and one being reviewed.
 REVIEWER_PAGES = ["/assignments", "{assigned}", "{reviewing}"]
+# The office: an officer's pages of the grant round's call, and an admin's.
+OFFICER_PAGES = ["/office", "/office/calls/new", "{office}", "{office}/applications",
+                 "{office}/reviewers", "{office}/ranking"]
+ADMIN_PAGES = ["/office/users", "/office/outbox"]
 SIGNED_IN_PAGES = ["/dashboard", "/organizations/new", "{organization}", "{application}",
                    "{editor}", "{application}/feedback", "{application}/receipt",
                    "{organization}/members",
@@ -404,6 +577,14 @@ def reviewer_pages(api, admin, officer, call, people):
     return {"assigned": f"/assignments/{found[0]}", "reviewing": f"/assignments/{found[1]}"}
 
 
+def signed_in_groups():
+    """Who signs in to see which of the pages: (address, name shown, pages)."""
+    return [("aigerim-js@mail.kz", "Айгерім", SIGNED_IN_PAGES),
+            ("expert@grants.kz", "Staff", REVIEWER_PAGES),
+            ("officer@grants.kz", "Staff", OFFICER_PAGES),
+            ("admin@grants.kz", "Admin", ADMIN_PAGES)]
+
+
 def axe_round(base, axe_js, shots, call, pages_of):
     person = Person(base, True, shots, "axe")
     script = open(axe_js, encoding="utf-8").read()
@@ -411,14 +592,15 @@ def axe_round(base, axe_js, shots, call, pages_of):
     try:
         for language in ("kk", "ru", "en"):
             person.driver.delete_all_cookies()
-            pages = [p.format(call=call) for p in PAGES]
-            reviewing = len(pages) + len(SIGNED_IN_PAGES)
-            for index, path in enumerate(pages + SIGNED_IN_PAGES + REVIEWER_PAGES):
-                if index == len(pages):
-                    sign_in(person, "aigerim-js@mail.kz")
-                if index == reviewing:
+            visits = [(None, p.format(call=call)) for p in PAGES]
+            for address, _, pages in signed_in_groups():
+                visits += [(address, p) for p in pages]
+            signed_in_as = None
+            for address, path in visits:
+                if address != signed_in_as:
                     person.driver.delete_all_cookies()
-                    sign_in(person, "expert@grants.kz")
+                    sign_in(person, address)
+                    signed_in_as = address
                 path = path.format(**pages_of)
                 joiner = "&" if "?" in path else "?"
                 # The confirmation page presses its own button when scripts run; axe checks
@@ -465,8 +647,7 @@ def weight_round(base, call, pages_of):
 
     for page in PAGES:
         weigh(page.format(call=call))
-    for address, name, signed_in_pages in (("aigerim-js@mail.kz", "Айгерім", SIGNED_IN_PAGES),
-                                           ("expert@grants.kz", "Staff", REVIEWER_PAGES)):
+    for address, name, signed_in_pages in signed_in_groups():
         jar.clear()
         login = weigh("/login")
         token = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
@@ -522,7 +703,7 @@ def main():
     }
     if args.database_url:
         env["GRANTS_DATABASE_URL"] = args.database_url
-    processes, people, results = [], [], []
+    processes, people, results, rounds = [], [], [], {}
 
     def part(name, run):
         started = time.time()
@@ -557,6 +738,12 @@ def main():
              " creates the organisation, drafts with three budget lines, is refused with the"
              " reasons beside the fields, fixes them, submits and reads the receipt (scripts on)",
              lambda: people.append(applicant_round(base, mailbox, shots, True, "js", "040540001230")))
+        part("a grant round: the officer writes, publishes, closes and screens a call, fills"
+             " its pool and assigns; two reviewers score from their mailed links; the officer"
+             " approves within the funding line and the applicant reads the feedback; each"
+             " mailed link 404s for anyone else",
+             lambda: rounds.update(call=grant_round(base, mailbox, shots, api, admin,
+                                                    people[0])))
         if not args.scripts_on_only:
             def scripts_off():
                 person = applicant_round(base, mailbox, shots, False, "nojs", "190500001004")
@@ -568,6 +755,7 @@ def main():
                      "application": people[0].application.replace(base, ""),
                      "editor": draft_editor(api, base, call, people[0].organization)}
             pages["draft"] = pages["editor"].removesuffix("/edit")
+            pages["office"] = f"/office/calls/{rounds.get('call', call)}"
             pages.update(reviewer_pages(api, admin, officer, call, people))
             part("axe-core finds no violation on any page in kk, ru and en",
                  lambda: axe_round(base, args.axe, shots, call, pages))
