@@ -545,7 +545,7 @@ ADMIN_PAGES = ["/office/users", "/office/outbox"]
 SIGNED_IN_PAGES = ["/dashboard", "/organizations/new", "{organization}", "{application}",
                    "{editor}", "{application}/feedback", "{application}/receipt",
                    "{organization}/members",
-                   "/invitations", "{draft}/withdraw"]
+                   "/invitations", "{draft}/withdraw", "/account"]
 
 
 def sign_in(person, address):

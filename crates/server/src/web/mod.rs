@@ -35,14 +35,14 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: [(&str, &str); 31] = templates!(
+const TEMPLATES: [(&str, &str); 32] = templates!(
     "layout.html" "macros.html" "home.html" "call.html" "register.html" "login.html"
     "confirm.html" "reset_request.html" "reset_new.html" "notice.html" "dashboard.html"
     "organization_fields.html" "organization_new.html" "organization.html"
     "application.html" "feedback.html" "editor.html" "members.html" "invitations.html"
     "withdraw.html" "assignments.html" "assignment.html" "receipt.html" "office.html"
     "office_call.html" "call_form.html" "office_applications.html" "office_pool.html"
-    "ranking.html" "office_users.html" "office_outbox.html"
+    "ranking.html" "office_users.html" "office_outbox.html" "profile.html"
 );
 
 /// What every portal page is made with.
@@ -122,7 +122,7 @@ fn escape(
 #[must_use]
 pub fn mount(route: Route) -> Route {
     use pages::office::{admin, applications, calls, pool, ranking};
-    use pages::{account, applicant, application, editor, members, public, reviewer};
+    use pages::{account, applicant, application, editor, members, profile, public, reviewer};
     route
         .at("/", get(public::home))
         .at("/calls/:id", get(public::call_page))
@@ -190,6 +190,8 @@ pub fn mount(route: Route) -> Route {
             get(applicant::organization_page).post(applicant::update_organization),
         )
         .at("/applications/:id/screen", poem::post(applications::screen))
+        .at("/account", get(profile::account).post(profile::update))
+        .at("/account/password", poem::post(profile::change_password))
         .at("/office", get(calls::office_home))
         .at(
             "/office/calls/new",

@@ -83,6 +83,9 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("POST /office/users/{unknown}",            [303, 403, 403, 403, 404, 403]),
     ("GET /office/outbox",                      [303, 403, 403, 403, 200, 0]),
     ("POST /office/outbox/{unknown}/retry",     [303, 403, 403, 403, 404, 403]),
+    ("GET /account",                            [303, 200, 200, 200, 200, 0]),
+    ("POST /account",                           [303, 422, 422, 422, 422, 403]),
+    ("POST /account/password",                  [303, 422, 422, 422, 422, 403]),
     // Last: the applicant's withdrawal is allowed and ends the draft.
     ("POST /applications/{application}/withdraw", [303, 303, 404, 403, 403, 403]),
 ];
@@ -101,6 +104,11 @@ fn fields(route: &str) -> Vec<(&'static str, &'static str)> {
             ("password", "wrong-password-1"),
         ],
         "/password-reset" => vec![("email", "not an address")],
+        "/account" => vec![("name", " "), ("language", "kk")],
+        "/account/password" => vec![
+            ("current_password", "wrong-password-1"),
+            ("new_password", "a-new-password-2027"),
+        ],
         "/applications/{application}/screen" => vec![("action", "mark_ineligible"), ("reason", "")],
         "/applications/{application}/edit" => vec![("version", "1"), ("beneficiaries", "many")],
         "/organizations/{organization}/members" => vec![("email", "not an address")],

@@ -10,5 +10,6 @@ mod editor;
 mod matrix;
 mod members;
 mod office;
+mod profile;
 mod reviewer;
 mod sessions;

@@ -6,6 +6,7 @@ pub mod application;
 pub mod editor;
 pub mod members;
 pub mod office;
+pub mod profile;
 pub mod public;
 pub mod reviewer;
 pub mod shared;
