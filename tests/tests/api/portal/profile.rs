@@ -23,7 +23,7 @@ async fn a_person_changes_their_language_and_password_and_only_this_sign_in_goes
         )
         .await;
     assert_eq!(saved.status, 303, "{}", saved.html);
-    let page = phone.get(&saved.location().to_owned()).await;
+    let page = phone.get(saved.location()).await;
     assert_eq!(page.lang(), "en");
     assert!(page.html.contains("Your details are saved."));
     assert!(page.html.contains("Айгерім Сәрсенова"));
