@@ -21,6 +21,7 @@ mod m20261203_000013_application_list_order;
 mod m20261203_000014_call_translations;
 mod m20261203_000015_form_tokens;
 mod m20261203_000016_parked_forms;
+mod m20261203_000017_confirmation_tries;
 
 /// Runs every migration in order.
 #[derive(Debug)]
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_call_translations::Migration),
             Box::new(m20261203_000015_form_tokens::Migration),
             Box::new(m20261203_000016_parked_forms::Migration),
+            Box::new(m20261203_000017_confirmation_tries::Migration),
         ]
     }
 }

@@ -423,6 +423,21 @@ impl TestApp {
             .unwrap_or_else(|| panic!("a confirmation key"))
     }
 
+    /// The eight-digit confirmation number the mail to `email` carries, computed the way
+    /// the server does.
+    pub async fn confirmation_number(&self, email: &str) -> String {
+        let (id, nonce) = self
+            .state
+            .store
+            .pending_verification_of(email)
+            .await
+            .unwrap_or_else(|e| panic!("no confirmation pending for {email}: {e}"));
+        self.state
+            .confirmations
+            .number(id, &nonce)
+            .unwrap_or_else(|| panic!("a confirmation key"))
+    }
+
     /// Asks for a password reset of `email` and returns the code its mail carries,
     /// computed the way the server does.
     pub async fn reset_code(&self, email: &str) -> String {

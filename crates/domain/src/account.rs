@@ -48,6 +48,24 @@ pub fn verification_live(sent_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now < verification_expires_at(sent_at)
 }
 
+/// Digits in the confirmation number mailed beside the link, to type on a phone.
+pub const CONFIRMATION_NUMBER_DIGITS: usize = 8;
+
+/// Wrong confirmation numbers a code withstands; then it is replaced and a new one mailed.
+pub const CONFIRMATION_NUMBER_TRIES: u32 = 5;
+
+/// The confirmation number as typed, without the spaces and dashes people put in it;
+/// `None` unless it is exactly [`CONFIRMATION_NUMBER_DIGITS`] ASCII digits.
+#[must_use]
+pub fn confirmation_number(typed: &str) -> Option<String> {
+    let digits: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    (digits.len() == CONFIRMATION_NUMBER_DIGITS && digits.chars().all(|c| c.is_ascii_digit()))
+        .then_some(digits)
+}
+
 /// How long a portal sign-in lasts without use: a month, renewed as it is used.
 pub const PORTAL_SESSION_DAYS: i64 = 30;
 
@@ -262,5 +280,21 @@ mod tests {
             ProfileChange::parse(None, Some("en")).map(|c| c.language),
             Ok(Some(Language::En))
         );
+    }
+
+    #[test]
+    fn a_confirmation_number_is_eight_digits_however_it_is_spaced() {
+        assert_eq!(
+            confirmation_number(" 1234 5678 "),
+            Some("12345678".to_owned())
+        );
+        assert_eq!(
+            confirmation_number("1234-5678"),
+            Some("12345678".to_owned())
+        );
+        assert_eq!(confirmation_number("1234567"), None);
+        assert_eq!(confirmation_number("123456789"), None);
+        assert_eq!(confirmation_number("1234567x"), None);
+        assert_eq!(confirmation_number("١٢٣٤٥٦٧٨"), None);
     }
 }

@@ -172,6 +172,7 @@ async fn create_user_in<C: ConnectionTrait>(
         disabled_at: Set(None),
         reset_nonce: Set(None),
         reset_sent_at: Set(None),
+        verification_failures: Set(0),
     }
     .insert(conn)
     .await

@@ -8,7 +8,7 @@ use domain::account::{ACCOUNT_EXISTS_NOTICE_HOURS, VERIFICATION_TTL_HOURS};
 use domain::ids::UserId;
 use domain::language::Language;
 use domain::notification::NotificationKind;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -98,6 +98,79 @@ impl Store {
             .verification_nonce
             .zip(model.verification_sent_at)
             .ok_or(RepoError::NotFound)
+    }
+
+    /// The unconfirmed account with address `email`: its id, its latest nonce and when it
+    /// was issued.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when no account with that address waits for confirmation.
+    pub async fn unconfirmed_account(
+        &self,
+        email: &str,
+    ) -> Result<(UserId, String, DateTime<Utc>), RepoError> {
+        let model = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .filter(user::Column::EmailVerifiedAt.is_null())
+            .one(&self.db)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        let id = UserId::from(model.id);
+        model
+            .verification_nonce
+            .zip(model.verification_sent_at)
+            .map(|(nonce, sent_at)| (id, nonce, sent_at))
+            .ok_or(RepoError::NotFound)
+    }
+
+    /// Counts a wrong confirmation number typed against account `id`'s code `nonce`. At
+    /// `tries` wrong numbers the code is replaced by `renewed`, the count starts again and
+    /// a new confirmation mail is queued, in the same transaction. Returns whether the code
+    /// was replaced; a count against a code already replaced changes nothing.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when the database fails.
+    pub async fn count_confirmation_failure(
+        &self,
+        id: UserId,
+        nonce: &str,
+        renewed: &str,
+        tries: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let begun = self.begin().await?;
+        let tx = &begun.tx;
+        let counted = user::Entity::update_many()
+            .col_expr(
+                user::Column::VerificationFailures,
+                Expr::col(user::Column::VerificationFailures).add(1),
+            )
+            .filter(user::Column::Id.eq(id.uuid()))
+            .filter(user::Column::VerificationNonce.eq(nonce))
+            .filter(user::Column::EmailVerifiedAt.is_null())
+            .exec(tx)
+            .await?;
+        if counted.rows_affected != 1 {
+            begun.commit().await?;
+            return Ok(false);
+        }
+        let renew = user::Entity::update_many()
+            .col_expr(user::Column::VerificationNonce, Expr::value(renewed))
+            .col_expr(user::Column::VerificationSentAt, Expr::value(now))
+            .col_expr(user::Column::VerificationFailures, Expr::value(0))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(id.uuid()))
+            .filter(user::Column::VerificationNonce.eq(nonce))
+            .filter(user::Column::VerificationFailures.gte(i64::from(tries)))
+            .exec(tx)
+            .await?;
+        let renewed_now = renew.rows_affected == 1;
+        if renewed_now {
+            crate::outbox::enqueue_for_account(tx, id.uuid(), NotificationKind::VerifyEmail, now)
+                .await?;
+        }
+        begun.commit().await?;
+        Ok(renewed_now)
     }
 
     /// The registrations of account `id` waiting for its address, oldest first.
@@ -256,6 +329,7 @@ async fn register_in<C: ConnectionTrait>(
             disabled_at: Set(None),
             reset_nonce: Set(None),
             reset_sent_at: Set(None),
+            verification_failures: Set(0),
         }
         .insert(conn)
         .await
@@ -291,6 +365,7 @@ async fn register_in<C: ConnectionTrait>(
     let mut model: user::ActiveModel = existing.into();
     model.verification_nonce = Set(Some(nonce.to_owned()));
     model.verification_sent_at = Set(Some(now));
+    model.verification_failures = Set(0);
     model.updated_at = Set(now);
     let user = decode(model.update(conn).await?)?;
     crate::outbox::enqueue_for_account(conn, user.id.uuid(), NotificationKind::VerifyEmail, now)

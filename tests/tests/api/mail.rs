@@ -49,7 +49,10 @@ async fn register(
     let mails = sink.wait_for(before + 1, WAIT).await;
     let mail = to(&mails[before..], email);
     let code = confirmation_code(mail);
-    check(mail, language, &[&code]);
+    // The eight-digit number to type on a phone, in two groups of four.
+    let number = app.confirmation_number(email).await;
+    let spaced = format!("{} {}", &number[..4], &number[4..]);
+    check(mail, language, &[&code, &spaced]);
     let confirmed = app.verify_email(&code).await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     app.token_for(email).await

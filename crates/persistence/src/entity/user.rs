@@ -19,6 +19,7 @@ pub struct Model {
     pub disabled_at: Option<ChronoDateTimeUtc>,
     pub reset_nonce: Option<String>,
     pub reset_sent_at: Option<ChronoDateTimeUtc>,
+    pub verification_failures: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

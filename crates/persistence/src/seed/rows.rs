@@ -72,6 +72,7 @@ impl Builder<'_> {
             disabled_at: sea_orm::Set(None),
             reset_nonce: sea_orm::Set(None),
             reset_sent_at: sea_orm::Set(None),
+            verification_failures: sea_orm::Set(0),
         });
         self.counts.users += 1;
         id

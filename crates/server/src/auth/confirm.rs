@@ -19,6 +19,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// What the derived key is for, so it differs from every other use of the secret.
 const PURPOSE: &[u8] = b"grants: confirm a registered e-mail address, v1";
+/// What the key of the short confirmation number is for.
+const NUMBER_PURPOSE: &[u8] = b"grants: the number that confirms a registered address, v1";
 /// What the password-reset key is for.
 const RESET_PURPOSE: &[u8] = b"grants: reset an account's password, v1";
 
@@ -32,6 +34,8 @@ pub struct Confirmations {
     keys: Vec<HmacSha256>,
     /// The same for password resets.
     reset_keys: Vec<HmacSha256>,
+    /// The same for confirmation numbers.
+    number_keys: Vec<HmacSha256>,
 }
 
 impl std::fmt::Debug for Confirmations {
@@ -63,6 +67,7 @@ impl Confirmations {
         Self {
             keys: keys(PURPOSE),
             reset_keys: keys(RESET_PURPOSE),
+            number_keys: keys(NUMBER_PURPOSE),
         }
     }
 
@@ -83,6 +88,28 @@ impl Confirmations {
     #[must_use]
     pub fn token(&self, user_id: Uuid, nonce: &str) -> Option<String> {
         token_under(self.keys.first()?, user_id, nonce)
+    }
+
+    /// The eight-digit number that confirms account `user_id` while its nonce is `nonce`,
+    /// for typing on a phone instead of following the link.
+    #[must_use]
+    pub fn number(&self, user_id: Uuid, nonce: &str) -> Option<String> {
+        Some(number_under(self.number_keys.first()?, user_id, nonce))
+    }
+
+    /// Whether `number` is account `user_id`'s confirmation number for `nonce`, under any
+    /// known key; the comparison takes the same time however many digits match.
+    #[must_use]
+    pub fn number_holds(&self, user_id: Uuid, nonce: &str, number: &str) -> bool {
+        self.number_keys.iter().any(|key| {
+            let expected = number_under(key, user_id, nonce);
+            expected.len() == number.len()
+                && expected
+                    .bytes()
+                    .zip(number.bytes())
+                    .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+                    == 0
+        })
     }
 
     /// Takes `token` apart, or `None` when it is not shaped like one.
@@ -123,6 +150,18 @@ fn token_under(key: &HmacSha256, user_id: Uuid, nonce: &str) -> Option<String> {
     Some(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+fn number_under(key: &HmacSha256, user_id: Uuid, nonce: &str) -> String {
+    let mac = mac(key, user_id, nonce).finalize().into_bytes();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&mac[..8]);
+    let digits = 10u64.pow(u32::try_from(domain::account::CONFIRMATION_NUMBER_DIGITS).unwrap_or(8));
+    format!(
+        "{:0width$}",
+        u64::from_be_bytes(first) % digits,
+        width = domain::account::CONFIRMATION_NUMBER_DIGITS
+    )
+}
+
 fn holds_under(keys: &[HmacSha256], claim: &Claim, nonce: &str) -> bool {
     keys.iter().any(|key| {
         mac(key, claim.user_id, nonce)
@@ -150,6 +189,20 @@ mod tests {
 
     fn confirmations() -> Confirmations {
         Confirmations::new(&Secret::new("a-jwt-secret-of-at-least-32-characters"), &[])
+    }
+
+    #[test]
+    fn a_number_is_eight_digits_that_hold_only_for_their_account_and_nonce() {
+        let c = confirmations();
+        let id = Uuid::from_u128(7);
+        let number = c.number(id, "nonce-1").unwrap_or_default();
+        assert_eq!(number.len(), 8);
+        assert!(number.bytes().all(|b| b.is_ascii_digit()));
+        assert!(c.number_holds(id, "nonce-1", &number));
+        assert!(!c.number_holds(id, "nonce-2", &number));
+        assert!(!c.number_holds(Uuid::from_u128(8), "nonce-1", &number));
+        // Not the reset key's, nor the link's.
+        assert_ne!(Some(number.clone()), c.number(id, "nonce-2"));
     }
 
     #[test]

@@ -48,4 +48,9 @@ impl Credentials for ServerCredentials<'_> {
             CodeKind::Reset => self.confirmations.reset_holds(&claim, nonce),
         }
     }
+
+    fn number_holds(&self, account: UserId, nonce: &str, number: &str) -> bool {
+        self.confirmations
+            .number_holds(account.uuid(), nonce, number)
+    }
 }

@@ -175,6 +175,20 @@ impl Letterhead {
                     "confirmation_url",
                     Value::from(format!("{}/confirm?code={token}", self.public_url)),
                 ));
+                let number = self
+                    .confirmations
+                    .number(pending.user_id.uuid(), &pending.nonce)
+                    .ok_or(ComposeError::Missing("a confirmation key"))?;
+                // Two groups of four, easier to read off a phone.
+                let (first, second) = number.split_at(number.len() / 2);
+                facts.push((
+                    "confirmation_number",
+                    Value::from(format!("{first} {second}")),
+                ));
+                facts.push((
+                    "confirm_page_url",
+                    Value::from(format!("{}/confirm", self.public_url)),
+                ));
                 code_facts(facts, "confirmation_token", token, expires, letter);
             }
             AccountMail::PasswordReset(pending) => {

@@ -135,6 +135,7 @@ pub fn mount(route: Route) -> Route {
             "/confirm",
             get(account::confirm_form).post(account::confirm),
         )
+        .at("/confirm/number", poem::post(account::confirm_number))
         .at("/login", get(account::login_form).post(account::login))
         .at("/logout", poem::post(account::logout))
         .at(

@@ -32,4 +32,7 @@ pub trait Credentials: Send + Sync {
 
     /// Whether `code` is a code of `kind` made for its account with `nonce`.
     fn code_holds(&self, kind: CodeKind, code: &str, nonce: &str) -> bool;
+
+    /// Whether `number` is the confirmation number of account `account` for `nonce`.
+    fn number_holds(&self, account: UserId, nonce: &str, number: &str) -> bool;
 }

@@ -14,5 +14,5 @@ pub use crate::error::CodeKind;
 pub use credentials::Credentials;
 
 pub use password::{Change, authenticate, change_password, finish_reset, start_reset};
-pub use register::{confirm_address, create_confirmed, create_staff, register};
+pub use register::{confirm_address, confirm_by_number, create_confirmed, create_staff, register};
 pub use sessions::{end_login, renew_login, resume_login, start_login};

@@ -78,19 +78,107 @@ pub async fn confirm_address(
     {
         return Err(refused());
     }
+    confirm_pending(store, credentials, account, &nonce, password, now)
+        .await?
+        .ok_or_else(refused)
+}
+
+/// The refusal of a confirmation number that is not the address's current one.
+fn wrong_number(renewed: bool) -> Error {
+    if renewed {
+        invalid(
+            "number",
+            "number_renewed",
+            "too many wrong numbers: a new one has been mailed",
+        )
+    } else {
+        invalid(
+            "number",
+            "wrong_number",
+            "this is not the number mailed to this address",
+        )
+    }
+}
+
+/// Confirms the address `email` with the eight-digit `number` mailed beside the link, for
+/// someone who types it on a phone. A wrong number counts against the code: at the
+/// fifth, the code is replaced and a new one mailed. The registration confirmed is chosen
+/// as [`confirm_address`] chooses it.
+///
+/// # Errors
+/// [`Error::Invalid`] on `number` for a number that is malformed, wrong (or of an address
+/// with nothing to confirm, told apart from nothing), stale, or that used up the code's
+/// tries; on `password` as [`confirm_address`].
+pub async fn confirm_by_number(
+    store: &Store,
+    credentials: &impl Credentials,
+    email: &str,
+    number: &str,
+    password: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
+    let Some(number) = domain::account::confirmation_number(number) else {
+        return Err(invalid(
+            "number",
+            "malformed_number",
+            "type the eight digits from the mail",
+        ));
+    };
+    let email = domain::email::Email::parse(email).map_err(|e| {
+        invalid(
+            "email",
+            domain::validation::FieldProblem::code(&e),
+            e.to_string(),
+        )
+    })?;
+    let (account, nonce, sent_at) = match store.unconfirmed_account(email.as_str()).await {
+        Ok(found) => found,
+        Err(RepoError::NotFound) => return Err(wrong_number(false)),
+        Err(err) => return Err(err.into()),
+    };
+    if !domain::account::verification_live(sent_at, now) {
+        return Err(wrong_number(false));
+    }
+    if !credentials.number_holds(account, &nonce, &number) {
+        let renewed = store
+            .count_confirmation_failure(
+                account,
+                &nonce,
+                &credentials.nonce()?,
+                domain::account::CONFIRMATION_NUMBER_TRIES,
+                now,
+            )
+            .await?;
+        return Err(wrong_number(renewed));
+    }
+    confirm_pending(store, credentials, account, &nonce, password, now)
+        .await?
+        .ok_or_else(|| wrong_number(false))
+}
+
+/// Confirms account `account`'s address, whose code `nonce` was proved, with the
+/// registration its holder made; `None` when it was confirmed or replaced meanwhile.
+async fn confirm_pending(
+    store: &Store,
+    credentials: &impl Credentials,
+    account: domain::ids::UserId,
+    nonce: &str,
+    password: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, Error> {
     let pending = store.pending_registrations(account).await?;
     let chosen = match pending.as_slice() {
-        [] => return Err(refused()),
+        [] => return Ok(None),
         [only] => only.id,
         several => chosen(credentials, several, password).await?,
     };
     match store
-        .confirm_registration(account, &nonce, chosen, now)
+        .confirm_registration(account, nonce, chosen, now)
         .await
     {
-        Ok(user) => Ok(user),
+        Ok(user) => Ok(Some(user)),
         // Confirmed or replaced in the meantime.
-        Err(RepoError::NotFound) => Err(refused()),
+        Err(RepoError::NotFound) => Ok(None),
         Err(err) => Err(err.into()),
     }
 }

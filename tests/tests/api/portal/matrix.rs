@@ -27,6 +27,7 @@ const TABLE: &[(&str, [u16; 6])] = &[
     ("POST /register",                          [422, 422, 422, 422, 422, 403]),
     ("GET /confirm",                            [200, 200, 200, 200, 200, 0]),
     ("POST /confirm",                           [422, 422, 422, 422, 422, 403]),
+    ("POST /confirm/number",                    [422, 422, 422, 422, 422, 403]),
     ("GET /login",                              [200, 200, 200, 200, 200, 0]),
     ("POST /login",                             [422, 422, 422, 422, 422, 403]),
     ("POST /logout",                            [303, 303, 303, 303, 303, 403]),
@@ -104,6 +105,7 @@ fn fields(route: &str) -> Vec<(&'static str, &'static str)> {
             ("password", "wrong-password-1"),
         ],
         "/password-reset" => vec![("email", "not an address")],
+        "/confirm/number" => vec![("email", "nobody@mail.kz"), ("number", "12345678")],
         "/account" => vec![("name", " "), ("language", "kk")],
         "/account/password" => vec![
             ("current_password", "wrong-password-1"),

@@ -6,6 +6,7 @@ mod applicant;
 mod application;
 mod browser;
 mod calls;
+mod confirm_number;
 mod editor;
 mod matrix;
 mod members;

@@ -119,6 +119,9 @@ pub struct ConfirmForm {
     #[serde(skip_serializing)]
     once: String,
     code: String,
+    /// With `number`: the address and the eight digits mailed beside the link.
+    email: String,
+    number: String,
     #[serde(skip_serializing)]
     password: String,
 }
@@ -163,11 +166,12 @@ const LABELS: &[(&str, &str)] = &[
     ("password", "field_password"),
     ("language", "field_language"),
     ("code", "confirm_code"),
+    ("number", "confirm_number"),
 ];
 
 const REGISTER_FIELDS: &[&str] = &["email", "name", "password", "language"];
 const LOGIN_FIELDS: &[&str] = &["email", "password"];
-const CONFIRM_FIELDS: &[&str] = &["code", "password"];
+const CONFIRM_FIELDS: &[&str] = &["code", "password", "email", "number"];
 const RESET_FIELDS: &[&str] = &["email"];
 const NEW_PASSWORD_FIELDS: &[&str] = &["code", "password"];
 
@@ -328,6 +332,7 @@ fn confirm_page(
             autosubmit => autosubmit,
             // The password is asked for only when the address was registered more than once.
             ask_password => problems.names("password"),
+            by_number => !form.email.is_empty() || !form.number.is_empty() || form.code.is_empty(),
             script => autosubmit,
         },
     )
@@ -396,6 +401,57 @@ pub async fn confirm(
                 );
                 (confirm_page(&state, &visit, &form, &problems, false), None)
             }
+            Err(err) => match problems_of(&state, &visit, &err) {
+                Some(problems) => (confirm_page(&state, &visit, &form, &problems, false), None),
+                None => (failure::page(&state, &visit, ApiError::from(err)), None),
+            },
+        }
+    })
+    .await
+}
+
+/// `POST /confirm/number`: the address and the eight-digit number from the mail, typed on
+/// a phone; a wrong number counts against the code (at the fifth a new one is mailed).
+#[handler]
+pub async fn confirm_number(
+    state: Data<&AppState>,
+    visit: Visit,
+    client: ClientAddress,
+    posted: Posted<ConfirmForm>,
+) -> Response {
+    let form = match accepted(&state, &visit, posted) {
+        Ok(form) => form,
+        Err(page) => return *page,
+    };
+    let confirmed = |_: &str| {
+        failure::notice(
+            &state,
+            &visit,
+            StatusCode::OK,
+            words(&state, &visit, "confirmed_title"),
+            &[words(&state, &visit, "confirmed_body")],
+            Some(Link {
+                href: "/login".to_owned(),
+                text: words(&state, &visit, "nav_sign_in").to_owned(),
+            }),
+        )
+    };
+    once_per_form(&state, &visit, &form.once, confirmed, || async {
+        if let Err(err) = limits::admit(&state, Door::Confirm, &client, None).await {
+            return (failure::page(&state, &visit, err), None);
+        }
+        let password = Some(form.password.clone()).filter(|p| !p.is_empty());
+        match usecases::signin::confirm_by_number(
+            &state.store,
+            &credentials(&state),
+            &form.email,
+            &form.number,
+            password,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(_) => (confirmed(""), Some("confirmed".to_owned())),
             Err(err) => match problems_of(&state, &visit, &err) {
                 Some(problems) => (confirm_page(&state, &visit, &form, &problems, false), None),
                 None => (failure::page(&state, &visit, ApiError::from(err)), None),
