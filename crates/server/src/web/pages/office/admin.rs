@@ -25,7 +25,7 @@ use crate::web::pages::shared::{PostedFields, accept_form, named, query_value};
 use crate::web::visit::{SignedIn, Visit};
 
 /// Rows on a page of accounts or mail.
-const PAGE_SIZE: u64 = 100;
+const PAGE_SIZE: u64 = 50;
 
 /// The roles an admin gives.
 const STAFF_ROLES: [Role; 3] = [Role::Reviewer, Role::Officer, Role::Admin];

@@ -23,7 +23,10 @@ use crate::web::failure;
 use crate::web::pages::shared::{PostedFields, named, query_value};
 use crate::web::visit::{SignedIn, Visit};
 
-/// `GET /office/calls/{id}/ranking` (staff; officers decide from it).
+/// Rows on a page of the ranking.
+const PAGE_ROWS: usize = 50;
+
+/// `GET /office/calls/{id}/ranking?page=` (staff; officers decide from it).
 #[handler]
 pub async fn ranking_page(
     state: Data<&AppState>,
@@ -45,8 +48,14 @@ pub async fn ranking_page(
     let language = visit.language;
     let officer = me.user.role == domain::role::Role::Officer;
     let score = |v: f64| format::decimal(v, language);
-    let rows: Vec<Value> = ranked
-        .rows
+    // Fifty rows to a page, in rank order; the funding line falls where it falls.
+    let pages = ranked.rows.len().div_ceil(PAGE_ROWS).max(1);
+    let page = query_value(req, "page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| (1..=pages).contains(p))
+        .unwrap_or(1);
+    let shown = &ranked.rows[(page - 1) * PAGE_ROWS..(page * PAGE_ROWS).min(ranked.rows.len())];
+    let rows: Vec<Value> = shown
         .iter()
         .map(|row| {
             let entry = ranked.entries.get(&row.application);
@@ -72,9 +81,15 @@ pub async fn ranking_page(
             }
         })
         .collect();
-    // The funding line falls after the last row it recommends.
-    let line_after = ranked.rows.iter().rposition(|r| r.above_line);
+    // The funding line falls after the last row it recommends, when that row is shown.
+    let line_after = ranked
+        .rows
+        .iter()
+        .rposition(|r| r.above_line)
+        .and_then(|i| i.checked_sub((page - 1) * PAGE_ROWS))
+        .filter(|i| *i < shown.len());
     let base = format!("/office/calls/{}", ranked.call.id);
+    let link = |n: usize| format!("{base}/ranking?page={n}");
     visit.page(
         &state,
         StatusCode::OK,
@@ -87,7 +102,9 @@ pub async fn ranking_page(
             rows => rows,
             line_after => line_after,
             officer => officer,
-            any_decidable => officer && ranked.rows.iter().any(|r| {
+            next => (page < pages).then(|| link(page + 1)),
+            previous => (page > 1).then(|| link(page - 1)),
+            any_decidable => officer && shown.iter().any(|r| {
                 ranked.entries.get(&r.application).is_some_and(|e| {
                     domain::transition::starts_from(CommandKind::Approve, e.status)
                 })
