@@ -411,27 +411,26 @@ impl TestApp {
     /// The code the confirmation mail to unconfirmed `email` carries, made from the
     /// database's nonce with the server's keys (as the mail worker makes it).
     pub async fn confirmation_code(&self, email: &str) -> String {
-        let (id, nonce) = self
-            .state
-            .store
-            .pending_verification_of(email)
-            .await
-            .unwrap_or_else(|e| panic!("no confirmation pending for {email}: {e}"));
+        let (id, nonce) = self.pending_confirmation(email).await;
         self.state
             .confirmations
             .token(id, &nonce)
             .unwrap_or_else(|| panic!("a confirmation key"))
     }
 
-    /// The eight-digit confirmation number the mail to `email` carries, computed the way
-    /// the server does.
-    pub async fn confirmation_number(&self, email: &str) -> String {
-        let (id, nonce) = self
-            .state
+    /// The account and the nonce of the confirmation pending for `email`.
+    async fn pending_confirmation(&self, email: &str) -> (uuid::Uuid, String) {
+        self.state
             .store
             .pending_verification_of(email)
             .await
-            .unwrap_or_else(|e| panic!("no confirmation pending for {email}: {e}"));
+            .unwrap_or_else(|e| panic!("no confirmation pending for {email}: {e}"))
+    }
+
+    /// The eight-digit confirmation number the mail to `email` carries, computed the way
+    /// the server does.
+    pub async fn confirmation_number(&self, email: &str) -> String {
+        let (id, nonce) = self.pending_confirmation(email).await;
         self.state
             .confirmations
             .number(id, &nonce)

@@ -364,19 +364,7 @@ pub async fn confirm(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    let confirmed = |_: &str| {
-        failure::notice(
-            &state,
-            &visit,
-            StatusCode::OK,
-            words(&state, &visit, "confirmed_title"),
-            &[words(&state, &visit, "confirmed_body")],
-            Some(Link {
-                href: "/login".to_owned(),
-                text: words(&state, &visit, "nav_sign_in").to_owned(),
-            }),
-        )
-    };
+    let confirmed = |_: &str| confirmed_page(&state, &visit);
     once_per_form(&state, &visit, &form.once, confirmed, || async {
         if let Err(err) = limits::admit(&state, Door::Confirm, &client, None).await {
             return (failure::page(&state, &visit, err), None);
@@ -410,6 +398,21 @@ pub async fn confirm(
     .await
 }
 
+/// The page that tells the address is confirmed, with the way to sign in.
+fn confirmed_page(state: &AppState, visit: &Visit) -> Response {
+    failure::notice(
+        state,
+        visit,
+        StatusCode::OK,
+        words(state, visit, "confirmed_title"),
+        &[words(state, visit, "confirmed_body")],
+        Some(Link {
+            href: "/login".to_owned(),
+            text: words(state, visit, "nav_sign_in").to_owned(),
+        }),
+    )
+}
+
 /// `POST /confirm/number`: the address and the eight-digit number from the mail, typed on
 /// a phone; a wrong number counts against the code (at the fifth a new one is mailed).
 #[handler]
@@ -423,19 +426,7 @@ pub async fn confirm_number(
         Ok(form) => form,
         Err(page) => return *page,
     };
-    let confirmed = |_: &str| {
-        failure::notice(
-            &state,
-            &visit,
-            StatusCode::OK,
-            words(&state, &visit, "confirmed_title"),
-            &[words(&state, &visit, "confirmed_body")],
-            Some(Link {
-                href: "/login".to_owned(),
-                text: words(&state, &visit, "nav_sign_in").to_owned(),
-            }),
-        )
-    };
+    let confirmed = |_: &str| confirmed_page(&state, &visit);
     once_per_form(&state, &visit, &form.once, confirmed, || async {
         if let Err(err) = limits::admit(&state, Door::Confirm, &client, None).await {
             return (failure::page(&state, &visit, err), None);

@@ -19,7 +19,9 @@ use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
-use crate::web::pages::shared::{PostedFields, accept_form, named, query_value, signed_in};
+use crate::web::pages::shared::{
+    PostedFields, accept_form, answered, named, query_value, signed_in,
+};
 use crate::web::visit::{SignedIn, Visit};
 
 /// The account page, with `typed` in its forms and `problems` beside their fields.
@@ -104,22 +106,14 @@ pub async fn update(state: Data<&AppState>, visit: Visit, posted: PostedFields) 
             now,
         )
         .await;
-        match saved.map_err(ApiError::from) {
-            Ok(_) => {
-                let location = "/account?saved=1".to_owned();
-                (visit.redirect(&location), Some(location))
-            }
-            Err(err) => {
-                let catalogue = &state.portal.catalogue;
-                match Problems::of_error(&err, visit.language, catalogue) {
-                    Some(problems) => (
-                        account_page(&state, &visit, me, &form, &problems, None),
-                        None,
-                    ),
-                    None => (failure::page(&state, &visit, err), None),
-                }
-            }
-        }
+        answered(
+            &state,
+            &visit,
+            saved.map_err(ApiError::from),
+            "/account?saved=1",
+            async |problems| account_page(&state, &visit, me, &form, &problems, None),
+        )
+        .await
     })
     .await
 }
@@ -163,23 +157,15 @@ pub async fn change_password(
         {
             return (failure::page(&state, &visit, err), None);
         }
-        match changed.map_err(ApiError::from) {
-            Ok(()) => {
-                let location = "/account?changed=1".to_owned();
-                (visit.redirect(&location), Some(location))
-            }
-            Err(err) => {
-                let catalogue = &state.portal.catalogue;
-                match Problems::of_error(&err, visit.language, catalogue) {
-                    // Nothing typed in a password field comes back.
-                    Some(problems) => (
-                        account_page(&state, &visit, me, &BTreeMap::new(), &problems, None),
-                        None,
-                    ),
-                    None => (failure::page(&state, &visit, err), None),
-                }
-            }
-        }
+        // Nothing typed in a password field comes back.
+        answered(
+            &state,
+            &visit,
+            changed.map_err(ApiError::from),
+            "/account?changed=1",
+            async |problems| account_page(&state, &visit, me, &BTreeMap::new(), &problems, None),
+        )
+        .await
     })
     .await
 }

@@ -96,3 +96,29 @@ pub async fn accept_form<'a>(
         ))),
     }
 }
+
+/// What a form's use case came to, as `once_per_form` records it: done, the browser goes to
+/// `location`; refused field by field, `again` shows the form with the refusals; refused
+/// otherwise, the refusal's page.
+pub async fn answered<T, Again, Shown>(
+    state: &AppState,
+    visit: &Visit,
+    outcome: Result<T, ApiError>,
+    location: &str,
+    again: Again,
+) -> (Response, Option<String>)
+where
+    Again: FnOnce(crate::web::forms::Problems) -> Shown,
+    Shown: std::future::Future<Output = Response>,
+{
+    match outcome {
+        Ok(_) => (visit.redirect(location), Some(location.to_owned())),
+        Err(err) => {
+            let catalogue = &state.portal.catalogue;
+            match crate::web::forms::Problems::of_error(&err, visit.language, catalogue) {
+                Some(problems) => (again(problems).await, None),
+                None => (failure::page(state, visit, err), None),
+            }
+        }
+    }
+}

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::web::failure;
 use crate::web::forms::Problems;
 use crate::web::pages::account::once_per_form;
-use crate::web::pages::shared::{PostedFields, accept_form, named, query_value};
+use crate::web::pages::shared::{PostedFields, accept_form, answered, named, query_value};
 use crate::web::visit::{SignedIn, Visit};
 
 /// Rows on a page of accounts or mail.
@@ -180,23 +180,16 @@ pub async fn create_user(
             None,
         )
         .await;
-        match created.map_err(ApiError::from) {
-            Ok(_) => {
-                let location = "/office/users?created=1".to_owned();
-                (visit.redirect(&location), Some(location))
-            }
-            Err(err) => match Problems::of_error(&err, visit.language, catalogue) {
-                Some(problems) => {
-                    let mut typed = form.clone();
-                    typed.remove("password");
-                    (
-                        users(&state, &visit, me, req, &typed, &problems).await,
-                        None,
-                    )
-                }
-                None => (failure::page(&state, &visit, err), None),
-            },
-        }
+        let mut typed = form.clone();
+        typed.remove("password");
+        answered(
+            &state,
+            &visit,
+            created.map_err(ApiError::from),
+            "/office/users?created=1",
+            async |problems| users(&state, &visit, me, req, &typed, &problems).await,
+        )
+        .await
     })
     .await
 }

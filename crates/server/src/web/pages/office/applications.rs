@@ -12,7 +12,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
-use super::gate::{act_once, call_id, staff};
+use super::gate::{act_once, staff_call};
 use crate::error::ApiError;
 use crate::mail::format;
 use crate::state::AppState;
@@ -31,12 +31,9 @@ pub async fn call_applications(
     Path(id): Path<String>,
     req: &Request,
 ) -> Response {
-    let me = match staff(&state, &visit) {
-        Ok(me) => me,
+    let (me, id) = match staff_call(&state, &visit, &id) {
+        Ok(found) => found,
         Err(page) => return *page,
-    };
-    let Some(id) = call_id(&id) else {
-        return failure::page(&state, &visit, ApiError::NotFound);
     };
     let status = query_value(req, "status").and_then(|s| s.parse::<ApplicationStatus>().ok());
     let region = query_value(req, "region").and_then(|r| r.parse::<Region>().ok());

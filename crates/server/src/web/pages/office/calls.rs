@@ -16,7 +16,7 @@ use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
 use super::call_form::{CallDraft, RUBRIC_ROWS_MAX};
-use super::gate::{act_once, call_id, staff};
+use super::gate::{act_once, call_id, staff, staff_call};
 use crate::error::ApiError;
 use crate::mail::format;
 use crate::state::AppState;
@@ -104,12 +104,9 @@ pub async fn office_home(state: Data<&AppState>, visit: Visit, req: &Request) ->
 /// done to it next.
 #[handler]
 pub async fn call_office(state: Data<&AppState>, visit: Visit, Path(id): Path<String>) -> Response {
-    let me = match staff(&state, &visit) {
-        Ok(me) => me,
+    let (me, id) = match staff_call(&state, &visit, &id) {
+        Ok(found) => found,
         Err(page) => return *page,
-    };
-    let Some(id) = call_id(&id) else {
-        return failure::page(&state, &visit, ApiError::NotFound);
     };
     let record = match usecases::calls::one(&state.store, Some(me.acting()), id).await {
         Ok(record) => record,

@@ -27,6 +27,19 @@ pub(super) fn staff<'a>(state: &AppState, visit: &'a Visit) -> Result<&'a Signed
     }
 }
 
+/// The member of staff and the call a page under `/office/calls/{id}` is about, or the page
+/// that answers instead (as [`staff`] answers, or the 404 page for a path that is no id).
+pub(super) fn staff_call<'a>(
+    state: &AppState,
+    visit: &'a Visit,
+    id: &str,
+) -> Result<(&'a SignedIn, CallId), Box<Response>> {
+    let me = staff(state, visit)?;
+    let id =
+        call_id(id).ok_or_else(|| Box::new(failure::page(state, visit, ApiError::NotFound)))?;
+    Ok((me, id))
+}
+
 /// The call named by a path segment, when it is an id.
 pub(super) fn call_id(id: &str) -> Option<CallId> {
     id.parse::<uuid::Uuid>().ok().map(CallId::from)

@@ -8,7 +8,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
-use super::gate::{act_once, call_id, staff};
+use super::gate::{act_once, call_id, staff_call};
 use crate::error::ApiError;
 use crate::mail::format;
 use crate::state::AppState;
@@ -25,12 +25,9 @@ pub async fn pool_page(
     Path(id): Path<String>,
     req: &Request,
 ) -> Response {
-    let me = match staff(&state, &visit) {
-        Ok(me) => me,
+    let (me, id) = match staff_call(&state, &visit, &id) {
+        Ok(found) => found,
         Err(page) => return *page,
-    };
-    let Some(id) = call_id(&id) else {
-        return failure::page(&state, &visit, ApiError::NotFound);
     };
     let officer = me.user.role == Role::Officer;
     let read = async {

@@ -12,7 +12,7 @@ use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
 use poem::{IntoResponse, Request, Response, handler};
 
-use super::gate::{act_once, call_id, staff};
+use super::gate::{act_once, call_id, staff_call};
 use crate::api::decisions::csv::ranking_csv;
 use crate::api::decisions::ranking_response;
 use crate::api::spreadsheet::{Separator, attachment};
@@ -26,6 +26,20 @@ use crate::web::visit::{SignedIn, Visit};
 /// Rows on a page of the ranking.
 const PAGE_ROWS: usize = 50;
 
+/// The member of staff asking and the ranking of the call `id` names, or the page that
+/// answers instead.
+async fn ranked<'a>(
+    state: &AppState,
+    visit: &'a Visit,
+    id: &str,
+) -> Result<(&'a SignedIn, usecases::ranking::Ranked), Box<Response>> {
+    let (me, id) = staff_call(state, visit, id)?;
+    usecases::ranking::ranking(&state.store, me.acting(), id)
+        .await
+        .map(|ranked| (me, ranked))
+        .map_err(|err| Box::new(failure::page(state, visit, ApiError::from(err))))
+}
+
 /// `GET /office/calls/{id}/ranking?page=` (staff; officers decide from it).
 #[handler]
 pub async fn ranking_page(
@@ -34,16 +48,9 @@ pub async fn ranking_page(
     Path(id): Path<String>,
     req: &Request,
 ) -> Response {
-    let me = match staff(&state, &visit) {
-        Ok(me) => me,
+    let (me, ranked) = match ranked(&state, &visit, &id).await {
+        Ok(found) => found,
         Err(page) => return *page,
-    };
-    let Some(id) = call_id(&id) else {
-        return failure::page(&state, &visit, ApiError::NotFound);
-    };
-    let ranked = match usecases::ranking::ranking(&state.store, me.acting(), id).await {
-        Ok(ranked) => ranked,
-        Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
     };
     let language = visit.language;
     let officer = me.user.role == domain::role::Role::Officer;
@@ -122,26 +129,20 @@ pub async fn ranking_download(
     Path(id): Path<String>,
     req: &Request,
 ) -> Response {
-    let me = match staff(&state, &visit) {
-        Ok(me) => me,
+    let (_, ranked) = match ranked(&state, &visit, &id).await {
+        Ok(found) => found,
         Err(page) => return *page,
-    };
-    let Some(id) = call_id(&id) else {
-        return failure::page(&state, &visit, ApiError::NotFound);
-    };
-    let ranked = match usecases::ranking::ranking(&state.store, me.acting(), id).await {
-        Ok(ranked) => ranked,
-        Err(err) => return failure::page(&state, &visit, ApiError::from(err)),
     };
     let separator = match query_value(req, "separator").as_deref() {
         Some("semicolon") => Separator::Semicolon,
         _ => Separator::Comma,
     };
+    let call = ranked.call.id;
     let body = ranking_csv(&ranking_response(ranked), separator);
     body.with_content_type("text/csv; charset=utf-8")
         .with_header(
             header::CONTENT_DISPOSITION,
-            attachment(&format!("ranking-{id}.csv")),
+            attachment(&format!("ranking-{call}.csv")),
         )
         .with_header(header::CACHE_CONTROL, "no-store")
         .into_response()
