@@ -863,3 +863,31 @@ async fn a_signed_in_holder_changes_the_password_and_ends_the_other_logins() {
         .await
         .assert_problem(401, "unauthorized");
 }
+
+#[tokio::test]
+async fn the_mailed_number_confirms_through_the_api_and_a_wrong_one_is_named() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("aigerim@mail.kz").await.status, 202);
+    let number = app.confirmation_number("aigerim@mail.kz").await;
+    let wrong = if number == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let refused = app
+        .post("/auth/verify-email/number")
+        .json(&json!({"email": "aigerim@mail.kz", "number": wrong}))
+        .send()
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.problem_fields(), vec!["number".to_owned()]);
+    assert_eq!(refused.body["errors"][0]["code"], "wrong_number");
+    let confirmed = app
+        .post("/auth/verify-email/number")
+        .json(&json!({"email": "Aigerim@mail.kz", "number": number}))
+        .send()
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.body["email"], "aigerim@mail.kz");
+    assert_eq!(app.login("aigerim@mail.kz", PASSWORD).await.status, 200);
+}

@@ -54,6 +54,7 @@ const TABLE: &[(&str, [u16; 7])] = &[
     // accounts
     ("register",                  [202, 202, 202, 202, 202, 202, 202]),
     ("verify_email",              [200, 200, 200, 200, 200, 200, 200]),
+    ("verify_email_number",       [200, 200, 200, 200, 200, 200, 200]),
     ("login",                     [200, 200, 200, 200, 200, 200, 200]),
     ("refresh",                   [200, 200, 200, 200, 200, 200, 200]),
     ("logout",                    [401, 204, 204, 204, 204, 204, 204]),
@@ -465,6 +466,13 @@ impl World {
                 assert_eq!(registered.status, 202, "{}", registered.text);
                 let code = self.app.confirmation_code(&email).await;
                 plan.body(json!({ "token": code }))
+            }
+            "verify_email_number" => {
+                let email = format!("unconfirmed-number{n}@ngo.kz");
+                let registered = self.app.register(&email).await;
+                assert_eq!(registered.status, 202, "{}", registered.text);
+                let number = self.app.confirmation_number(&email).await;
+                plan.body(json!({ "email": email, "number": number }))
             }
             "login" => plan.body(json!({"email": "login@ngo.kz", "password": PASSWORD})),
             "request_password_reset" => plan.body(json!({"email": "login@ngo.kz"})),
