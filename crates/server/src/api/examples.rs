@@ -107,6 +107,7 @@ mod tests {
             fits::<super::super::organizations::UpdateOrganizationRequest>(&examples),
             fits::<super::super::users::UpdateUserRequest>(&examples),
             fits::<super::super::accounts::VerifyEmailRequest>(&examples),
+            fits::<super::super::accounts::VerifyEmailNumberRequest>(&examples),
             fits::<super::super::organizations::VerifyOrganizationRequest>(&examples),
             fits::<super::super::decisions::WaitlistRequest>(&examples),
             fits::<super::super::applications::dto::ApplicationPage>(&examples),

@@ -452,3 +452,47 @@ async fn an_admin_creates_staff_disables_them_and_reads_the_outbox() {
         .await;
     assert_eq!(retried.status, 404, "{}", retried.html);
 }
+
+#[tokio::test]
+async fn a_long_ranking_pages_at_fifty_rows_and_keeps_its_order() {
+    let app = spawn_app().await;
+    let hash = server::auth::password::hash(PASSWORD.to_owned())
+        .await
+        .unwrap_or_else(|e| panic!("hash: {e:?}"));
+    // One open call and one reviewed call of sixty applications, each reviewed twice.
+    let plan = persistence::seed::Plan {
+        calls: 2,
+        open_calls: 1,
+        calls_in_review: 0,
+        organizations: 60,
+        applications: 120,
+        reviewers: 4,
+        reviews: 120,
+        officers: 1,
+        password_hash: hash,
+        now: grants_tests::start_instant(),
+    };
+    let seeded = app
+        .state
+        .store
+        .seed(&plan)
+        .await
+        .unwrap_or_else(|e| panic!("seed: {e}"));
+    let call = seeded.closed_calls[0];
+    let mut officer = Browser::new(&app);
+    officer.sign_in(&seeded.officers[0], PASSWORD).await;
+    let base = format!("/office/calls/{call}/ranking");
+    let first = officer.get(&format!("{base}?lang=en")).await;
+    assert_eq!(first.status, 200, "{}", first.html);
+    let rows = |html: &str| html.matches("<li class=\"card").count();
+    assert_eq!(rows(&first.html), 50);
+    assert!(first.html.contains(&format!("href=\"{base}?page=2\"")));
+    assert!(first.html.contains("start=\"1\""));
+    let second = officer.get(&format!("{base}?page=2")).await;
+    assert_eq!(rows(&second.html), 10);
+    assert!(second.html.contains("start=\"51\""));
+    assert!(second.html.contains(&format!("href=\"{base}?page=1\"")));
+    // A page past the end shows the first.
+    let beyond = officer.get(&format!("{base}?page=9")).await;
+    assert_eq!(rows(&beyond.html), 50);
+}
